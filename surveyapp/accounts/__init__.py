@@ -1,0 +1,1 @@
+"""User accounts. Sign-in, roles and assignments arrive with the accounts issue."""

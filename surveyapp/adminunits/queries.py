@@ -1,0 +1,56 @@
+"""All SQL about administrative units."""
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..models import AdminUnit, UnitLevel
+
+
+def unit_by_code(session: Session, code: str) -> AdminUnit | None:
+    return session.get(AdminUnit, code)
+
+
+def districts_of_province(session: Session, province_code: str) -> list[AdminUnit]:
+    statement = (
+        select(AdminUnit)
+        .where(AdminUnit.level == UnitLevel.district, AdminUnit.parent_code == province_code)
+        .order_by(AdminUnit.code)
+    )
+    return list(session.exec(statement))
+
+
+def communes_of_province(session: Session, province_code: str) -> list[AdminUnit]:
+    statement = (
+        select(AdminUnit)
+        .where(AdminUnit.level == UnitLevel.commune, AdminUnit.province_code == province_code)
+        .order_by(AdminUnit.parent_code, AdminUnit.code)
+    )
+    return list(session.exec(statement))
+
+
+def communes_of_district(session: Session, district_code: str) -> list[AdminUnit]:
+    statement = (
+        select(AdminUnit)
+        .where(AdminUnit.level == UnitLevel.commune, AdminUnit.parent_code == district_code)
+        .order_by(AdminUnit.code)
+    )
+    return list(session.exec(statement))
+
+
+def existing_codes(session: Session) -> set[str]:
+    return set(session.exec(select(AdminUnit.code)))
+
+
+def count_by_level(session: Session, province_code: str | None = None) -> dict[str, int]:
+    statement = select(AdminUnit.level, func.count()).group_by(AdminUnit.level)
+    if province_code:
+        statement = statement.where(AdminUnit.province_code == province_code)
+    return {str(level): count for level, count in session.exec(statement)}
+
+
+def names_by_code(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    statement = select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(sorted(codes)))
+    return dict(session.exec(statement).all())

@@ -1,0 +1,52 @@
+"""Command-line entry points: `flask --app surveyapp <command>`. Each calls the same services as the web."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import with_appcontext
+from flask import Flask, current_app
+
+from .accounts.cli import users_cli
+from .accounts.services import any_user_with_role, create_user
+from .adminunits.cli import admin_units_cli
+from .adminunits.services import load_admin_units
+from .db import migrate, session_scope
+from .demo.cli import demo_command
+from .demo.generator import establishments_exist, generate_demo_census
+from .models import AdminUnit, Role
+
+
+def init_app(app: Flask) -> None:
+    for command in (admin_units_cli, users_cli, demo_command, setup_command):
+        app.cli.add_command(command)
+
+
+@click.command("setup")
+@with_appcontext
+@click.option("--demo-establishments", default=3209, show_default=True, type=int,
+              help="Size of the synthetic census loaded into an empty registry (0: none).")
+def setup_command(demo_establishments: int) -> None:
+    """Prepare an installation: migrate, load admin units and demo data when empty, create an admin.
+
+    Safe to run again: it only adds what is missing and never removes anything.
+    """
+    started = time.perf_counter()
+    migrate()
+    click.echo("Database schema is current.")
+    province_code = current_app.config["PROVINCE_CODE"]
+    with session_scope() as session:
+        if session.get(AdminUnit, province_code) is None:
+            summary = load_admin_units(session)
+            click.echo(f"Loaded {sum(summary['levels'].values())} administrative units.")
+    with session_scope() as session:
+        if demo_establishments > 0 and not establishments_exist(session):
+            summary = generate_demo_census(session, province_code, demo_establishments, seed=1)
+            click.echo(f"Loaded a synthetic demo census of {summary['establishments']} establishments.")
+    with session_scope() as session:
+        if not any_user_with_role(session, Role.admin):
+            user, password = create_user(session, "admin", Role.admin, full_name="Administrator")
+            click.echo(click.style(
+                f"Created admin account {user.username!r} with password: {password}\n"
+                "This password is shown only once: write it down now.", fg="yellow", bold=True))
+    click.echo(f"Ready in {time.perf_counter() - started:.1f} s.")

@@ -1,0 +1,57 @@
+"""Configuration: defaults here, then instance/config.py, then environment, then a test dict."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class DefaultConfig:
+    #: Province this installation serves (GSO code); district choices and the demo use it.
+    PROVINCE_CODE = "94"
+    #: Rows per page on lists.
+    PAGE_SIZE = 50
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    #: Languages offered by the switch, first is the default.
+    LANGUAGES = ("vi", "en")
+    BOOTSTRAP_SERVE_LOCAL = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    #: Show SQL in the log.
+    SQL_ECHO = False
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in ("DATABASE_URL", "PROVINCE_CODE"):
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    if overrides:
+        app.config.update(overrides)
+    app.config.setdefault(
+        "DATABASE_URL", "sqlite:///" + str(Path(app.instance_path) / "surveyapp.sqlite")
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read instance/secret_key, creating it (random, owner-only) on first start."""
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

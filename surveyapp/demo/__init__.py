@@ -1,0 +1,1 @@
+"""A reproducible synthetic census, so the app can be shown and tested without real data."""

@@ -1,0 +1,37 @@
+"""`flask --app surveyapp demo`"""
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import with_appcontext
+from flask import current_app
+
+from ..db import session_scope
+from .generator import DemoError, generate_demo_census, remove_demo_data
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--establishments", "count", default=3209, show_default=True, type=click.IntRange(1, 5_000_000),
+              help="How many synthetic establishments.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--province", "province_code", default=None, help="GSO province code (default: PROVINCE_CODE).")
+@click.option("--replace", is_flag=True, help="Remove earlier synthetic data first (real data is kept).")
+def demo_command(count: int, seed: int, province_code: str | None, replace: bool) -> None:
+    """Fill an empty registry with a synthetic census (clearly marked as synthetic)."""
+    province_code = province_code or current_app.config["PROVINCE_CODE"]
+    started = time.perf_counter()
+    try:
+        with session_scope() as session:
+            if replace:
+                removed = remove_demo_data(session)
+                click.echo(f"Removed {removed} synthetic establishments.")
+            summary = generate_demo_census(session, province_code, count, seed)
+    except DemoError as error:
+        raise click.ClickException(str(error)) from error
+    rounds = ", ".join(f"{code}: {n}" for code, n in summary["rounds"].items())
+    click.echo(
+        f"Synthetic census: {summary['establishments']} establishments in province {province_code} "
+        f"(rounds {rounds}; seed {seed}) in {time.perf_counter() - started:.1f} s."
+    )

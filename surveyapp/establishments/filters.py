@@ -1,0 +1,111 @@
+"""The establishment filter: one set of query arguments shared by the list, maps and exports.
+
+Parsing is pure (no database); checking that codes exist is `validate_filter_codes`, which takes a
+session. Both report problems as {argument: message} so every edge can show them its own way.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session
+
+from ..adminunits import queries as unit_queries
+from ..models import EstablishmentStatus, LegalForm, UnitLevel
+from ..reference import vsic_divisions
+from . import queries
+
+FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q")
+_DISTRICT = re.compile(r"^\d{3}$")
+_COMMUNE = re.compile(r"^\d{5}$")
+MAX_QUERY_LENGTH = 200
+MAX_PAGE = 1_000_000
+
+
+@dataclass(frozen=True)
+class EstablishmentFilter:
+    district: str | None = None
+    commune: str | None = None
+    sector: str | None = None
+    legal_form: str | None = None
+    round: str | None = None
+    status: str | None = None
+    q: str | None = None
+
+    def as_query_args(self) -> dict[str, str]:
+        """The non-empty arguments, to rebuild links (pagination, exports, maps)."""
+        return {key: value for key, value in asdict(self).items() if value}
+
+    def is_empty(self) -> bool:
+        return not self.as_query_args()
+
+
+@dataclass
+class ParsedFilter:
+    filter: EstablishmentFilter
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
+    """Read the query arguments; malformed values become errors, never exceptions."""
+    errors: dict[str, str] = {}
+    values = {name: (args.get(name) or "").strip() or None for name in FILTER_ARGUMENTS}
+
+    if values["district"] and not _DISTRICT.match(values["district"]):
+        errors["district"] = str(_l("District code must have 3 digits."))
+    if values["commune"] and not _COMMUNE.match(values["commune"]):
+        errors["commune"] = str(_l("Commune code must have 5 digits."))
+    if values["sector"]:
+        values["sector"] = values["sector"].upper()
+        if values["sector"] not in vsic_divisions():
+            errors["sector"] = str(_l("Unknown sector (VSIC division such as C10)."))
+    if values["legal_form"] and values["legal_form"] not in {form.value for form in LegalForm}:
+        errors["legal_form"] = str(_l("Unknown legal form."))
+    if values["status"] and values["status"] not in {status.value for status in EstablishmentStatus}:
+        errors["status"] = str(_l("Unknown status."))
+    if values["q"] and len(values["q"]) > MAX_QUERY_LENGTH:
+        errors["q"] = str(_l("Search text is too long (at most %(n)d characters).", n=MAX_QUERY_LENGTH))
+
+    page, page_error = _parse_page(args.get("page"))
+    if page_error:
+        errors["page"] = page_error
+    clean = {name: (None if name in errors else value) for name, value in values.items()}
+    return ParsedFilter(EstablishmentFilter(**clean), page, errors)
+
+
+def _parse_page(raw: str | None) -> tuple[int, str | None]:
+    if raw is None or raw.strip() == "":
+        return 1, None
+    try:
+        page = int(raw)
+    except ValueError:
+        return 1, str(_l("Page must be a whole number."))
+    if page < 1 or page > MAX_PAGE:
+        return 1, str(_l("Page must be 1 or more."))
+    return page, None
+
+
+def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code: str | None) -> ParsedFilter:
+    """Check that district, commune and round exist (and agree); unknown ones become errors."""
+    wanted = parsed.filter
+    errors = dict(parsed.errors)
+    district = unit_queries.unit_by_code(session, wanted.district) if wanted.district else None
+    if wanted.district and not _is_unit(district, UnitLevel.district, province_code):
+        errors["district"] = str(_l("Unknown district: %(code)s", code=wanted.district))
+    commune = unit_queries.unit_by_code(session, wanted.commune) if wanted.commune else None
+    if wanted.commune and not _is_unit(commune, UnitLevel.commune, province_code):
+        errors["commune"] = str(_l("Unknown commune: %(code)s", code=wanted.commune))
+    elif commune and district and commune.parent_code != district.code:
+        errors["commune"] = str(_l("Commune %(commune)s is not in district %(district)s.",
+                                    commune=commune.name, district=district.name))
+    if wanted.round and queries.round_by_code(session, wanted.round) is None:
+        errors["round"] = str(_l("Unknown survey round: %(code)s", code=wanted.round))
+    clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
+    return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)
+
+
+def _is_unit(unit, level: UnitLevel, province_code: str | None) -> bool:
+    return unit is not None and unit.level == level and (not province_code or unit.province_code == province_code)

@@ -1,0 +1,101 @@
+"""All SQL about establishments, their records and survey rounds."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import exists, func
+from sqlalchemy.sql import Select
+from sqlmodel import Session, select
+
+from ..models import Establishment, SurveyRecord, SurveyRound, User
+from ..text import search_terms
+
+if TYPE_CHECKING:
+    from .filters import EstablishmentFilter
+
+
+@dataclass
+class EstablishmentPage:
+    rows: list[Establishment]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def round_by_code(session: Session, code: str) -> SurveyRound | None:
+    return session.exec(select(SurveyRound).where(SurveyRound.code == code)).first()
+
+
+def all_rounds(session: Session) -> list[SurveyRound]:
+    return list(session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code)))
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def apply_filter(statement: Select, session: Session, wanted: "EstablishmentFilter") -> Select:
+    """Add the WHERE clauses of a filter to a statement over Establishment."""
+    if wanted.district:
+        statement = statement.where(Establishment.district_code == wanted.district)
+    if wanted.commune:
+        statement = statement.where(Establishment.commune_code == wanted.commune)
+    if wanted.sector:
+        statement = statement.where(Establishment.sector == wanted.sector)
+    if wanted.legal_form:
+        statement = statement.where(Establishment.legal_form == wanted.legal_form)
+    if wanted.status:
+        statement = statement.where(Establishment.status == wanted.status)
+    if wanted.round:
+        survey_round = round_by_code(session, wanted.round)
+        round_id = survey_round.id if survey_round else -1
+        statement = statement.where(
+            exists().where(
+                SurveyRecord.establishment_id == Establishment.id, SurveyRecord.round_id == round_id
+            )
+        )
+    for term in search_terms(wanted.q):
+        statement = statement.where(Establishment.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    return statement
+
+
+def count_establishments(session: Session, wanted: "EstablishmentFilter") -> int:
+    statement = apply_filter(select(func.count()).select_from(Establishment), session, wanted)
+    return session.exec(statement).one()
+
+
+def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int) -> EstablishmentPage:
+    """One page of the filtered list, ordered by code, with the total count."""
+    total = count_establishments(session, wanted)
+    statement = apply_filter(select(Establishment), session, wanted)
+    statement = statement.order_by(Establishment.code).offset((page - 1) * per_page).limit(per_page)
+    return EstablishmentPage(list(session.exec(statement)), total, page, per_page)
+
+
+def establishment_by_code(session: Session, code: str) -> Establishment | None:
+    return session.exec(select(Establishment).where(Establishment.code == code)).first()
+
+
+def records_of_establishment(session: Session, establishment_id: int) -> list[tuple[SurveyRecord, SurveyRound, User | None]]:
+    statement = (
+        select(SurveyRecord, SurveyRound, User)
+        .join(SurveyRound, SurveyRound.id == SurveyRecord.round_id)
+        .outerjoin(User, User.id == SurveyRecord.enumerator_id)
+        .where(SurveyRecord.establishment_id == establishment_id)
+        .order_by(SurveyRound.start_date, SurveyRecord.created_at)
+    )
+    return list(session.exec(statement).all())
+
+
+def any_demo_establishment(session: Session) -> bool:
+    statement = select(Establishment.id).where(Establishment.is_demo == True).limit(1)  # noqa: E712
+    return session.exec(statement).first() is not None

@@ -1,0 +1,69 @@
+"""Actions on the establishment registry. Take a session and plain values; the caller commits."""
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..adminunits.queries import unit_by_code
+from ..audit import record_event
+from ..models import Establishment, LegalForm, UnitLevel
+from ..reference import sector_of_vsic
+from ..text import establishment_search_text
+
+
+class EstablishmentError(ValueError):
+    """Input that cannot make a valid establishment; `field` names the culprit."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def next_establishment_code(session: Session, province_code: str, district_code: str) -> str:
+    """"94-947-000124" after the highest code of the district."""
+    prefix = f"{province_code}-{district_code}-"
+    highest = session.exec(
+        select(func.max(Establishment.code)).where(Establishment.code.startswith(prefix))
+    ).one()
+    sequence = int(highest.rsplit("-", 1)[1]) + 1 if highest else 1
+    return f"{prefix}{sequence:06d}"
+
+
+def register_establishment(
+    session: Session,
+    *,
+    name: str,
+    commune_code: str,
+    vsic_code: str,
+    legal_form: str,
+    owner: str | None = None,
+    address: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    actor_id: int | None = None,
+    **details,
+) -> Establishment:
+    """Add an establishment with the next free code of its district."""
+    name = (name or "").strip()
+    if not name:
+        raise EstablishmentError("name", "The name is required.")
+    commune = unit_by_code(session, commune_code)
+    if commune is None or commune.level != UnitLevel.commune:
+        raise EstablishmentError("commune_code", f"Unknown commune code: {commune_code}")
+    try:
+        sector = sector_of_vsic(vsic_code)
+    except ValueError as error:
+        raise EstablishmentError("vsic_code", str(error)) from error
+    if legal_form not in {form.value for form in LegalForm}:
+        raise EstablishmentError("legal_form", f"Unknown legal form: {legal_form}")
+    establishment = Establishment(
+        code=next_establishment_code(session, commune.province_code, commune.parent_code),
+        name=name, owner=owner, address=address, legal_form=legal_form, vsic_code=vsic_code, sector=sector,
+        commune_code=commune.code, district_code=commune.parent_code, province_code=commune.province_code,
+        lat=lat, lon=lon, search_text=establishment_search_text(name, owner, address), **details,
+    )
+    session.add(establishment)
+    session.flush()
+    record_event(session, "create", "establishment", establishment.code,
+                 after={"name": name, "commune_code": commune.code, "vsic_code": vsic_code}, actor_id=actor_id)
+    return establishment

@@ -1,0 +1,24 @@
+"""The home page: what the census holds, at a glance."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from ..adminunits import queries as unit_queries
+from ..db import get_session
+from . import queries
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def index():
+    session = get_session()
+    province_code = current_app.config["PROVINCE_CODE"]
+    return render_template(
+        "home/index.html",
+        province=unit_queries.unit_by_code(session, province_code),
+        totals=queries.totals(session, province_code),
+        by_district=queries.establishments_by_district(session, province_code),
+        by_sector=queries.establishments_by_sector(session, province_code),
+        rounds=queries.round_progress(session),
+    )

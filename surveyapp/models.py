@@ -1,0 +1,285 @@
+"""Database tables of the census registry.
+
+Names follow the glossary in the domain notes: *establishment* for cơ sở CNNT, *district* for
+huyện/thị xã/thành phố, *commune* for xã/phường/thị trấn. Every schema change is an Alembic migration
+in ``surveyapp/migrations``; these classes are the source autogenerate compares against.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+#: JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+def _choice(length: int, **kwargs: Any) -> Any:
+    """A choice from one of the enums above, stored and read as plain text (VARCHAR): adding a
+    choice later needs no ALTER TYPE on PostgreSQL, and rows read back compare equal to the enum."""
+    return Field(sa_type=String(length), **kwargs)
+
+
+class UnitLevel(str, enum.Enum):
+    province = "province"
+    district = "district"
+    commune = "commune"
+
+
+class LegalForm(str, enum.Enum):
+    enterprise = "enterprise"  #: doanh nghiệp nhỏ và vừa (DNNVV)
+    cooperative = "cooperative"  #: hợp tác xã (HTX)
+    cooperative_group = "cooperative_group"  #: tổ hợp tác (THT)
+    household_business = "household_business"  #: hộ kinh doanh (HKD)
+    household = "household"  #: hộ gia đình (Decree 52/2018)
+
+
+class EstablishmentStatus(str, enum.Enum):
+    active = "active"
+    closed = "closed"
+    merged = "merged"
+
+
+class RecordStatus(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    approved = "approved"
+
+
+class Role(str, enum.Enum):
+    admin = "admin"
+    supervisor = "supervisor"
+    enumerator = "enumerator"
+    analyst = "analyst"
+
+
+class AdminUnit(SQLModel, table=True):
+    """A province, district or commune as it stood before the 1 July 2025 reform."""
+
+    __tablename__ = "admin_unit"
+    __table_args__ = (Index("ix_admin_unit_level_parent", "level", "parent_code"),)
+
+    #: GSO code: 2 digits for a province, 3 for a district, 5 for a commune.
+    code: str = Field(primary_key=True, max_length=5)
+    #: Full Vietnamese name with its type, e.g. "Huyện Mỹ Tú".
+    name: str = Field(max_length=120)
+    #: Name without the type, e.g. "Mỹ Tú".
+    short_name: str = Field(max_length=120)
+    #: Vietnamese unit type: Tỉnh, Thành phố, Huyện, Thị xã, Quận, Xã, Phường, Thị trấn.
+    unit_type: str = Field(max_length=30)
+    #: province / district / commune.
+    level: str = _choice(10)
+    #: Code of the unit one level up; None for provinces.
+    parent_code: Optional[str] = Field(default=None, foreign_key="admin_unit.code", max_length=5)
+    #: Province the unit lies in (its own code for a province).
+    province_code: str = Field(index=True, max_length=2)
+    #: Lowercase name without diacritics, for matching and search.
+    name_normalized: str = Field(max_length=120)
+    #: Geocoded centroid (WGS 84); None where the source has none.
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    #: Bounding box (WGS 84) from the source, for fitting maps and sanity checks.
+    min_lat: Optional[float] = None
+    min_lon: Optional[float] = None
+    max_lat: Optional[float] = None
+    max_lon: Optional[float] = None
+    #: First day the unit is valid (None: unknown, before the data).
+    valid_from: Optional[dt.date] = None
+    #: Day the unit ceased to exist (2025-07-01 for the pre-reform units).
+    valid_to: Optional[dt.date] = None
+    #: For a commune: code of its main successor after 1 July 2025 (new ward codes may reuse old ones,
+    #: so successors are not rows of this table).
+    successor_code: Optional[str] = Field(default=None, max_length=5)
+    #: Full name of that successor, e.g. "Phường Phú Lợi".
+    successor_name: Optional[str] = Field(default=None, max_length=120)
+    #: Province code of the successor (e.g. 92 for Cần Thơ, which absorbed Sóc Trăng).
+    successor_province_code: Optional[str] = Field(default=None, max_length=2)
+    #: Name of the successor province.
+    successor_province_name: Optional[str] = Field(default=None, max_length=120)
+    #: True when the commune was split and only its main part went to ``successor_code``.
+    successor_split: bool = False
+
+
+class Establishment(SQLModel, table=True):
+    """A rural industrial establishment: one real producer, stable across survey rounds."""
+
+    __tablename__ = "establishment"
+    __table_args__ = (
+        Index("ix_establishment_district_sector", "district_code", "sector"),
+        Index("ix_establishment_commune_sector", "commune_code", "sector"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: Public code "<province>-<district>-<sequence>", e.g. 94-947-000123.
+    code: str = Field(unique=True, max_length=20)
+    #: Name as written by the establishment, e.g. "Cơ sở Bánh Pía Tân Huê Viên".
+    name: str = Field(max_length=200)
+    #: Owner or legal representative.
+    owner: Optional[str] = Field(default=None, max_length=120)
+    #: DNNVV / HTX / THT / HKD / household.
+    legal_form: str = _choice(20, index=True)
+    #: Tax code (10 or 13 digits) or household-business registration number.
+    tax_code: Optional[str] = Field(default=None, index=True, max_length=20)
+    #: Contact phone.
+    phone: Optional[str] = Field(default=None, max_length=20)
+    #: Year production started.
+    year_started: Optional[int] = None
+    #: Main activity, VSIC 2018 code (4 or 5 digits), e.g. "1079".
+    vsic_code: str = Field(max_length=5)
+    #: VSIC section letter + division, e.g. "C10"; derived from vsic_code, stored for filtering.
+    sector: str = Field(index=True, max_length=3)
+    #: Street address (hamlet, commune, ...).
+    address: Optional[str] = Field(default=None, max_length=250)
+    #: Commune the establishment is in (the code valid when it was surveyed).
+    commune_code: str = Field(foreign_key="admin_unit.code", index=True, max_length=5)
+    #: District of the commune, stored for filtering.
+    district_code: str = Field(index=True, max_length=3)
+    #: Province of the commune, stored for filtering.
+    province_code: str = Field(index=True, max_length=2)
+    #: GPS point (WGS 84).
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    #: active / closed / merged.
+    status: str = _choice(10, default=EstablishmentStatus.active.value, index=True)
+    #: Workers, from the latest approved record.
+    workers: Optional[int] = None
+    #: Yearly revenue in đồng, from the latest approved record.
+    revenue_vnd: Optional[int] = Field(default=None, sa_type=BigInteger)
+    #: Capital or assets in đồng, from the latest approved record.
+    capital_vnd: Optional[int] = Field(default=None, sa_type=BigInteger)
+    #: Code of the latest round with a record for this establishment, e.g. "2019".
+    latest_round_code: Optional[str] = Field(default=None, max_length=30)
+    #: Status of the record of that round.
+    latest_record_status: Optional[str] = _choice(10, default=None)
+    #: "name owner address" lowercased without diacritics: the text `q` searches.
+    search_text: str = Field(default="", max_length=600)
+    #: True for rows made by `flask demo`: synthetic, never real.
+    is_demo: bool = Field(default=False, index=True)
+    #: Incremented on each change; a stale edit is refused.
+    version: int = 1
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = _timestamp()
+
+
+class SurveyRound(SQLModel, table=True):
+    """One data-collection campaign, e.g. the 2018 census or the 2019 supplement."""
+
+    __tablename__ = "survey_round"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: Short stable code used in URLs and filters, e.g. "2018".
+    code: str = Field(unique=True, max_length=30)
+    #: Title shown to people.
+    title: str = Field(max_length=200)
+    #: Questionnaire id in forms/, e.g. "cnnt-2018".
+    questionnaire_id: Optional[str] = Field(default=None, max_length=60)
+    #: Questionnaire version the round uses.
+    questionnaire_version: Optional[str] = Field(default=None, max_length=30)
+    start_date: Optional[dt.date] = None
+    end_date: Optional[dt.date] = None
+    #: Whether enumerators may still submit records.
+    is_open: bool = False
+    #: True for rounds made by `flask demo`.
+    is_demo: bool = False
+    created_at: dt.datetime = _timestamp()
+
+
+class SurveyRecord(SQLModel, table=True):
+    """One questionnaire filled for one establishment in one round."""
+
+    __tablename__ = "survey_record"
+    __table_args__ = (
+        Index("ix_survey_record_round_establishment", "round_id", "establishment_id"),
+        Index("ix_survey_record_establishment", "establishment_id", "round_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: Made by the client that filled it; unique, so a resend never creates a second record.
+    uuid: str = Field(default_factory=lambda: str(uuid.uuid4()), unique=True, max_length=36)
+    establishment_id: int = Field(foreign_key="establishment.id")
+    round_id: int = Field(foreign_key="survey_round.id")
+    #: Answers keyed by question name, validated against the round's questionnaire version.
+    answers: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    #: Questionnaire version the answers were filled with.
+    questionnaire_version: Optional[str] = Field(default=None, max_length=30)
+    #: Who filled it.
+    enumerator_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    #: draft → submitted → approved | returned.
+    status: str = _choice(10, default=RecordStatus.draft.value, index=True)
+    #: Supervisor's comment when returning or approving.
+    review_comment: Optional[str] = None
+    #: GPS captured with the record, and its accuracy in metres.
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    gps_accuracy_m: Optional[float] = None
+    #: UUID of the record this one edits, if any.
+    supersedes: Optional[str] = Field(default=None, max_length=36)
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = _timestamp()
+    submitted_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    approved_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class User(SQLModel, table=True):
+    """A person who signs in. Roles and permissions arrive with the accounts issue."""
+
+    __tablename__ = "app_user"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=60)
+    full_name: Optional[str] = Field(default=None, max_length=120)
+    #: Hash from werkzeug.security (scrypt); never the password itself.
+    password_hash: str = Field(max_length=255)
+    #: admin / supervisor / enumerator / analyst.
+    role: str = _choice(12, default=Role.enumerator.value)
+    is_active: bool = True
+    created_at: dt.datetime = _timestamp()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which entity and when, with the values before and after. Append-only."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_at: dt.datetime = _timestamp(index=True)
+    #: Acting user; None for the system (CLI without a user, migrations, demo loader).
+    actor_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    #: Verb, e.g. "create", "update", "load_admin_units", "demo_generate".
+    action: str = Field(max_length=40, index=True)
+    #: Table or concept acted on, e.g. "establishment".
+    entity_type: str = Field(max_length=40)
+    #: Key of the entity (code or id as text).
+    entity_id: Optional[str] = Field(default=None, max_length=60)
+    before: Optional[dict] = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    after: Optional[dict] = Field(default=None, sa_column=Column(JSONType, nullable=True))
+
+
+__all__ = [
+    "AdminUnit",
+    "AuditEvent",
+    "Establishment",
+    "EstablishmentStatus",
+    "LegalForm",
+    "RecordStatus",
+    "Role",
+    "SurveyRecord",
+    "SurveyRound",
+    "UnitLevel",
+    "User",
+]

@@ -1,0 +1,79 @@
+"""Fixed reference lists: legal forms (Decree 45/2012) and VSIC 2018 divisions."""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from .models import EstablishmentStatus, LegalForm, RecordStatus
+
+LEGAL_FORM_LABELS = {
+    LegalForm.enterprise: _l("Small or medium enterprise (DNNVV)"),
+    LegalForm.cooperative: _l("Cooperative (HTX)"),
+    LegalForm.cooperative_group: _l("Cooperative group (THT)"),
+    LegalForm.household_business: _l("Household business (HKD)"),
+    LegalForm.household: _l("Household"),
+}
+
+RECORD_STATUS_LABELS = {
+    RecordStatus.draft: _l("Draft"),
+    RecordStatus.submitted: _l("Submitted"),
+    RecordStatus.returned: _l("Returned"),
+    RecordStatus.approved: _l("Approved"),
+}
+
+ESTABLISHMENT_STATUS_LABELS = {
+    EstablishmentStatus.active: _l("Active"),
+    EstablishmentStatus.closed: _l("Closed"),
+    EstablishmentStatus.merged: _l("Merged"),
+}
+
+_VSIC_CODE = re.compile(r"^\d{4,5}$")
+
+
+@dataclass(frozen=True)
+class VsicDivision:
+    code: str  #: section letter + division, e.g. "C10"
+    division: str  #: two digits, e.g. "10"
+    name_vi: str
+    name_en: str
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_vi
+
+
+@cache
+def vsic_divisions() -> dict[str, VsicDivision]:
+    """Divisions keyed by sector code ("C10"), in code order."""
+    path = Path(__file__).parent / "data" / "vsic_divisions.csv"
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    divisions = [
+        VsicDivision(row["section"] + row["division"], row["division"], row["name_vi"], row["name_en"])
+        for row in rows
+    ]
+    return {division.code: division for division in divisions}
+
+
+def sector_of_vsic(vsic_code: str) -> str:
+    """"10710" or "1071" → "C10". Raises ValueError for a code outside the known divisions."""
+    if not _VSIC_CODE.match(vsic_code or ""):
+        raise ValueError(f"VSIC code must have 4 or 5 digits: {vsic_code!r}")
+    for division in vsic_divisions().values():
+        if division.division == vsic_code[:2]:
+            return division.code
+    raise ValueError(f"VSIC division {vsic_code[:2]} is not an industrial division")
+
+
+def label(mapping: dict, key: str | None) -> str:
+    """The translated label of a choice, or the raw key when the key is unknown."""
+    if key is None:
+        return "–"
+    for choice, text in mapping.items():
+        if choice == key:
+            return str(text)
+    return key

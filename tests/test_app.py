@@ -1,0 +1,117 @@
+"""The application factory, configuration, the database engine and the migrations."""
+from __future__ import annotations
+
+import os
+import stat
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from surveyapp import create_app
+from surveyapp.db import get_engine, schema_is_current
+
+
+def test_secret_key_is_generated_once_in_instance(tmp_path):
+    instance = tmp_path / "instance"
+    app = _app_in(instance)
+    key_file = instance / "secret_key"
+    assert key_file.exists()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(app.config["SECRET_KEY"]) == 64
+    again = _app_in(instance)
+    assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def _app_in(instance):
+    from flask import Flask
+
+    from surveyapp import config
+
+    app = Flask("surveyapp", instance_path=str(instance))
+    config.configure(app, None)
+    return app
+
+
+def test_default_database_is_sqlite_in_instance(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    from flask import Flask
+
+    from surveyapp import config
+
+    app = Flask("surveyapp", instance_path=str(tmp_path))
+    config.configure(app, None)
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/surveyapp.sqlite"
+
+
+def test_database_url_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:1/x")
+    from flask import Flask
+
+    from surveyapp import config
+
+    app = Flask("surveyapp", instance_path=str(tmp_path))
+    config.configure(app, None)
+    assert app.config["DATABASE_URL"] == "postgresql+psycopg://u@127.0.0.1:1/x"
+
+
+def test_test_config_overrides_everything(app):
+    assert app.config["TESTING"] is True
+    assert app.config["SECRET_KEY"] == "test"
+
+
+def test_sqlite_pragmas(app):
+    engine = get_engine(app)
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_migrations_match_the_models(app):
+    """Autogenerate finds nothing to do: every model change has its migration."""
+    with app.app_context():
+        assert schema_is_current(app)
+        with get_engine(app).connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
+
+
+def test_filters_are_indexed(app):
+    from sqlalchemy import inspect
+
+    indexed = set()
+    for index in inspect(get_engine(app)).get_indexes("establishment"):
+        indexed.add(index["column_names"][0])
+    assert {"district_code", "commune_code", "sector", "legal_form", "status"} <= indexed
+    record_indexes = [i["column_names"] for i in inspect(get_engine(app)).get_indexes("survey_record")]
+    assert ["round_id", "establishment_id"] in record_indexes
+
+
+def test_foreign_keys_are_enforced(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from surveyapp.db import session_scope
+    from surveyapp.models import Establishment
+
+    import pytest
+
+    with app.app_context(), pytest.raises(IntegrityError):
+        with session_scope(app) as session:
+            session.add(Establishment(code="94-941-999999", name="X", legal_form="household", vsic_code="1071",
+                                      sector="C10", commune_code="00000", district_code="941", province_code="94"))
+
+
+def test_init_db_command_is_idempotent(runner):
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "Database ready" in second.output
+
+
+def test_environment_has_no_debug_leak():
+    assert os.environ.get("FLASK_DEBUG") in (None, "", "0")

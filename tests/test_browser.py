@@ -1,0 +1,84 @@
+"""Real headless Chromium (Debian's) through Playwright: home, a filtered list, a detail page."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from .conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+
+def _record_requests(page) -> list[str]:
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    return seen
+
+
+def _assert_only_local(urls: list[str], base: str) -> None:
+    host = urlsplit(base).hostname
+    foreign = [url for url in urls if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+               and urlsplit(url).hostname != host]
+    assert foreign == [], f"requests left 127.0.0.1: {foreign}"
+    assert urls, "no request recorded"
+
+
+def test_home_list_with_filter_and_detail(page, live_server):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    requests = _record_requests(page)
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(live_server + "/")
+    assert page.locator("#total-establishments").inner_text() == "3.209"
+    assert page.locator("#demo-banner").is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
+
+    page.get_by_role("link", name="Cơ sở", exact=True).first.click()
+    page.wait_for_url("**/establishments")
+    # Choosing a district narrows the communes to its own, through the app's own script.
+    page.select_option("#district", "950")
+    visible_communes = page.locator("#commune option:not([hidden])").count()
+    assert visible_communes == 1 + 10  # "all communes" + the 10 of Vĩnh Châu
+    page.select_option("#sector", "C10")
+    page.fill("#q", "co so")
+    page.get_by_role("button", name="Lọc").click()
+    page.wait_for_url("**/establishments?**")
+    assert "district=950" in page.url and "sector=C10" in page.url
+    rows = page.locator("#establishments tbody tr")
+    assert rows.count() > 0
+    for code in rows.locator("td:first-child").all_inner_texts():
+        assert code.startswith("94-950-")
+    assert "Cơ sở" in rows.first.locator("td").nth(1).inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "list.png"), full_page=True)
+
+    rows.first.locator("a").click()
+    page.wait_for_url("**/establishments/94-950-*")
+    assert page.locator("#records tbody tr").count() >= 1
+    assert "Thị xã Vĩnh Châu" in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "detail.png"), full_page=True)
+
+    assert page.evaluate("typeof bootstrap") == "object"  # Bootstrap's JS came from the app
+    assert errors == [] and failed == []
+    _assert_only_local(requests, live_server)
+
+
+def test_commune_choice_selects_its_district(page, live_server):
+    page.goto(live_server + "/establishments")
+    option = page.locator('#commune option[data-district="945"]').first
+    page.select_option("#commune", option.get_attribute("value"))
+    assert page.input_value("#district") == "945"
+
+
+def test_english_switch(page, live_server):
+    page.goto(live_server + "/establishments")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "3,209 establishments found" in page.locator("#result-count").inner_text()
+    page.get_by_role("link", name="Tiếng Việt").click()
+    page.wait_for_load_state()
+    assert "Tìm thấy 3.209 cơ sở" in page.locator("#result-count").inner_text()
