@@ -43,7 +43,7 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def apply_filter(statement: Select, session: Session, wanted: "EstablishmentFilter") -> Select:
+def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
     """Add the WHERE clauses of a filter to a statement over Establishment."""
     if wanted.district:
         statement = statement.where(Establishment.district_code == wanted.district)
@@ -56,12 +56,9 @@ def apply_filter(statement: Select, session: Session, wanted: "EstablishmentFilt
     if wanted.status:
         statement = statement.where(Establishment.status == wanted.status)
     if wanted.round:
-        survey_round = round_by_code(session, wanted.round)
-        round_id = survey_round.id if survey_round else -1
+        round_id = select(SurveyRound.id).where(SurveyRound.code == wanted.round).scalar_subquery()
         statement = statement.where(
-            exists().where(
-                SurveyRecord.establishment_id == Establishment.id, SurveyRecord.round_id == round_id
-            )
+            exists().where(SurveyRecord.establishment_id == Establishment.id, SurveyRecord.round_id == round_id)
         )
     for term in search_terms(wanted.q):
         statement = statement.where(Establishment.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
@@ -69,14 +66,14 @@ def apply_filter(statement: Select, session: Session, wanted: "EstablishmentFilt
 
 
 def count_establishments(session: Session, wanted: "EstablishmentFilter") -> int:
-    statement = apply_filter(select(func.count()).select_from(Establishment), session, wanted)
+    statement = apply_filter(select(func.count()).select_from(Establishment), wanted)
     return session.exec(statement).one()
 
 
 def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int) -> EstablishmentPage:
     """One page of the filtered list, ordered by code, with the total count."""
     total = count_establishments(session, wanted)
-    statement = apply_filter(select(Establishment), session, wanted)
+    statement = apply_filter(select(Establishment), wanted)
     statement = statement.order_by(Establishment.code).offset((page - 1) * per_page).limit(per_page)
     return EstablishmentPage(list(session.exec(statement)), total, page, per_page)
 
