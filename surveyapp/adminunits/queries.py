@@ -11,13 +11,19 @@ def unit_by_code(session: Session, code: str) -> AdminUnit | None:
     return session.get(AdminUnit, code)
 
 
-def districts_of_province(session: Session, province_code: str) -> list[AdminUnit]:
+def _children(session: Session, parent_code: str, level: UnitLevel) -> list[AdminUnit]:
     statement = (
-        select(AdminUnit)
-        .where(AdminUnit.level == UnitLevel.district, AdminUnit.parent_code == province_code)
-        .order_by(AdminUnit.code)
+        select(AdminUnit).where(AdminUnit.level == level, AdminUnit.parent_code == parent_code).order_by(AdminUnit.code)
     )
     return list(session.exec(statement))
+
+
+def districts_of_province(session: Session, province_code: str) -> list[AdminUnit]:
+    return _children(session, province_code, UnitLevel.district)
+
+
+def communes_of_district(session: Session, district_code: str) -> list[AdminUnit]:
+    return _children(session, district_code, UnitLevel.commune)
 
 
 def communes_of_province(session: Session, province_code: str) -> list[AdminUnit]:
@@ -29,13 +35,6 @@ def communes_of_province(session: Session, province_code: str) -> list[AdminUnit
     return list(session.exec(statement))
 
 
-def communes_of_district(session: Session, district_code: str) -> list[AdminUnit]:
-    statement = (
-        select(AdminUnit)
-        .where(AdminUnit.level == UnitLevel.commune, AdminUnit.parent_code == district_code)
-        .order_by(AdminUnit.code)
-    )
-    return list(session.exec(statement))
 
 
 def existing_codes(session: Session) -> set[str]:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_locale
 
+from .. import reference
 from ..adminunits import queries as unit_queries
 from ..db import get_session
 from . import queries
@@ -23,11 +25,21 @@ def list_establishments():
         "errors": parsed.errors,
         "result": page,
         "unit_names": unit_queries.names_by_code(session, unit_codes),
-        "districts": unit_queries.districts_of_province(session, province_code),
-        "communes": unit_queries.communes_of_province(session, province_code),
-        "rounds": queries.all_rounds(session),
+        "choices": _filter_choices(session, province_code),
     }
     return render_template("establishments/list.html", **context), (400 if parsed.errors else 200)
+
+
+def _filter_choices(session, province_code: str) -> dict[str, list[tuple[str, str, str | None]]]:
+    """(value, label, district of a commune) for each filter's drop-down."""
+    language = str(get_locale())
+    return {
+        "district": [(u.code, u.name, None) for u in unit_queries.districts_of_province(session, province_code)],
+        "commune": [(u.code, u.name, u.parent_code) for u in unit_queries.communes_of_province(session, province_code)],
+        "sector": [(code, f"{code} – {d.name(language)}", None) for code, d in reference.vsic_divisions().items()],
+        "legal_form": [(form.value, str(text), None) for form, text in reference.LEGAL_FORM_LABELS.items()],
+        "round": [(r.code, r.code, None) for r in queries.all_rounds(session)],
+    }
 
 
 @bp.get("/establishments/<code>")
