@@ -14,19 +14,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app_config.configure(app, config)
 
     from flask_bootstrap import Bootstrap5
-    from flask_wtf import CSRFProtect
 
     from . import cli, db, errors, i18n, web
+    from .extensions import csrf
     from .establishments.blueprint import bp as establishments_bp
     from .home.blueprint import bp as home_bp
+    from .questionnaire import registry
+    from .survey.blueprint import bp as survey_bp
+    from .vendor import bp as vendor_bp
 
     db.init_app(app)
     i18n.init_app(app)
     Bootstrap5(app)
-    CSRFProtect(app)
+    csrf.init_app(app)
     web.init_app(app)
     errors.init_app(app)
+    registry.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(establishments_bp)
+    for blueprint in (home_bp, establishments_bp, survey_bp, vendor_bp):
+        app.register_blueprint(blueprint)
     return app

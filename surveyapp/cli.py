@@ -15,10 +15,11 @@ from .db import migrate, session_scope
 from .demo.cli import demo_command
 from .demo.generator import establishments_exist, generate_demo_census
 from .models import AdminUnit, Role
+from .questionnaire.cli import forms_cli
 
 
 def init_app(app: Flask) -> None:
-    for command in (admin_units_cli, users_cli, demo_command, setup_command):
+    for command in (admin_units_cli, users_cli, forms_cli, demo_command, setup_command):
         app.cli.add_command(command)
 
 

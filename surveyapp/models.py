@@ -11,7 +11,7 @@ import enum
 import uuid
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -205,6 +205,8 @@ class SurveyRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_survey_record_round_establishment", "round_id", "establishment_id"),
         Index("ix_survey_record_establishment", "establishment_id", "round_id"),
+        Index("uq_survey_record_current", "establishment_id", "round_id", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -214,8 +216,13 @@ class SurveyRecord(SQLModel, table=True):
     round_id: int = Field(foreign_key="survey_round.id")
     #: Answers keyed by question name, validated against the round's questionnaire version.
     answers: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    #: Questionnaire version the answers were filled with.
+    #: Questionnaire (form_id in forms/) and version the answers were filled with.
+    questionnaire_id: Optional[str] = Field(default=None, max_length=60)
     questionnaire_version: Optional[str] = Field(default=None, max_length=30)
+    #: 1 for the first version of this establishment's record in this round, then 2, 3... per edit.
+    version_number: int = 1
+    #: False once a newer version supersedes this one; one current record per establishment and round.
+    is_current: bool = True
     #: Who filled it.
     enumerator_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
     #: draft → submitted → approved | returned.
@@ -232,6 +239,24 @@ class SurveyRecord(SQLModel, table=True):
     updated_at: dt.datetime = _timestamp()
     submitted_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
     approved_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class QuestionnaireVersion(SQLModel, table=True):
+    """The text of each questionnaire version records were filled with, so old records still display
+    (and validate) after the file in forms/ moves on."""
+
+    __tablename__ = "questionnaire_version"
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: form_id from the settings sheet, e.g. "cnnt-2018".
+    form_id: str = Field(max_length=60)
+    version: str = Field(max_length=30)
+    #: The definition file as it was (XLSForm Markdown).
+    source: str = Field(sa_type=Text)
+    #: SHA-256 of source: a file changed without a new version is refused.
+    sha256: str = Field(max_length=64)
+    created_at: dt.datetime = _timestamp()
 
 
 class User(SQLModel, table=True):
@@ -278,6 +303,7 @@ __all__ = [
     "LegalForm",
     "RecordStatus",
     "Role",
+    "QuestionnaireVersion",
     "SurveyRecord",
     "SurveyRound",
     "UnitLevel",

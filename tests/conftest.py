@@ -243,3 +243,26 @@ def add_establishment(session):
         return establishment
 
     return add
+
+
+@pytest.fixture
+def live_app(app):
+    """This test's own app (fresh database) served over HTTP on 127.0.0.1, for browser tests that write."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def phone(browser):
+    """A 390×844 phone-sized page in Vietnamese, allowed to read a GPS position near Sóc Trăng city."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844}, device_scale_factor=1,
+                                  is_mobile=True, has_touch=True, permissions=["geolocation"],
+                                  geolocation={"latitude": 9.6031, "longitude": 105.9745, "accuracy": 12})
+    page = context.new_page()
+    yield page
+    context.close()

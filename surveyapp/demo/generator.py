@@ -35,12 +35,15 @@ class RoundPlan:
     questionnaire_id: str
     start: dt.date
     end: dt.date
+    is_open: bool
 
 
+# The supplement stays open in the demo so that the enumerator's path can be tried out of the box.
 ROUNDS = (
-    RoundPlan("2018", "Điều tra cơ sở CNNT năm 2018", "cnnt-2018", dt.date(2018, 5, 2), dt.date(2018, 11, 30)),
-    RoundPlan("2019", "Khảo sát bổ sung cơ sở CNNT năm 2019", "cnnt-2019", dt.date(2019, 4, 1), dt.date(2019, 9, 30)),
+    RoundPlan("2018", "Điều tra cơ sở CNNT năm 2018", "cnnt-2018", dt.date(2018, 5, 2), dt.date(2018, 11, 30), False),
+    RoundPlan("2019", "Khảo sát bổ sung cơ sở CNNT năm 2019", "cnnt-2019", dt.date(2019, 4, 1), dt.date(2019, 9, 30), True),
 )
+QUESTIONNAIRE_VERSION = "1"
 
 
 class DemoError(ValueError):
@@ -99,7 +102,8 @@ def _ensure_rounds(session: Session) -> dict[str, SurveyRound]:
         if existing is None:
             existing = SurveyRound(
                 code=plan.code, title=plan.title, questionnaire_id=plan.questionnaire_id,
-                questionnaire_version="1", start_date=plan.start, end_date=plan.end, is_open=False, is_demo=True,
+                questionnaire_version=QUESTIONNAIRE_VERSION, start_date=plan.start, end_date=plan.end,
+                is_open=plan.is_open, is_demo=True,
             )
             session.add(existing)
         rounds[plan.code] = existing
@@ -217,21 +221,30 @@ def _record_row(rng: random.Random, establishment: dict, establishment_id: int, 
     submitted = establishment["created_at"]
     status = establishment["latest_record_status"]
     approved = submitted + dt.timedelta(days=rng.randint(1, 20)) if status == "approved" else None
-    answers = {
-        "name": establishment["name"],
-        "owner": establishment["owner"],
+    answers = {  # the key questions of cnnt-2018 / cnnt-2019; the rest was "not asked" in the demo
+        "establishment_name": establishment["name"],
+        "owner_name": establishment["owner"],
         "legal_form": establishment["legal_form"],
+        "tax_code": establishment["tax_code"],
+        "phone": establishment["phone"],
+        "year_started": establishment["year_started"],
+        "address": establishment["address"],
+        "location": {"lat": establishment["lat"], "lon": establishment["lon"], "accuracy": None},
         "vsic_code": establishment["vsic_code"],
         "workers_total": establishment["workers"],
-        "revenue_vnd": establishment["revenue_vnd"],
-        "capital_vnd": establishment["capital_vnd"],
+        "revenue_million_vnd": establishment["revenue_vnd"] // 1_000_000,
+        "capital_million_vnd": establishment["capital_vnd"] // 1_000_000,
     }
+    plan = next(p for p in ROUNDS if p.code == establishment["latest_round_code"])
+    if plan.code == ROUNDS[1].code:
+        answers["visit_type"] = "new"
     return {
         "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "establishment_id": establishment_id,
         "round_id": rounds[establishment["latest_round_code"]].id,
         "answers": answers,
-        "questionnaire_version": "1",
+        "questionnaire_id": plan.questionnaire_id,
+        "questionnaire_version": QUESTIONNAIRE_VERSION,
         "status": status,
         "review_comment": "Thiếu số lao động nữ, đề nghị bổ sung." if status == "returned" else None,
         "lat": establishment["lat"],

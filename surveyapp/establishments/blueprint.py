@@ -7,6 +7,9 @@ from flask_babel import get_locale
 from .. import reference
 from ..adminunits import queries as unit_queries
 from ..db import get_session
+from ..questionnaire.registry import registry
+from ..survey.queries import open_rounds
+from ..survey.services import version_history
 from . import queries
 from .filters import parse_establishment_filter, validate_filter_codes
 
@@ -56,5 +59,6 @@ def show_establishment(code: str):
         commune=commune,
         district_name=units.get(establishment.district_code),
         province_name=units.get(establishment.province_code),
-        records=queries.records_of_establishment(session, establishment.id),
+        history=version_history(session, registry(), establishment.id, str(get_locale())),
+        open_rounds=open_rounds(session),
     )

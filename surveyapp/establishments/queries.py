@@ -8,7 +8,7 @@ from sqlalchemy import exists, func
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
-from ..models import Establishment, SurveyRecord, SurveyRound, User
+from ..models import Establishment, SurveyRecord, SurveyRound
 from ..text import search_terms
 
 if TYPE_CHECKING:
@@ -39,8 +39,9 @@ def all_rounds(session: Session) -> list[SurveyRound]:
     return list(session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code)))
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def search_conditions(query: str | None) -> list:
+    """One condition per word of the search box: each must appear in the folded name/owner/address."""
+    return [Establishment.search_text.contains(term, autoescape=True) for term in search_terms(query)]
 
 
 def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
@@ -60,9 +61,7 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
         statement = statement.where(
             exists().where(SurveyRecord.establishment_id == Establishment.id, SurveyRecord.round_id == round_id)
         )
-    for term in search_terms(wanted.q):
-        statement = statement.where(Establishment.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
-    return statement
+    return statement.where(*search_conditions(wanted.q))
 
 
 def count_establishments(session: Session, wanted: "EstablishmentFilter") -> int:
@@ -80,17 +79,6 @@ def establishments_page(session: Session, wanted: "EstablishmentFilter", page: i
 
 def establishment_by_code(session: Session, code: str) -> Establishment | None:
     return session.exec(select(Establishment).where(Establishment.code == code)).first()
-
-
-def records_of_establishment(session: Session, establishment_id: int) -> list[tuple[SurveyRecord, SurveyRound, User | None]]:
-    statement = (
-        select(SurveyRecord, SurveyRound, User)
-        .join(SurveyRound, SurveyRound.id == SurveyRecord.round_id)
-        .outerjoin(User, User.id == SurveyRecord.enumerator_id)
-        .where(SurveyRecord.establishment_id == establishment_id)
-        .order_by(SurveyRound.start_date, SurveyRecord.created_at)
-    )
-    return list(session.exec(statement).all())
 
 
 def any_demo_establishment(session: Session) -> bool:

@@ -1,0 +1,1 @@
+"""Questionnaires as data: definitions in forms/, expressions, answers, the form builder."""

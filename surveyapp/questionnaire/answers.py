@@ -1,0 +1,252 @@
+"""Answers against a definition: typed values, skip logic, required fields and constraints.
+
+The one place that decides whether answers are acceptable, whatever brought them (web form, JSON
+API, spreadsheet import). Raw values may be strings as typed ("1.500.000", "12,5", "26/11/2026") or
+already typed JSON values. Answers to questions that are not relevant are dropped (stored empty) and
+not validated, as in ODK.
+
+Error keys name the field the way the web form does: "workers_female", "products-0-product_name",
+"location" (WTForms FieldList/FormField naming), so the form can put each message beside its field.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask_babel import lazy_gettext as _l
+
+from . import expressions
+from .definition import Definition, Question
+
+_GROUPED_INTEGER = re.compile(r"^[+-]?\d{1,3}([.,\s]\d{3})+$")
+_PLAIN_INTEGER = re.compile(r"^[+-]?\d+$")
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+MAX_TEXT = 2000
+MAX_REPEAT_ROWS = 200
+
+#: Extra checks a caller adds: (question, value) → message or None (e.g. GPS inside the province).
+ExtraCheck = Callable[[Question, Any], "str | None"]
+
+
+@dataclass
+class Outcome:
+    answers: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Invalid(Exception):
+    def __init__(self, message):
+        self.message = str(message)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def coerce(question: Question, definition: Definition, raw: Any, language: str = "vi") -> Any:
+    """A raw answer as its typed value (None when empty); raises _Invalid with a message."""
+    kind = question.kind
+    if kind == "note" or _empty(raw):
+        return None
+    if kind == "text":
+        text = str(raw).strip()
+        if len(text) > MAX_TEXT:
+            raise _Invalid(_l("At most %(n)d characters.", n=MAX_TEXT))
+        return text or None
+    if kind == "integer":
+        return _integer(raw)
+    if kind == "decimal":
+        return _decimal(raw, language)
+    if kind == "date":
+        return _date(raw)
+    if kind == "select_one":
+        value = str(raw).strip()
+        if value not in _choice_names(question, definition):
+            raise _Invalid(_l("Choose one of the options."))
+        return value
+    if kind == "select_multiple":
+        return _multiple(question, definition, raw)
+    if kind == "geopoint":
+        return _geopoint(raw)
+    raise _Invalid(f"unsupported type {kind}")
+
+
+def _choice_names(question: Question, definition: Definition) -> list[str]:
+    return [choice.name for choice in definition.choices.get(question.list_name or "", [])]
+
+
+def _integer(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise _Invalid(_l("Enter a whole number."))
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    text = str(raw).strip().replace("\u00a0", " ")
+    if _PLAIN_INTEGER.match(text):
+        return int(text)
+    if _GROUPED_INTEGER.match(text):  # 1.500.000 or 1,500,000 or 1 500 000
+        return int(re.sub(r"[.,\s]", "", text))
+    raise _Invalid(_l("Enter a whole number, e.g. 1500 or 1.500."))
+
+
+def _decimal(raw: Any, language: str) -> float | int:
+    """Decimal comma and dot thousands in Vietnamese ("1.234,5"), the reverse in English.
+
+    "1.500" typed in Vietnamese is fifteen hundred, not one and a half; a lone separator not followed
+    by exactly three digits ("12.5", "0,25") is read as the decimal point whatever the language.
+    """
+    if isinstance(raw, bool):
+        raise _Invalid(_l("Enter a number."))
+    if isinstance(raw, (int, float)):
+        return raw
+    text = str(raw).strip().replace(" ", "").replace("\u00a0", "")
+    group, point = (",", ".") if language == "en" else (".", ",")
+    if re.fullmatch(rf"[+-]?\d{{1,3}}(\{group}\d{{3}})+(\{point}\d+)?", text):
+        text = text.replace(group, "").replace(point, ".")
+    elif re.fullmatch(r"[+-]?(\d+([.,]\d+)?|[.,]\d+)", text):
+        text = text.replace(",", ".")
+    else:
+        raise _Invalid(_l("Enter a number, e.g. 12,5."))
+    value = float(text)
+    return int(value) if value.is_integer() and "." not in text else value
+
+
+def _date(raw: Any) -> str:
+    text = str(raw).strip()
+    try:
+        if _DMY.match(text):
+            day, month, year = (int(part) for part in _DMY.match(text).groups())
+            return dt.date(year, month, day).isoformat()
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise _Invalid(_l("Enter a date as dd/mm/yyyy.")) from None
+
+
+def _multiple(question: Question, definition: Definition, raw: Any) -> list[str] | None:
+    values = raw.split() if isinstance(raw, str) else [str(v) for v in raw]
+    allowed = _choice_names(question, definition)
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise _Invalid(_l("Unknown option: %(value)s", value=", ".join(unknown)))
+    chosen = [name for name in allowed if name in values]  # choice-list order, no duplicates
+    return chosen or None
+
+
+def _geopoint(raw: Any) -> dict | None:
+    if isinstance(raw, str):
+        parts = raw.split()
+        raw = {"lat": parts[0], "lon": parts[1] if len(parts) > 1 else "",
+               "accuracy": parts[3] if len(parts) > 3 else ""}
+    if not isinstance(raw, dict):
+        raise _Invalid(_l("Give latitude and longitude."))
+    if all(_empty(raw.get(key)) for key in ("lat", "lon")):
+        return None
+    try:
+        lat, lon = float(str(raw.get("lat")).replace(",", ".")), float(str(raw.get("lon")).replace(",", "."))
+        accuracy_raw = raw.get("accuracy")
+        accuracy = None if _empty(accuracy_raw) else round(float(str(accuracy_raw).replace(",", ".")), 1)
+    except (TypeError, ValueError):
+        raise _Invalid(_l("Latitude and longitude must be numbers, e.g. 9,6025 and 105,9739.")) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and accuracy < 0):
+        raise _Invalid(_l("Latitude must be between -90 and 90, longitude between -180 and 180."))
+    return {"lat": round(lat, 7), "lon": round(lon, 7), "accuracy": accuracy}
+
+
+def check_answers(
+    definition: Definition,
+    raw: dict[str, Any],
+    *,
+    submit: bool,
+    language: str = "vi",
+    today: str | None = None,
+    extra_check: ExtraCheck | None = None,
+) -> Outcome:
+    """Type, skip logic and (on submit) required and constraint checks, in document order."""
+    checker = _Checker(definition, submit, language, today, extra_check)
+    answers = checker.run(raw or {})
+    return Outcome(answers, checker.errors)
+
+
+class _Checker:
+    def __init__(self, definition, submit, language, today, extra_check):
+        self.definition, self.submit, self.language = definition, submit, language
+        self.today, self.extra_check = today, extra_check
+        self.errors: dict[str, str] = {}
+        self.answers: dict[str, Any] = {}
+
+    def run(self, raw: dict[str, Any]) -> dict[str, Any]:
+        self._items(self.definition.items, raw, row=None, row_key="", relevant=True)
+        return self.answers
+
+    def _lookup(self, row: dict | None) -> Callable[[str], Any]:
+        def lookup(name: str) -> Any:
+            question = self.definition.by_name.get(name)
+            if question is None:
+                return None
+            if question.repeat and row is not None and name in row:
+                return row[name]
+            if question.repeat:  # referenced from outside its repeat: one value per row
+                return [r.get(name) for r in self.answers.get(question.repeat) or []]
+            return self.answers.get(name)
+        return lookup
+
+    def _true(self, ast, row: dict | None, self_value: Any = None) -> bool:
+        return expressions.boolean(expressions.evaluate(ast, self._lookup(row), self_value, self.today))
+
+    def _items(self, items: list[Question], raw: dict, row: dict | None, row_key: str, relevant: bool) -> None:
+        target = row if row is not None else self.answers
+        for item in items:
+            shown = relevant and (item.relevant is None or self._true(item.relevant, row))
+            if item.kind == "group":
+                self._items(item.children, raw, row, row_key, shown)
+            elif item.kind == "repeat":
+                self._repeat(item, raw.get(item.name), shown)
+            elif item.kind != "note":
+                target[item.name] = self._answer(item, raw.get(item.name), row, row_key, shown)
+
+    def _repeat(self, repeat: Question, raw_rows: Any, shown: bool) -> None:
+        rows: list[dict] = []
+        self.answers[repeat.name] = rows
+        if not shown or not raw_rows:
+            return
+        if not isinstance(raw_rows, list) or len(raw_rows) > MAX_REPEAT_ROWS:
+            self.errors[repeat.name] = str(_l("At most %(n)d rows.", n=MAX_REPEAT_ROWS))
+            return
+        for index, raw_row in enumerate(raw_rows):
+            raw_row = raw_row if isinstance(raw_row, dict) else {}
+            if all(_empty(value) for value in raw_row.values()):
+                continue  # a row left blank is no row
+            row: dict[str, Any] = {}
+            rows.append(row)
+            self._items(repeat.children, raw_row, row, f"{repeat.name}-{index}-", True)
+
+    def _answer(self, question: Question, raw: Any, row: dict | None, row_key: str, shown: bool) -> Any:
+        key = row_key + question.name
+        if not shown:
+            return None
+        try:
+            value = coerce(question, self.definition, raw, self.language)
+        except _Invalid as invalid:
+            self.errors[key] = invalid.message
+            return None
+        if not self.submit:
+            return value
+        if value is None:
+            if question.required:
+                self.errors[key] = question.text("required_message", self.language) or str(_l("This answer is required."))
+            return value
+        if question.constraint is not None and not self._true(question.constraint, row, value):
+            self.errors[key] = question.text("constraint_message", self.language) or str(
+                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text))
+        elif self.extra_check:
+            message = self.extra_check(question, value)
+            if message:
+                self.errors[key] = message
+        return value

@@ -1,0 +1,188 @@
+"""Every URL of the enumerator's path: commune → establishment → questionnaire → draft or submit."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from ..adminunits import queries as unit_queries
+from ..db import get_session
+from ..establishments import queries as establishment_queries
+from ..establishments.services import EstablishmentError, register_establishment
+from ..extensions import csrf
+from ..models import SurveyRound
+from ..questionnaire.builder import attach_errors, build_form_class, form_data, raw_answers
+from ..questionnaire.definition import Definition
+from ..questionnaire.registry import registry
+from . import queries
+from .forms import RegistrationForm
+from .services import RecordConflict, definition_for, prefill_answers, save_record
+
+bp = Blueprint("survey", __name__, template_folder="templates")
+
+
+def _language() -> str:
+    return str(get_locale() or "vi")
+
+
+def _chosen_round(session) -> SurveyRound | None:
+    rounds = queries.open_rounds(session)
+    wanted = request.args.get("round")
+    return next((r for r in rounds if r.code == wanted), rounds[0] if rounds else None)
+
+
+def _actor_id() -> int | None:
+    """The signed-in user; accounts arrive with their own issue, until then records carry no user."""
+    return None
+
+
+@bp.get("/survey")
+def choose_commune():
+    session = get_session()
+    province_code = current_app.config["PROVINCE_CODE"]
+    commune = request.args.get("commune")
+    if commune:
+        unit = unit_queries.unit_by_code(session, commune)
+        if unit is not None and unit.level == "commune":
+            return redirect(url_for("survey.commune", code=commune, round=request.args.get("round")))
+        flash(_("Unknown commune: %(code)s", code=commune), "error")
+    return render_template(
+        "survey/choose.html", rounds=queries.open_rounds(session), chosen_round=_chosen_round(session),
+        districts=unit_queries.districts_of_province(session, province_code),
+        communes=unit_queries.communes_of_province(session, province_code),
+    )
+
+
+@bp.get("/survey/communes/<code>")
+def commune(code: str):
+    session = get_session()
+    unit = unit_queries.unit_by_code(session, code)
+    if unit is None or unit.level != "commune":
+        abort(404)
+    survey_round = _chosen_round(session)
+    query = (request.args.get("q") or "").strip()[:200]
+    entries = queries.establishments_of_commune(session, code, survey_round.id if survey_round else None, query)
+    return render_template("survey/commune.html", commune=unit, district=unit_queries.unit_by_code(session, unit.parent_code),
+                           survey_round=survey_round, entries=entries, query=query)
+
+
+@bp.route("/survey/communes/<code>/register", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token and keeps what was typed when it fails
+def register(code: str):
+    session = get_session()
+    unit = unit_queries.unit_by_code(session, code)
+    if unit is None or unit.level != "commune":
+        abort(404)
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            establishment = register_establishment(
+                session, name=form.name.data, owner=form.owner.data or None, legal_form=form.legal_form.data,
+                vsic_code=form.vsic_code.data.strip(), address=form.address.data or None,
+                phone=form.phone.data or None, commune_code=code, actor_id=_actor_id())
+        except EstablishmentError as error:
+            getattr(form, error.field, form.name).errors.append(str(error))
+        else:
+            session.commit()
+            flash(_("Registered %(name)s as %(code)s.", name=establishment.name, code=establishment.code), "success")
+            return redirect(url_for("survey.record", code=establishment.code, round=request.args.get("round")))
+    status = 422 if form.errors else 200
+    return render_template("survey/register.html", form=form, commune=unit), status
+
+
+def _form_class(definition: Definition, language: str) -> type[FlaskForm]:
+    cache = current_app.extensions.setdefault("surveyapp.form_classes", {})
+    key = (definition.form_id, definition.version, definition.sha256, language)
+    if key not in cache:
+        cache[key] = build_form_class(definition, language)
+    return cache[key]
+
+
+def _row_templates(form: FlaskForm, definition: Definition) -> dict:
+    """A blank row per repeat, named with __index__, that the page's script clones."""
+    templates = {}
+    for item in definition.walk():
+        if item.kind == "repeat":
+            row_class = form[item.name].unbound_field.args[0]
+            templates[item.name] = row_class(prefix=f"{item.name}-__index__-", formdata=None)
+    return templates
+
+
+@bp.route("/survey/establishments/<code>/record", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its token and keeps what was typed when it fails
+def record(code: str):
+    session = get_session()
+    establishment = establishment_queries.establishment_by_code(session, code)
+    if establishment is None:
+        abort(404)
+    survey_round = _chosen_round(session)
+    if survey_round is None:
+        flash(_("No survey round is open."), "error")
+        return redirect(url_for("establishments.show_establishment", code=code))
+    try:
+        definition = definition_for(session, registry(), survey_round.questionnaire_id or "",
+                                    survey_round.questionnaire_version or "")
+    except LookupError:
+        abort(500, description=_("The questionnaire of this round is missing from forms/."))
+    language = _language()
+    form_class = _form_class(definition, language)
+    current = queries.current_record(session, establishment.id, survey_round.id)
+    summary: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "GET":
+        answers = current.answers if current else prefill_answers(session, definition, establishment, survey_round)
+        form = form_class(formdata=None, data=form_data(definition, answers, language))
+        base_uuid = current.uuid if current else ""
+    else:
+        form = form_class()
+        base_uuid = request.form.get("base_uuid", "")
+        action = request.form.get("action", "draft")
+        if action.startswith(("add:", "remove:")):
+            _change_rows(form, action)
+        elif not form.validate():  # CSRF only: the questionnaire's rules are checked by save_record
+            summary = [("", _("The form expired or was sent twice; your answers are below, please send again."))]
+            status = 400
+        else:
+            try:
+                result = save_record(
+                    session, establishment=establishment, survey_round=survey_round, definition=definition,
+                    raw_answers=raw_answers(form, definition), submit=action == "submit", actor_id=_actor_id(),
+                    base_uuid=base_uuid or None, language=language)
+            except RecordConflict:
+                session.rollback()
+                summary = [("", _("This record was changed elsewhere since you opened it. Your answers are "
+                                  "below; open the record again to see the newer version before saving."))]
+                status = 409
+            else:
+                if result.ok:
+                    session.commit()
+                    if action == "submit":
+                        flash(_("Record submitted."), "success")
+                        return redirect(url_for("establishments.show_establishment", code=code))
+                    flash(_("Draft saved."), "success")
+                    return redirect(url_for("survey.record", code=code, round=survey_round.code))
+                session.rollback()
+                summary = attach_errors(form, result.errors)
+                status = 422
+    return render_template(
+        "survey/record.html", form=form, definition=definition, establishment=establishment,
+        survey_round=survey_round, current=current, base_uuid=base_uuid, summary=summary, language=language,
+        row_templates=_row_templates(form, definition), province=unit_queries.unit_by_code(session, establishment.province_code),
+        commune=unit_queries.unit_by_code(session, establishment.commune_code),
+        question_index=json.dumps({q.name: {"kind": q.kind, "repeat": q.repeat} for q in definition.walk()}),
+    ), status
+
+
+def _change_rows(form: FlaskForm, action: str) -> None:
+    """Add or remove a repeat row without JavaScript (the page's script does this in place)."""
+    parts = action.split(":")
+    field = form._fields.get(parts[1]) if len(parts) > 1 else None
+    if field is None or not hasattr(field, "append_entry"):
+        return
+    if parts[0] == "add" and len(field.entries) < field.max_entries:
+        field.append_entry()
+    elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(field.entries):
+        del field.entries[int(parts[2])]

@@ -1,0 +1,63 @@
+"""Answers shown to people, and the per-field difference between two versions of a record. Pure."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from ..questionnaire.definition import Definition, Question
+
+_UNIT_SUFFIX = {"million_vnd": {"vi": " triệu đồng", "en": " million VND"}, "percent": {"vi": " %", "en": " %"}}
+
+
+def display_value(definition: Definition, question: Question, value: Any, language: str) -> str:
+    """One answer as text in the reader's language: choice labels, 1.234,5 numbers, dd/mm/yyyy dates."""
+    if value is None or value == [] or value == "":
+        return "–"
+    locale = "en" if language == "en" else "vi"
+    if question.kind == "select_one":
+        return definition.choice_label(question.list_name, value, language)
+    if question.kind == "select_multiple":
+        return "; ".join(definition.choice_label(question.list_name, item, language) for item in value)
+    if question.kind in ("integer", "decimal"):
+        text = format_decimal(value, format="#,##0.###", locale=locale)
+        return text + _UNIT_SUFFIX.get(question.unit, {}).get(locale, "")
+    if question.kind == "date":
+        return format_date(dt.date.fromisoformat(value), "dd/MM/yyyy" if locale == "vi" else "d MMM yyyy",
+                           locale=locale)
+    if question.kind == "geopoint":
+        text = f"{format_decimal(value['lat'], '0.00000', locale=locale)}, {format_decimal(value['lon'], '0.00000', locale=locale)}"
+        return text + (f" (±{format_decimal(value['accuracy'], '0.#', locale=locale)} m)" if value.get("accuracy") else "")
+    return str(value)
+
+
+def _flatten(definition: Definition, answers: dict[str, Any], language: str) -> dict[str, tuple[str, str]]:
+    """{key: (label, shown value)} with repeat rows as "products 2 › Product name"."""
+    flat: dict[str, tuple[str, str]] = {}
+    for question in definition.walk():
+        if question.repeat or question.kind in ("group", "note"):
+            continue
+        if question.kind == "repeat":
+            for index, row in enumerate(answers.get(question.name) or [], start=1):
+                for child in question.children:
+                    label = f"{question.text('label', language)} {index} › {child.text('label', language)}"
+                    flat[f"{question.name}-{index}-{child.name}"] = (
+                        label, display_value(definition, child, row.get(child.name), language))
+            continue
+        flat[question.name] = (question.text("label", language),
+                               display_value(definition, question, answers.get(question.name), language))
+    return flat
+
+
+def diff_answers(definition: Definition, old: dict[str, Any], new: dict[str, Any], language: str) -> list[dict]:
+    """[{key, label, old, new}] for every answer whose shown value differs, in questionnaire order."""
+    before, after = _flatten(definition, old or {}, language), _flatten(definition, new or {}, language)
+    changes = []
+    for key in list(after) + [k for k in before if k not in after]:
+        label = (after.get(key) or before.get(key))[0]
+        old_text, new_text = before.get(key, (label, "–"))[1], after.get(key, (label, "–"))[1]
+        if old_text != new_text:
+            changes.append({"key": key, "label": label, "old": old_text, "new": new_text})
+    return changes

@@ -1,0 +1,75 @@
+"""All SQL about survey records, rounds and stored questionnaire versions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_
+from sqlmodel import Session, select
+
+from ..models import Establishment, QuestionnaireVersion, SurveyRecord, SurveyRound, User
+from ..establishments.queries import search_conditions
+
+
+def open_rounds(session: Session) -> list[SurveyRound]:
+    statement = select(SurveyRound).where(SurveyRound.is_open == True).order_by(SurveyRound.start_date.desc())  # noqa: E712
+    return list(session.exec(statement))
+
+
+def round_by_id(session: Session, round_id: int) -> SurveyRound | None:
+    return session.get(SurveyRound, round_id)
+
+
+def current_record(session: Session, establishment_id: int, round_id: int) -> SurveyRecord | None:
+    statement = select(SurveyRecord).where(
+        SurveyRecord.establishment_id == establishment_id, SurveyRecord.round_id == round_id,
+        SurveyRecord.is_current == True,  # noqa: E712
+    )
+    return session.exec(statement).first()
+
+
+def record_by_uuid(session: Session, record_uuid: str) -> SurveyRecord | None:
+    return session.exec(select(SurveyRecord).where(SurveyRecord.uuid == record_uuid)).first()
+
+
+def has_record_in_other_round(session: Session, establishment_id: int, round_id: int) -> bool:
+    statement = select(SurveyRecord.id).where(
+        SurveyRecord.establishment_id == establishment_id, SurveyRecord.round_id != round_id
+    ).limit(1)
+    return session.exec(statement).first() is not None
+
+
+def all_versions(session: Session, establishment_id: int) -> list[tuple[SurveyRecord, SurveyRound, User | None]]:
+    """Every record version of an establishment, by round, then version."""
+    statement = (
+        select(SurveyRecord, SurveyRound, User)
+        .join(SurveyRound, SurveyRound.id == SurveyRecord.round_id)
+        .outerjoin(User, User.id == SurveyRecord.enumerator_id)
+        .where(SurveyRecord.establishment_id == establishment_id)
+        .order_by(SurveyRound.start_date, SurveyRound.id, SurveyRecord.version_number)
+    )
+    return list(session.exec(statement).all())
+
+
+def stored_questionnaire(session: Session, form_id: str, version: str) -> QuestionnaireVersion | None:
+    statement = select(QuestionnaireVersion).where(
+        QuestionnaireVersion.form_id == form_id, QuestionnaireVersion.version == version
+    )
+    return session.exec(statement).first()
+
+
+@dataclass
+class CommuneEntry:
+    establishment: Establishment
+    record: SurveyRecord | None
+
+
+def establishments_of_commune(session: Session, commune_code: str, round_id: int | None, query: str | None,
+                              limit: int = 200) -> list[CommuneEntry]:
+    """The commune's establishments matching the search, each with its current record of the round."""
+    statement = select(Establishment, SurveyRecord).outerjoin(
+        SurveyRecord,
+        and_(SurveyRecord.establishment_id == Establishment.id, SurveyRecord.round_id == round_id,
+             SurveyRecord.is_current == True),  # noqa: E712
+    ).where(Establishment.commune_code == commune_code)
+    statement = statement.where(*search_conditions(query)).order_by(Establishment.name).limit(limit)
+    return [CommuneEntry(establishment, record) for establishment, record in session.exec(statement).all()]

@@ -1,0 +1,251 @@
+"""Survey records: save a draft, submit, edit into a new version, apply to the establishment.
+
+Every function takes a session and plain values (the acting user's id included) and leaves the
+commit to the caller, so the web form, the JSON API and imports share one implementation.
+"""
+from __future__ import annotations
+
+import uuid as uuid_module
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlmodel import Session
+
+from ..adminunits.queries import unit_by_code
+from ..audit import record_event
+from ..models import Establishment, QuestionnaireVersion, RecordStatus, SurveyRecord, SurveyRound, utcnow
+from ..questionnaire.answers import check_answers
+from ..questionnaire.definition import Definition, DefinitionError, Question, load_definition
+from ..questionnaire.registry import Registry
+from ..reference import sector_of_vsic
+from ..text import establishment_search_text
+from . import queries
+from .history import diff_answers
+
+#: Degrees added around the province's bounding box before a GPS point counts as outside (~2 km).
+PROVINCE_MARGIN_DEG = 0.02
+EDITABLE_IN_PLACE = {RecordStatus.draft.value}
+
+
+class RecordConflict(Exception):
+    """The record changed since the form was opened: saving would overwrite someone's work."""
+
+
+@dataclass
+class SaveResult:
+    record: SurveyRecord | None
+    errors: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None
+
+
+def definition_for(session: Session, registry: Registry, form_id: str, version: str) -> Definition:
+    """The definition a record was (or will be) filled with: the file, or the stored copy of an old version."""
+    definition = registry.get(form_id, version)
+    if definition is not None:
+        return definition
+    stored = queries.stored_questionnaire(session, form_id, version)
+    if stored is None:
+        raise LookupError(f"questionnaire {form_id} version {version} is neither in forms/ nor stored")
+    return load_definition(stored.source, f"{form_id}@{version} (stored)")
+
+
+def store_questionnaire_version(session: Session, definition: Definition) -> None:
+    """Keep the text of a version once records use it; a changed file needs a new version."""
+    stored = queries.stored_questionnaire(session, definition.form_id, definition.version)
+    if stored is None:
+        session.add(QuestionnaireVersion(form_id=definition.form_id, version=definition.version,
+                                         source=definition.source_text, sha256=definition.sha256))
+    elif stored.sha256 != definition.sha256:
+        raise DefinitionError(definition.source_name, [(None, (
+            f"version {definition.version} is already in use with different content; "
+            "give the changed questionnaire a new version in its settings sheet"))])
+
+
+def gps_check(session: Session, establishment: Establishment):
+    """An extra answer check: GPS points must fall inside the establishment's province (with a margin)."""
+    province = unit_by_code(session, establishment.province_code)
+
+    def check(question: Question, value: Any) -> str | None:
+        if question.kind != "geopoint" or province is None or province.min_lat is None:
+            return None
+        inside = (province.min_lat - PROVINCE_MARGIN_DEG <= value["lat"] <= province.max_lat + PROVINCE_MARGIN_DEG
+                  and province.min_lon - PROVINCE_MARGIN_DEG <= value["lon"] <= province.max_lon + PROVINCE_MARGIN_DEG)
+        if inside:
+            return None
+        return str(_l("This point is outside %(province)s. Check the GPS or place the point on the map.",
+                      province=province.name))
+
+    return check
+
+
+def prefill_answers(session: Session, definition: Definition, establishment: Establishment,
+                    survey_round: SurveyRound) -> dict[str, Any]:
+    """A new record starts from what the registry knows about the establishment."""
+    values = {
+        "name": establishment.name, "owner": establishment.owner, "legal_form": establishment.legal_form,
+        "tax_code": establishment.tax_code, "phone": establishment.phone,
+        "year_started": establishment.year_started, "vsic_code": establishment.vsic_code,
+        "address": establishment.address, "workers": establishment.workers,
+        "location": {"lat": establishment.lat, "lon": establishment.lon, "accuracy": None}
+        if establishment.lat is not None else None,
+        "revenue_vnd": establishment.revenue_vnd, "capital_vnd": establishment.capital_vnd,
+        "visit_type": "update" if queries.has_record_in_other_round(session, establishment.id, survey_round.id)
+        else "new",
+    }
+    answers: dict[str, Any] = {}
+    for question in definition.walk():
+        if question.establishment_field and values.get(question.establishment_field) is not None:
+            value = values[question.establishment_field]
+            if question.unit == "million_vnd":
+                value = value / 1_000_000
+            answers[question.name] = value
+        elif question.default and question.kind not in ("group", "repeat"):
+            answers[question.name] = question.default
+    return answers
+
+
+def save_record(
+    session: Session,
+    *,
+    establishment: Establishment,
+    survey_round: SurveyRound,
+    definition: Definition,
+    raw_answers: dict[str, Any],
+    submit: bool,
+    actor_id: int | None,
+    base_uuid: str | None = None,
+    record_uuid: str | None = None,
+    language: str = "vi",
+) -> SaveResult:
+    """Save a draft (types checked) or submit (everything checked). Nothing is written on error.
+
+    A draft is edited in place; a submitted, returned or approved record is never changed: the edit
+    becomes a new version that supersedes it. `base_uuid` is the version the form was opened on; if
+    another version became current since, RecordConflict is raised instead of overwriting it.
+    """
+    outcome = check_answers(definition, raw_answers, submit=submit, language=language,
+                            extra_check=gps_check(session, establishment))
+    if not outcome.ok:
+        return SaveResult(None, outcome.errors, outcome.answers)
+    store_questionnaire_version(session, definition)
+    current = queries.current_record(session, establishment.id, survey_round.id)
+    if current is not None and base_uuid != current.uuid:
+        raise RecordConflict(current.uuid)
+    status = RecordStatus.submitted.value if submit else RecordStatus.draft.value
+    if current is not None and current.status in EDITABLE_IN_PLACE:
+        record = _update_draft(session, current, definition, outcome.answers, status, actor_id)
+    else:
+        record = _new_version(session, current, establishment, survey_round, definition, outcome.answers,
+                              status, actor_id, record_uuid)
+    establishment.latest_round_code = survey_round.code
+    establishment.latest_record_status = record.status
+    session.add(establishment)
+    session.flush()
+    return SaveResult(record, {}, outcome.answers)
+
+
+def _located(record: SurveyRecord, definition: Definition, answers: dict[str, Any]) -> None:
+    location = next((answers.get(q.name) for q in definition.walk() if q.establishment_field == "location"), None)
+    record.lat, record.lon = (location["lat"], location["lon"]) if location else (None, None)
+    record.gps_accuracy_m = location.get("accuracy") if location else None
+
+
+def _update_draft(session, record, definition, answers, status, actor_id) -> SurveyRecord:
+    before = {"status": record.status, "answers": record.answers}
+    record.answers, record.status, record.updated_at = answers, status, utcnow()
+    record.questionnaire_id, record.questionnaire_version = definition.form_id, definition.version
+    record.enumerator_id = actor_id if actor_id is not None else record.enumerator_id
+    if status == RecordStatus.submitted.value:
+        record.submitted_at = utcnow()
+    _located(record, definition, answers)
+    session.add(record)
+    record_event(session, "submit" if status == RecordStatus.submitted.value else "update", "survey_record",
+                 record.uuid, before=before, after={"status": status, "answers": answers}, actor_id=actor_id)
+    return record
+
+
+def _new_version(session, current, establishment, survey_round, definition, answers, status, actor_id,
+                 record_uuid) -> SurveyRecord:
+    now = utcnow()
+    if current is not None:
+        current.is_current = False
+        session.add(current)
+        session.flush()  # the unique "one current record" index must see the old one retired first
+    record = SurveyRecord(
+        uuid=record_uuid or str(uuid_module.uuid4()), establishment_id=establishment.id, round_id=survey_round.id,
+        answers=answers, questionnaire_id=definition.form_id, questionnaire_version=definition.version,
+        enumerator_id=actor_id, status=status, supersedes=current.uuid if current else None,
+        version_number=current.version_number + 1 if current else 1, is_current=True,
+        created_at=now, updated_at=now, submitted_at=now if status == RecordStatus.submitted.value else None,
+    )
+    _located(record, definition, answers)
+    session.add(record)
+    action = "create" if current is None else "new_version"
+    record_event(session, action, "survey_record", record.uuid,
+                 before={"uuid": current.uuid, "answers": current.answers} if current else None,
+                 after={"status": status, "answers": answers, "supersedes": record.supersedes}, actor_id=actor_id)
+    return record
+
+
+def apply_record_to_establishment(session: Session, record: SurveyRecord, definition: Definition,
+                                  actor_id: int | None) -> dict[str, tuple[Any, Any]]:
+    """Copy an approved record's key answers (those with an establishment_field) to the establishment.
+
+    Returns {attribute: (old, new)} of what changed.
+    """
+    if record.status != RecordStatus.approved.value:
+        raise ValueError("only an approved record updates the establishment")
+    establishment = session.get(Establishment, record.establishment_id)
+    changes: dict[str, tuple[Any, Any]] = {}
+    for question in definition.walk():
+        target, value = question.establishment_field, record.answers.get(question.name)
+        if not target or target == "visit_type" or value is None:
+            continue
+        for attribute, new in _establishment_values(target, question, value).items():
+            old = getattr(establishment, attribute)
+            if old != new:
+                changes[attribute] = (old, new)
+                setattr(establishment, attribute, new)
+    if changes:
+        establishment.search_text = establishment_search_text(establishment.name, establishment.owner,
+                                                              establishment.address)
+        establishment.version += 1
+        establishment.updated_at = utcnow()
+        session.add(establishment)
+        record_event(session, "apply_record", "establishment", establishment.code,
+                     before={k: old for k, (old, _) in changes.items()},
+                     after={k: new for k, (_, new) in changes.items()} | {"record": record.uuid}, actor_id=actor_id)
+    return changes
+
+
+def _establishment_values(target: str, question: Question, value: Any) -> dict[str, Any]:
+    if target == "location":
+        return {"lat": value["lat"], "lon": value["lon"]}
+    if target == "vsic_code":
+        return {"vsic_code": value, "sector": sector_of_vsic(value)}
+    if question.unit == "million_vnd":
+        return {target: round(value * 1_000_000)}
+    return {target: value}
+
+
+def version_history(session: Session, registry: Registry, establishment_id: int, language: str) -> list[dict]:
+    """Each record version with its round, who and when, and what changed from the version before."""
+    history = []
+    previous_by_round: dict[int, SurveyRecord] = {}
+    for record, survey_round, user in queries.all_versions(session, establishment_id):
+        previous = previous_by_round.get(survey_round.id)
+        changes = []
+        if previous is not None and record.questionnaire_id:
+            try:
+                definition = definition_for(session, registry, record.questionnaire_id, record.questionnaire_version)
+                changes = diff_answers(definition, previous.answers, record.answers, language)
+            except (LookupError, DefinitionError):
+                changes = []
+        history.append({"record": record, "round": survey_round, "user": user, "changes": changes})
+        previous_by_round[survey_round.id] = record
+    return history
