@@ -15,11 +15,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from flask_bootstrap import Bootstrap5
 
-    from . import cli, db, errors, i18n, web
-    from .extensions import csrf
+    from . import cli, db, errors, i18n, security, web
+    from .accounts import access
+    from .accounts.blueprint import bp as accounts_bp
+    from .admin.blueprint import bp as admin_bp
     from .establishments.blueprint import bp as establishments_bp
+    from .extensions import csrf
     from .home.blueprint import bp as home_bp
     from .questionnaire import registry
+    from .review.blueprint import bp as review_bp
     from .survey.blueprint import bp as survey_bp
     from .vendor import bp as vendor_bp
 
@@ -29,8 +33,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     web.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
     registry.init_app(app)
     cli.init_app(app)
-    for blueprint in (home_bp, establishments_bp, survey_bp, vendor_bp):
+    for blueprint in (home_bp, establishments_bp, survey_bp, review_bp, accounts_bp, admin_bp, vendor_bp):
         app.register_blueprint(blueprint)
     return app

@@ -17,10 +17,12 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor_id: int | None = None,
+    ip_address: str | None = None,
 ) -> AuditEvent:
     """Add an event to the session; it is written with the change it describes, in one commit."""
     event = AuditEvent(
-        action=action, entity_type=entity_type, entity_id=entity_id, before=before, after=after, actor_id=actor_id
+        action=action, entity_type=entity_type, entity_id=entity_id, before=before, after=after, actor_id=actor_id,
+        ip_address=ip_address,
     )
     session.add(event)
     return event

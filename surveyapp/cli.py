@@ -13,6 +13,7 @@ from .adminunits.cli import admin_units_cli
 from .adminunits.services import load_admin_units
 from .db import migrate, session_scope
 from .demo.cli import demo_command
+from .demo.accounts import create_demo_accounts
 from .demo.generator import establishments_exist, generate_demo_census
 from .models import AdminUnit, Role
 from .questionnaire.cli import forms_cli
@@ -40,14 +41,18 @@ def setup_command(demo_establishments: int) -> None:
         if session.get(AdminUnit, province_code) is None:
             summary = load_admin_units(session)
             click.echo(f"Loaded {sum(summary['levels'].values())} administrative units.")
+    accounts: list[tuple[str, str, str]] = []
     with session_scope() as session:
         if demo_establishments > 0 and not establishments_exist(session):
             summary = generate_demo_census(session, province_code, demo_establishments, seed=1)
             click.echo(f"Loaded a synthetic demo census of {summary['establishments']} establishments.")
+            accounts = create_demo_accounts(session, province_code)
     with session_scope() as session:
         if not any_user_with_role(session, Role.admin):
             user, password = create_user(session, "admin", Role.admin, full_name="Administrator")
-            click.echo(click.style(
-                f"Created admin account {user.username!r} with password: {password}\n"
-                "This password is shown only once: write it down now.", fg="yellow", bold=True))
+            accounts.insert(0, (user.username, user.role, password))
+    if accounts:
+        lines = "\n".join(f"  {role:<11} {username:<10} {password}" for username, role, password in accounts)
+        click.echo(click.style(f"Accounts created (role, username, password):\n{lines}\n"
+                               "These passwords are shown only once: write them down now.", fg="yellow", bold=True))
     click.echo(f"Ready in {time.perf_counter() - started:.1f} s.")

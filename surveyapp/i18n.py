@@ -10,6 +10,8 @@ from babel.numbers import format_decimal
 from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, get_locale
 
+from .accounts.access import public
+
 LANGUAGE_COOKIE = "lang"
 #: Explicit day-first dates for Vietnamese (26/11/2026); Babel's "short" would print 26/11/26.
 DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
@@ -82,7 +84,9 @@ def safe_next_url(target: str | None, fallback: str = "/") -> str:
 
 
 @bp.get("/lang/<code>")
+@public
 def switch_language(code: str):
+    """Open to everyone: the sign-in page offers the switch too."""
     response = redirect(safe_next_url(request.args.get("next")))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(

@@ -275,18 +275,39 @@ class User(SQLModel, table=True):
     created_at: dt.datetime = _timestamp()
 
 
+class Assignment(SQLModel, table=True):
+    """A user's work area: one commune in one survey round (enumerators fill, supervisors review)."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("user_id", "commune_code", "round_id"),
+        Index("ix_assignment_commune_round", "commune_code", "round_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    commune_code: str = Field(foreign_key="admin_unit.code", max_length=5)
+    round_id: int = Field(foreign_key="survey_round.id")
+    created_at: dt.datetime = _timestamp()
+
+
 class AuditEvent(SQLModel, table=True):
     """Who did what to which entity and when, with the values before and after. Append-only."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_entity", "entity_type", "entity_id"),
+        Index("ix_audit_event_action_time", "action", "created_at"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     created_at: dt.datetime = _timestamp(index=True)
     #: Acting user; None for the system (CLI without a user, migrations, demo loader).
     actor_id: Optional[int] = Field(default=None, foreign_key="app_user.id")
-    #: Verb, e.g. "create", "update", "load_admin_units", "demo_generate".
+    #: Verb, e.g. "create", "update", "approve", "login_failed", "export".
     action: str = Field(max_length=40, index=True)
+    #: Address the request came from (None for the CLI); login throttling counts failures by it.
+    ip_address: Optional[str] = Field(default=None, max_length=45)
     #: Table or concept acted on, e.g. "establishment".
     entity_type: str = Field(max_length=40)
     #: Key of the entity (code or id as text).
@@ -297,6 +318,7 @@ class AuditEvent(SQLModel, table=True):
 
 __all__ = [
     "AdminUnit",
+    "Assignment",
     "AuditEvent",
     "Establishment",
     "EstablishmentStatus",

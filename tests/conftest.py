@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from surveyapp import create_app
+from surveyapp.accounts.services import create_user
 from surveyapp.adminunits.services import load_admin_units
 from surveyapp.db import migrate, session_scope
 from surveyapp.demo.generator import generate_demo_census
@@ -35,6 +36,9 @@ CHROMIUM_ARGS = [
 ]
 PROVINCE = "94"
 DEMO_SIZE = 3209
+#: Accounts in every test database: username → role. Passwords are "<username>-password".
+ACCOUNTS = {"admin": "admin", "supervisor": "supervisor", "enumerator": "enumerator", "enumerator2": "enumerator",
+            "analyst": "analyst"}
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
@@ -134,6 +138,8 @@ def template_url(databases):
         migrate()
         with session_scope() as session:
             load_admin_units(session, PROVINCE)
+            for username, role in ACCOUNTS.items():
+                create_user(session, username, role, f"{username}-password")
     dispose(app)
     return url
 
@@ -148,9 +154,34 @@ def app(databases, template_url):
     databases.drop(url)
 
 
+def login(client, username: str):
+    """Sign a test client in as one of ACCOUNTS (straight into the session; the form is tested apart)."""
+    from surveyapp.accounts.queries import user_by_username
+    from surveyapp.db import get_session
+
+    with client.application.app_context():
+        user_id = user_by_username(get_session(), username).id
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(user_id)
+        cookie["_fresh"] = True
+    return client
+
+
 @pytest.fixture
 def client(app):
+    """Signed in as the administrator, who may open everything."""
+    return login(app.test_client(), "admin")
+
+
+@pytest.fixture
+def anon_client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def client_as(app):
+    """Factory: a new client signed in as `username` (one of ACCOUNTS)."""
+    return lambda username: login(app.test_client(), username)
 
 
 @pytest.fixture
@@ -160,8 +191,10 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """A session on the test's database, for arranging data and checking results."""
-    with app.app_context(), session_scope(app) as db_session:
+    """A session on the test's database, for arranging data and checking results.
+
+    No app context stays pushed: requests made meanwhile must get their own (and their own `g`)."""
+    with session_scope(app) as db_session:
         yield db_session
 
 
@@ -178,12 +211,12 @@ def demo_app(databases, template_url):
 
 @pytest.fixture
 def demo_client(demo_app):
-    return demo_app.test_client()
+    return login(demo_app.test_client(), "admin")
 
 
 @pytest.fixture
 def demo_session(demo_app):
-    with demo_app.app_context(), session_scope(demo_app) as db_session:
+    with session_scope(demo_app) as db_session:
         yield db_session
         db_session.rollback()
 
@@ -266,3 +299,13 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, base_url: str, username: str) -> None:
+    """Sign a browser page in through the real form."""
+    page.goto(base_url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", f"{username}-password")
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, f"sign-in as {username} failed"

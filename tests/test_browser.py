@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def test_home_list_with_filter_and_detail(page, live_server):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
+    sign_in(page, live_server, "analyst")
     page.goto(live_server + "/")
     assert page.locator("#total-establishments").inner_text() == "3.209"
     assert page.locator("#demo-banner").is_visible()
@@ -67,6 +68,7 @@ def test_home_list_with_filter_and_detail(page, live_server):
 
 
 def test_commune_choice_selects_its_district(page, live_server):
+    sign_in(page, live_server, "analyst")
     page.goto(live_server + "/establishments")
     option = page.locator('#commune option[data-district="945"]').first
     page.select_option("#commune", option.get_attribute("value"))
@@ -74,6 +76,7 @@ def test_commune_choice_selects_its_district(page, live_server):
 
 
 def test_english_switch(page, live_server):
+    sign_in(page, live_server, "analyst")
     page.goto(live_server + "/establishments")
     page.get_by_role("link", name="English").click()
     page.wait_for_load_state()

@@ -9,9 +9,10 @@ from sqlalchemy.engine import make_url
 
 from surveyapp.db import migrate, session_scope
 from surveyapp.establishments.services import register_establishment
+from surveyapp.accounts.services import create_user
 from surveyapp.adminunits.services import load_admin_units
 
-from .conftest import build_app, dispose
+from .conftest import build_app, dispose, login
 
 pytestmark = pytest.mark.postgresql
 
@@ -47,6 +48,7 @@ def test_migrations_run_on_postgresql_with_native_types(postgres_app):
 def test_big_amounts_and_vietnamese_text_round_trip(postgres_app):
     with postgres_app.app_context(), session_scope(postgres_app) as session:
         load_admin_units(session, "94")
+        create_user(session, "admin", "admin", "admin-password")
         establishment = register_establishment(
             session, name="Công ty TNHH Xay xát Đại Thành", commune_code="31498", vsic_code="1061",
             legal_form="enterprise", revenue_vnd=125_000_000_000)
@@ -55,5 +57,5 @@ def test_big_amounts_and_vietnamese_text_round_trip(postgres_app):
         row = session.execute(text("SELECT name, revenue_vnd, search_text FROM establishment WHERE code=:c"),
                               {"c": code}).one()
         assert row == ("Công ty TNHH Xay xát Đại Thành", 125_000_000_000, "cong ty tnhh xay xat dai thanh")
-    page = postgres_app.test_client().get("/establishments?q=xay+xat+dai+thanh")
+    page = login(postgres_app.test_client(), "admin").get("/establishments?q=xay+xat+dai+thanh")
     assert 'data-total="1"' in page.text

@@ -6,6 +6,7 @@ import re
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
+from surveyapp.accounts.queries import assigned_communes
 from surveyapp.accounts.services import user_by_username
 from surveyapp.db import session_scope
 from surveyapp.models import AdminUnit, AuditEvent, Establishment, User
@@ -20,12 +21,18 @@ def test_setup_on_an_empty_database_then_again(databases):
     try:
         first = runner.invoke(args=["setup", "--demo-establishments", "40"])
         assert first.exit_code == 0, first.output
-        password = re.search(r"Created admin account 'admin' with password: (\S+)", first.output).group(1)
+        passwords = dict(re.findall(r"^  \w+ +(\w+) +(\S+)$", first.output, re.M))
+        assert set(passwords) == {"admin", "giamsat", "dieutra", "phantich"}
+        password = passwords["admin"]
         assert "shown only once" in first.output
         assert "synthetic demo census of 40 establishments" in first.output
         with app.app_context(), session_scope(app) as session:
             admin = user_by_username(session, "admin")
             assert admin.role == "admin" and check_password_hash(admin.password_hash, password)
+            enumerator = user_by_username(session, "dieutra")
+            assert enumerator.role == "enumerator" and check_password_hash(enumerator.password_hash, passwords["dieutra"])
+            assert len(assigned_communes(session, enumerator.id)) == 3
+            assert len(assigned_communes(session, user_by_username(session, "giamsat").id)) == 9
             assert session.scalar(select(func.count()).select_from(AdminUnit)) == 63 + 696 + 10035
             establishments_before = session.scalar(select(func.count()).select_from(Establishment))
 
@@ -33,7 +40,7 @@ def test_setup_on_an_empty_database_then_again(databases):
         assert second.exit_code == 0, second.output
         assert "password" not in second.output and "demo census" not in second.output
         with app.app_context(), session_scope(app) as session:
-            assert session.scalar(select(func.count()).select_from(User)) == 1
+            assert session.scalar(select(func.count()).select_from(User)) == 4
             assert session.scalar(select(func.count()).select_from(Establishment)) == establishments_before
             assert check_password_hash(user_by_username(session, "admin").password_hash, password)
     finally:
@@ -48,8 +55,27 @@ def test_users_create(runner, session):
     user = user_by_username(session, "lan.nt")
     assert user.role == "analyst" and check_password_hash(user.password_hash, password)
     assert user.password_hash.startswith("scrypt:")
-    events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "user")).all()
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity_type == "user",
+                                                   AuditEvent.entity_id == str(user.id))).all()
     assert [(e[0].action, e[0].after["username"]) for e in events] == [("create", "lan.nt")]
+
+
+def test_users_create_with_communes(runner, session):
+    from surveyapp.models import SurveyRound
+
+    session.add(SurveyRound(code="2019", title="2019", is_open=True))
+    session.commit()
+    result = runner.invoke(args=["users", "create", "--username", "hoa", "--role", "enumerator",
+                                 "--communes", "31498, 31501", "--round", "2019"])
+    assert result.exit_code == 0, result.output
+    assert "2 communes in round 2019" in result.output
+    assert assigned_communes(session, user_by_username(session, "hoa").id) == {"31498", "31501"}
+    assert runner.invoke(args=["users", "create", "--username", "lan2", "--role", "enumerator",
+                               "--communes", "31498"]).exit_code == 2
+    unknown = runner.invoke(args=["users", "create", "--username", "lan3", "--role", "enumerator",
+                                  "--communes", "99999", "--round", "2019"])
+    assert unknown.exit_code == 1 and "Unknown commune code: 99999" in unknown.output
+    assert user_by_username(session, "lan3") is None  # nothing half-made
 
 
 def test_users_create_refuses_bad_input(runner):

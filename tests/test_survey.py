@@ -202,14 +202,14 @@ def test_old_records_display_after_the_definition_changes(tmp_path, databases, t
     """A record filled with version 1 still shows its answers (and diffs) once forms/ holds version 2."""
     from surveyapp.db import session_scope
 
-    from .conftest import build_app, dispose
+    from .conftest import build_app, dispose, login
 
     forms = tmp_path / "forms"
     forms.mkdir()
     shutil.copy(FORMS / "cnnt-2019.md", forms / "cnnt-2019.md")
     url = databases.copy(template_url)
     app = build_app(url, FORMS_DIR=str(forms))
-    client = app.test_client()
+    client = login(app.test_client(), "admin")
     try:
         with app.app_context(), session_scope(app) as session:
             session.add(SurveyRound(code="2019", title="2019", questionnaire_id="cnnt-2019",

@@ -5,9 +5,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from surveyapp.accounts.services import assign_communes, user_by_username
 from surveyapp.models import SurveyRound
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +25,11 @@ CHECKBOXES = {"markets": ["district", "province"], "energy_sources": ["grid_elec
 
 @pytest.fixture
 def census_round(session):
-    session.add(SurveyRound(code="2018", title="Điều tra cơ sở CNNT năm 2018", questionnaire_id="cnnt-2018",
-                            questionnaire_version="1", is_open=True))
+    survey_round = SurveyRound(code="2018", title="Điều tra cơ sở CNNT năm 2018", questionnaire_id="cnnt-2018",
+                               questionnaire_version="1", is_open=True)
+    session.add(survey_round)
+    session.flush()
+    assign_communes(session, user_by_username(session, "enumerator"), survey_round, ["31498", "31501"], None)
     session.commit()
 
 
@@ -42,7 +46,8 @@ def test_enumerator_fills_a_whole_questionnaire_on_a_phone(phone, live_app, cens
     page.on("request", lambda request: requests.append(request.url))
 
     # Choose the commune, look for the establishment (not there), register it.
-    page.goto(live_app + "/survey")
+    sign_in(page, live_app, "enumerator")
+    assert page.url.endswith("/survey")  # an enumerator lands on the survey page
     page.select_option("#district", "941")
     page.select_option("#commune", "31498")
     page.locator("#choose-commune button[type=submit]").click()

@@ -6,7 +6,8 @@ from flask.cli import AppGroup
 
 from ..db import session_scope
 from ..models import Role
-from .services import AccountError, create_user
+from ..establishments.queries import round_by_code
+from .services import AccountError, assign_communes, create_user
 
 users_cli = AppGroup("users", help="User accounts.")
 
@@ -16,11 +17,23 @@ users_cli = AppGroup("users", help="User accounts.")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--full-name", default=None)
 @click.option("--password", default=None, help="Default: a random one, printed once.")
-def create_command(username: str, role: str, full_name: str | None, password: str | None) -> None:
-    """Create an account."""
+@click.option("--communes", default="", help="Commune codes to assign, comma-separated (needs --round).")
+@click.option("--round", "round_code", default=None, help="Survey round code of the assignments, e.g. 2019.")
+def create_command(username: str, role: str, full_name: str | None, password: str | None, communes: str,
+                   round_code: str | None) -> None:
+    """Create an account, optionally with its communes for a survey round."""
+    codes = [code.strip() for code in communes.split(",") if code.strip()]
+    if codes and not round_code:
+        raise click.UsageError("--communes needs --round.")
     try:
         with session_scope() as session:
+            survey_round = round_by_code(session, round_code) if round_code else None
+            if round_code and survey_round is None:
+                raise AccountError(f"Unknown survey round: {round_code}")
             user, password = create_user(session, username, role, password, full_name)
+            if codes:
+                assign_communes(session, user, survey_round, codes, actor_id=None)
     except AccountError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Created {user.role} {user.username!r}; password (shown once): {password}")
+    assigned = f", {len(codes)} communes in round {round_code}" if codes else ""
+    click.echo(f"Created {user.role} {user.username!r}{assigned}; password (shown once): {password}")

@@ -1,14 +1,27 @@
-"""Creating accounts; shared by the CLI, `make run` and (later) the admin pages."""
+"""Accounts: creating, signing in (with throttling), passwords, roles and assignments.
+
+Shared by the CLI, `make run`, the sign-in page and the admin pages.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 
-from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
+from sqlmodel import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..adminunits.queries import unit_by_code
 from ..audit import record_event
-from ..models import Role, User
+from ..models import Assignment, Role, SurveyRound, User, UnitLevel, utcnow
+from . import queries
+
+#: Sign-in failures allowed per minute for one username from one address, and for one address.
+FAILURES_PER_USERNAME = 5
+FAILURES_PER_ADDRESS = 20
+MIN_PASSWORD_LENGTH = 10
+# Checked against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 
@@ -23,11 +36,11 @@ def generate_password() -> str:
 
 
 def user_by_username(session: Session, username: str) -> User | None:
-    return session.exec(select(User).where(User.username == username)).first()
+    return queries.user_by_username(session, username.strip().lower())
 
 
 def any_user_with_role(session: Session, role: Role) -> bool:
-    return session.exec(select(User.id).where(User.role == role).limit(1)).first() is not None
+    return queries.any_user_with_role(session, role)
 
 
 def create_user(
@@ -48,8 +61,8 @@ def create_user(
         raise AccountError(f"Unknown role {role!r}; one of: {', '.join(r.value for r in Role)}.") from error
     if user_by_username(session, username):
         raise AccountError(f"Username {username!r} is taken.")
-    if password is not None and len(password) < 10:
-        raise AccountError("Password: at least 10 characters.")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Password: at least {MIN_PASSWORD_LENGTH} characters.")
     password = password or generate_password()
     user = User(username=username, role=role.value, full_name=full_name,
                 password_hash=generate_password_hash(password, method="scrypt"))
@@ -58,3 +71,77 @@ def create_user(
     record_event(session, "create", "user", str(user.id), after={"username": username, "role": role.value},
                  actor_id=actor_id)
     return user, password
+
+
+def is_throttled(session: Session, username: str, ip_address: str) -> bool:
+    """Too many recent failures for this username from this address, or from this address at all."""
+    since = utcnow() - dt.timedelta(minutes=1)
+    username = username.strip().lower()
+    return (queries.recent_login_failures(session, since, ip_address, username) >= FAILURES_PER_USERNAME
+            or queries.recent_login_failures(session, since, ip_address) >= FAILURES_PER_ADDRESS)
+
+
+def authenticate(session: Session, username: str, password: str, ip_address: str) -> User | None:
+    """The active user with this username and password, or None; every failure is audited."""
+    username = (username or "").strip().lower()
+    user = queries.user_by_username(session, username)
+    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user is None or not valid or not user.is_active:
+        record_event(session, "login_failed", "user", username[:60], after={"known_user": user is not None},
+                     ip_address=ip_address)
+        return None
+    record_event(session, "login", "user", str(user.id), actor_id=user.id, ip_address=ip_address)
+    return user
+
+
+def change_password(session: Session, user: User, current: str, new: str, actor_id: int) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError("current")
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError("length")
+    user.password_hash = generate_password_hash(new, method="scrypt")
+    session.add(user)
+    record_event(session, "change_password", "user", str(user.id), actor_id=actor_id)
+
+
+def reset_password(session: Session, user: User, actor_id: int) -> str:
+    """A new random password for the user, to hand over once."""
+    password = generate_password()
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    session.add(user)
+    record_event(session, "reset_password", "user", str(user.id), actor_id=actor_id)
+    return password
+
+
+def update_user(session: Session, user: User, *, role: str, full_name: str | None, is_active: bool,
+                actor_id: int) -> None:
+    before = {"role": user.role, "full_name": user.full_name, "is_active": user.is_active}
+    if user.id == actor_id and (role != Role.admin.value or not is_active):
+        raise AccountError("An admin cannot remove their own admin role or deactivate themselves.")
+    user.role, user.full_name, user.is_active = Role(role).value, full_name, is_active
+    session.add(user)
+    record_event(session, "update", "user", str(user.id), before=before,
+                 after={"role": user.role, "full_name": full_name, "is_active": is_active}, actor_id=actor_id)
+
+
+def assign_communes(session: Session, user: User, survey_round: SurveyRound, commune_codes: list[str],
+                    actor_id: int | None) -> list[str]:
+    """Add assignments (existing ones are kept); returns the codes newly assigned."""
+    added = []
+    for code in commune_codes:
+        unit = unit_by_code(session, code)
+        if unit is None or unit.level != UnitLevel.commune:
+            raise AccountError(f"Unknown commune code: {code}")
+        if queries.assignment(session, user.id, code, survey_round.id) is None:
+            session.add(Assignment(user_id=user.id, commune_code=code, round_id=survey_round.id))
+            added.append(code)
+    if added:
+        record_event(session, "assign", "user", str(user.id), after={"round": survey_round.code, "communes": added},
+                     actor_id=actor_id)
+    return added
+
+
+def remove_assignment(session: Session, assignment: Assignment, actor_id: int) -> None:
+    session.delete(assignment)
+    record_event(session, "unassign", "user", str(assignment.user_id),
+                 before={"commune": assignment.commune_code, "round_id": assignment.round_id}, actor_id=actor_id)

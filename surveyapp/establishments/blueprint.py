@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
 
 from .. import reference
+from ..accounts.access import READERS, allow, commune_scope
 from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..questionnaire.registry import registry
@@ -17,11 +18,13 @@ bp = Blueprint("establishments", __name__, template_folder="templates")
 
 
 @bp.get("/establishments")
+@allow(*READERS)
 def list_establishments():
     session = get_session()
     province_code = current_app.config["PROVINCE_CODE"]
     parsed = validate_filter_codes(session, parse_establishment_filter(request.args), province_code)
-    page = queries.establishments_page(session, parsed.filter, parsed.page, current_app.config["PAGE_SIZE"])
+    page = queries.establishments_page(session, parsed.filter, parsed.page, current_app.config["PAGE_SIZE"],
+                                       scope=commune_scope())
     unit_codes = {row.commune_code for row in page.rows} | {row.district_code for row in page.rows}
     context = {
         "filter": parsed.filter,
@@ -46,11 +49,13 @@ def _filter_choices(session, province_code: str) -> dict[str, list[tuple[str, st
 
 
 @bp.get("/establishments/<code>")
+@allow(*READERS)
 def show_establishment(code: str):
     session = get_session()
     establishment = queries.establishment_by_code(session, code)
-    if establishment is None:
-        abort(404)
+    scope = commune_scope()
+    if establishment is None or (scope is not None and establishment.commune_code not in scope):
+        abort(404)  # outside an enumerator's communes: as if it did not exist
     commune = unit_queries.unit_by_code(session, establishment.commune_code)
     units = unit_queries.names_by_code(session, {establishment.district_code, establishment.province_code})
     return render_template(

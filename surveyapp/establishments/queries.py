@@ -64,15 +64,23 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
     return statement.where(*search_conditions(wanted.q))
 
 
-def count_establishments(session: Session, wanted: "EstablishmentFilter") -> int:
+def within_scope(statement: Select, communes: set[str] | None) -> Select:
+    """Only establishments of these communes (None: no restriction; an empty set: nothing)."""
+    if communes is None:
+        return statement
+    return statement.where(Establishment.commune_code.in_(sorted(communes)))
+
+
+def count_establishments(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None = None) -> int:
     statement = apply_filter(select(func.count()).select_from(Establishment), wanted)
-    return session.exec(statement).one()
+    return session.exec(within_scope(statement, scope)).one()
 
 
-def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int) -> EstablishmentPage:
-    """One page of the filtered list, ordered by code, with the total count."""
-    total = count_establishments(session, wanted)
-    statement = apply_filter(select(Establishment), wanted)
+def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int,
+                        scope: set[str] | None = None) -> EstablishmentPage:
+    """One page of the filtered list, ordered by code, with the total count; `scope` limits communes."""
+    total = count_establishments(session, wanted, scope)
+    statement = within_scope(apply_filter(select(Establishment), wanted), scope)
     statement = statement.order_by(Establishment.code).offset((page - 1) * per_page).limit(per_page)
     return EstablishmentPage(list(session.exec(statement)), total, page, per_page)
 

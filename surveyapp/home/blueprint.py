@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from ..accounts.access import READERS, allow
 from ..adminunits import queries as unit_queries
 from ..db import get_session
 from . import queries
@@ -11,6 +12,7 @@ bp = Blueprint("home", __name__, template_folder="templates")
 
 
 @bp.get("/")
+@allow(*READERS)
 def index():
     session = get_session()
     province_code = current_app.config["PROVINCE_CODE"]

@@ -6,22 +6,26 @@ import json
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from ..accounts.access import allow, commune_scope, current_actor_id, may_work_in
 from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..establishments import queries as establishment_queries
 from ..establishments.services import EstablishmentError, register_establishment
 from ..extensions import csrf
-from ..models import SurveyRound
+from ..models import Role, SurveyRound
 from ..questionnaire.builder import attach_errors, build_form_class, form_data, raw_answers
 from ..questionnaire.definition import Definition
 from ..questionnaire.registry import registry
+from ..review.queries import review_queue
 from . import queries
 from .forms import RegistrationForm
 from .services import RecordConflict, definition_for, prefill_answers, save_record
 
 bp = Blueprint("survey", __name__, template_folder="templates")
+ENUMERATORS = (Role.admin, Role.enumerator)
 
 
 def _language() -> str:
@@ -34,35 +38,41 @@ def _chosen_round(session) -> SurveyRound | None:
     return next((r for r in rounds if r.code == wanted), rounds[0] if rounds else None)
 
 
-def _actor_id() -> int | None:
-    """The signed-in user; accounts arrive with their own issue, until then records carry no user."""
-    return None
+def _commune_or_404(session, code: str, survey_round: SurveyRound | None):
+    """The commune, if the user may work in it for the round (enumerators: their assignments only)."""
+    unit = unit_queries.unit_by_code(session, code)
+    if unit is None or unit.level != "commune" or survey_round is None \
+            or not may_work_in(code, survey_round.id, [Role.enumerator]):
+        abort(404)
+    return unit
 
 
 @bp.get("/survey")
+@allow(*ENUMERATORS)
 def choose_commune():
     session = get_session()
     province_code = current_app.config["PROVINCE_CODE"]
+    survey_round = _chosen_round(session)
     commune = request.args.get("commune")
     if commune:
-        unit = unit_queries.unit_by_code(session, commune)
-        if unit is not None and unit.level == "commune":
-            return redirect(url_for("survey.commune", code=commune, round=request.args.get("round")))
-        flash(_("Unknown commune: %(code)s", code=commune), "error")
-    return render_template(
-        "survey/choose.html", rounds=queries.open_rounds(session), chosen_round=_chosen_round(session),
-        districts=unit_queries.districts_of_province(session, province_code),
-        communes=unit_queries.communes_of_province(session, province_code),
-    )
+        return redirect(url_for("survey.commune", code=commune, round=request.args.get("round")))
+    communes = unit_queries.communes_of_province(session, province_code)
+    scope = commune_scope(survey_round.id if survey_round else None)
+    if scope is not None:
+        communes = [c for c in communes if c.code in scope]
+    districts = [d for d in unit_queries.districts_of_province(session, province_code)
+                 if any(c.parent_code == d.code for c in communes)]
+    returned = review_queue(session, "returned", None if scope is None else current_actor_id())
+    return render_template("survey/choose.html", rounds=queries.open_rounds(session), chosen_round=survey_round,
+                           districts=districts, communes=communes, returned=returned)
 
 
 @bp.get("/survey/communes/<code>")
+@allow(*ENUMERATORS)
 def commune(code: str):
     session = get_session()
-    unit = unit_queries.unit_by_code(session, code)
-    if unit is None or unit.level != "commune":
-        abort(404)
     survey_round = _chosen_round(session)
+    unit = _commune_or_404(session, code, survey_round)
     query = (request.args.get("q") or "").strip()[:200]
     entries = queries.establishments_of_commune(session, code, survey_round.id if survey_round else None, query)
     return render_template("survey/commune.html", commune=unit, district=unit_queries.unit_by_code(session, unit.parent_code),
@@ -70,27 +80,27 @@ def commune(code: str):
 
 
 @bp.route("/survey/communes/<code>/register", methods=["GET", "POST"])
+@allow(*ENUMERATORS)
 @csrf.exempt  # the form checks its token and keeps what was typed when it fails
 def register(code: str):
     session = get_session()
-    unit = unit_queries.unit_by_code(session, code)
-    if unit is None or unit.level != "commune":
-        abort(404)
+    unit = _commune_or_404(session, code, _chosen_round(session))
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
             establishment = register_establishment(
                 session, name=form.name.data, owner=form.owner.data or None, legal_form=form.legal_form.data,
                 vsic_code=form.vsic_code.data.strip(), address=form.address.data or None,
-                phone=form.phone.data or None, commune_code=code, actor_id=_actor_id())
+                phone=form.phone.data or None, commune_code=code, actor_id=current_actor_id())
         except EstablishmentError as error:
             getattr(form, error.field, form.name).errors.append(str(error))
         else:
             session.commit()
             flash(_("Registered %(name)s as %(code)s.", name=establishment.name, code=establishment.code), "success")
             return redirect(url_for("survey.record", code=establishment.code, round=request.args.get("round")))
-    status = 422 if form.errors else 200
-    return render_template("survey/register.html", form=form, commune=unit), status
+    expired = bool(form.meta.csrf and form.csrf_token.errors)
+    status = 400 if expired else 422 if form.errors else 200
+    return render_template("survey/register.html", form=form, commune=unit, expired=expired), status
 
 
 def _form_class(definition: Definition, language: str) -> type[FlaskForm]:
@@ -112,16 +122,18 @@ def _row_templates(form: FlaskForm, definition: Definition) -> dict:
 
 
 @bp.route("/survey/establishments/<code>/record", methods=["GET", "POST"])
+@allow(*ENUMERATORS)
 @csrf.exempt  # the form checks its token and keeps what was typed when it fails
 def record(code: str):
     session = get_session()
     establishment = establishment_queries.establishment_by_code(session, code)
+    survey_round = _chosen_round(session)
     if establishment is None:
         abort(404)
-    survey_round = _chosen_round(session)
     if survey_round is None:
         flash(_("No survey round is open."), "error")
         return redirect(url_for("establishments.show_establishment", code=code))
+    _commune_or_404(session, establishment.commune_code, survey_round)
     try:
         definition = definition_for(session, registry(), survey_round.questionnaire_id or "",
                                     survey_round.questionnaire_version or "")
@@ -130,6 +142,8 @@ def record(code: str):
     language = _language()
     form_class = _form_class(definition, language)
     current = queries.current_record(session, establishment.id, survey_round.id)
+    # An approved record is final for enumerators; an admin's edit makes a new version to review again.
+    locked = current is not None and current.status == "approved" and not current_user.has_role(Role.admin)
     summary: list[tuple[str, str]] = []
     status = 200
     if request.method == "GET":
@@ -137,43 +151,50 @@ def record(code: str):
         form = form_class(formdata=None, data=form_data(definition, answers, language))
         base_uuid = current.uuid if current else ""
     else:
+        if locked:
+            abort(403, description=_("This record is approved and can no longer be changed."))
         form = form_class()
         base_uuid = request.form.get("base_uuid", "")
-        action = request.form.get("action", "draft")
-        if action.startswith(("add:", "remove:")):
-            _change_rows(form, action)
-        elif not form.validate():  # CSRF only: the questionnaire's rules are checked by save_record
-            summary = [("", _("The form expired or was sent twice; your answers are below, please send again."))]
-            status = 400
-        else:
-            try:
-                result = save_record(
-                    session, establishment=establishment, survey_round=survey_round, definition=definition,
-                    raw_answers=raw_answers(form, definition), submit=action == "submit", actor_id=_actor_id(),
-                    base_uuid=base_uuid or None, language=language)
-            except RecordConflict:
-                session.rollback()
-                summary = [("", _("This record was changed elsewhere since you opened it. Your answers are "
-                                  "below; open the record again to see the newer version before saving."))]
-                status = 409
-            else:
-                if result.ok:
-                    session.commit()
-                    if action == "submit":
-                        flash(_("Record submitted."), "success")
-                        return redirect(url_for("establishments.show_establishment", code=code))
-                    flash(_("Draft saved."), "success")
-                    return redirect(url_for("survey.record", code=code, round=survey_round.code))
-                session.rollback()
-                summary = attach_errors(form, result.errors)
-                status = 422
+        outcome = _post(session, form, establishment, survey_round, definition, base_uuid, language)
+        if not isinstance(outcome, tuple):
+            return outcome
+        summary, status = outcome
     return render_template(
         "survey/record.html", form=form, definition=definition, establishment=establishment,
         survey_round=survey_round, current=current, base_uuid=base_uuid, summary=summary, language=language,
-        row_templates=_row_templates(form, definition), province=unit_queries.unit_by_code(session, establishment.province_code),
+        locked=locked, row_templates=_row_templates(form, definition),
+        province=unit_queries.unit_by_code(session, establishment.province_code),
         commune=unit_queries.unit_by_code(session, establishment.commune_code),
         question_index=json.dumps({q.name: {"kind": q.kind, "repeat": q.repeat} for q in definition.walk()}),
     ), status
+
+
+def _post(session, form, establishment, survey_round, definition, base_uuid: str, language: str):
+    """Handle a posted questionnaire: a redirect when saved, else (messages for the top, HTTP status)."""
+    action = request.form.get("action", "draft")
+    if action.startswith(("add:", "remove:")):
+        _change_rows(form, action)
+        return [], 200
+    if not form.validate():  # CSRF only: the questionnaire's rules are checked by save_record
+        return [("", _("The form expired or was sent twice; your answers are below, please send again."))], 400
+    try:
+        result = save_record(
+            session, establishment=establishment, survey_round=survey_round, definition=definition,
+            raw_answers=raw_answers(form, definition), submit=action == "submit", actor_id=current_actor_id(),
+            base_uuid=base_uuid or None, language=language)
+    except RecordConflict:
+        session.rollback()
+        return [("", _("This record was changed elsewhere since you opened it. Your answers are below; "
+                       "open the record again to see the newer version before saving."))], 409
+    if not result.ok:
+        session.rollback()
+        return attach_errors(form, result.errors), 422
+    session.commit()
+    if action == "submit":
+        flash(_("Record submitted."), "success")
+        return redirect(url_for("establishments.show_establishment", code=establishment.code))
+    flash(_("Draft saved."), "success")
+    return redirect(url_for("survey.record", code=establishment.code, round=survey_round.code))
 
 
 def _change_rows(form: FlaskForm, action: str) -> None:

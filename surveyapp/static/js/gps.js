@@ -1,14 +1,14 @@
 // GPS questions: fill latitude, longitude and accuracy from the device, and place or move the point
-// on a small map. Leaflet is served by the app; there is no base map by default (no internet in the
-// field): the province outline box gives the frame, and an online base map can be switched on.
+// on a small map. Leaflet is served by the app and there is no online base map (no internet in the
+// field, and the Content-Security-Policy allows only this site): the province's box gives the frame.
 (function () {
   "use strict";
   var language = document.documentElement.lang || "vi";
   var text = {
     vi: { locating: "Đang lấy vị trí…", done: "Đã lấy vị trí (±{a} m).", denied: "Không lấy được vị trí: {m}",
-          unsupported: "Thiết bị không hỗ trợ định vị.", basemap: "Bản đồ nền OSM (cần Internet)" },
+          unsupported: "Thiết bị không hỗ trợ định vị." },
     en: { locating: "Locating…", done: "Position found (±{a} m).", denied: "Could not get the position: {m}",
-          unsupported: "This device cannot give its position.", basemap: "OSM base map (needs internet)" }
+          unsupported: "This device cannot give its position." }
   }[language === "en" ? "en" : "vi"];
 
   function parse(value) {
@@ -59,11 +59,6 @@
       } else {
         map.setView([16, 106], 5);
       }
-      var online = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        { maxZoom: 19, attribution: "© OpenStreetMap" });
-      var overlays = {};
-      overlays[text.basemap] = online;
-      L.control.layers(null, overlays).addTo(map);
       map.on("click", function (event) { fill(event.latlng.lat, event.latlng.lng, null); place(event.latlng.lat, event.latlng.lng); });
       var startLat = parse(lat.value), startLon = parse(lon.value);
       if (startLat !== null && startLon !== null) { place(startLat, startLon, 15); }

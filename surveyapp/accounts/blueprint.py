@@ -1,0 +1,81 @@
+"""Every URL of signing in and out and of one's own account."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session as cookie_session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..db import get_session
+from ..extensions import csrf
+from ..i18n import safe_next_url
+from ..models import Role
+from . import queries
+from .access import ALL_ROLES, SignedInUser, allow, public
+from .forms import LoginForm, PasswordForm
+from .services import AccountError, authenticate, change_password, is_throttled
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def home_for(role: str) -> str:
+    return url_for("survey.choose_commune") if role == Role.enumerator.value else url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@csrf.exempt  # the form checks its token itself and says "expired" instead of an error page
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user.role))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        address = request.remote_addr or "unknown"
+        if is_throttled(session, form.username.data, address):
+            flash(_("Too many failed sign-ins. Wait a minute, then try again."), "error")
+            status = 429
+        else:
+            user = authenticate(session, form.username.data, form.password.data, address)
+            session.commit()
+            if user is not None:
+                cookie_session.clear()  # a new session on sign-in: no fixation
+                login_user(SignedInUser(user.id, user.username, user.full_name, user.role))
+                return redirect(safe_next_url(request.args.get("next"), home_for(user.role)))
+            # One message whether the username exists or not.
+            flash(_("Wrong username or password."), "error")
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@allow(*ALL_ROLES)
+def logout():
+    logout_user()
+    cookie_session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*ALL_ROLES)
+def password():
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        user = queries.user_by_id(session, current_user.id)
+        try:
+            change_password(session, user, form.current.data, form.new.data, actor_id=current_user.id)
+        except AccountError:
+            form.current.errors.append(_("The current password is wrong."))
+            status = 422
+        else:
+            session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(home_for(current_user.role))
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/password.html", form=form), status

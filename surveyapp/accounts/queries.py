@@ -1,0 +1,61 @@
+"""All SQL about users, assignments and sign-in failures."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..models import AdminUnit, Assignment, AuditEvent, SurveyRound, User
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def any_user_with_role(session: Session, role: str) -> bool:
+    return session.exec(select(User.id).where(User.role == role).limit(1)).first() is not None
+
+
+def all_users(session: Session) -> list[tuple[User, int]]:
+    """Every user with their number of assignments."""
+    counts = select(Assignment.user_id, func.count().label("n")).group_by(Assignment.user_id).subquery()
+    statement = select(User, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.user_id == User.id)
+    return list(session.exec(statement.order_by(User.role, User.username)).all())
+
+
+def assigned_communes(session: Session, user_id: int, round_id: int | None = None) -> set[str]:
+    statement = select(Assignment.commune_code).where(Assignment.user_id == user_id)
+    if round_id is not None:
+        statement = statement.where(Assignment.round_id == round_id)
+    return set(session.exec(statement))
+
+
+def assignments_of_user(session: Session, user_id: int) -> list[tuple[Assignment, SurveyRound, AdminUnit]]:
+    statement = (
+        select(Assignment, SurveyRound, AdminUnit)
+        .join(SurveyRound, SurveyRound.id == Assignment.round_id)
+        .join(AdminUnit, AdminUnit.code == Assignment.commune_code)
+        .where(Assignment.user_id == user_id)
+        .order_by(SurveyRound.code, Assignment.commune_code)
+    )
+    return list(session.exec(statement).all())
+
+
+def assignment(session: Session, user_id: int, commune_code: str, round_id: int) -> Assignment | None:
+    statement = select(Assignment).where(Assignment.user_id == user_id, Assignment.commune_code == commune_code,
+                                         Assignment.round_id == round_id)
+    return session.exec(statement).first()
+
+
+def recent_login_failures(session: Session, since: dt.datetime, ip_address: str,
+                          username: str | None = None) -> int:
+    statement = select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "login_failed", AuditEvent.created_at >= since, AuditEvent.ip_address == ip_address)
+    if username is not None:
+        statement = statement.where(AuditEvent.entity_id == username)
+    return session.exec(statement).one()

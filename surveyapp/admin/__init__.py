@@ -1,0 +1,1 @@
+"""Administration: users and their assignments, survey rounds, the audit trail."""

@@ -1,0 +1,195 @@
+"""Every URL of administration: users, assignments, survey rounds, the audit trail."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from ..accounts import queries as account_queries
+from ..accounts.access import allow, current_actor_id
+from ..accounts.services import (
+    AccountError, assign_communes, create_user, remove_assignment, reset_password, update_user,
+)
+from ..adminunits import queries as unit_queries
+from ..db import get_session
+from ..models import Assignment, Role, SurveyRound
+from ..questionnaire.registry import registry
+from . import queries
+from .forms import ROLE_LABELS, AssignmentForm, EditUserForm, NewUserForm, RoundForm
+from .services import RoundError, create_round, set_round_open
+
+bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.get("/users")
+@allow(Role.admin)
+def users():
+    return render_template("admin/users.html", users=account_queries.all_users(get_session()), role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(Role.admin)
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            user, password = create_user(session, form.username.data, form.role.data, form.password.data or None,
+                                         form.full_name.data or None, actor_id=current_actor_id())
+        except AccountError as error:
+            form.username.errors.append(_("This username is taken.") if "taken" in str(error) else str(error))
+        else:
+            session.commit()
+            # Shown on this page only (never put in the session cookie): the admin hands it over.
+            return render_template("admin/password_once.html", user=user, password=password)
+    return render_template("admin/user_new.html", form=form), (422 if form.errors else 200)
+
+
+def _user_or_404(user_id: int):
+    user = account_queries.user_by_id(get_session(), user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow(Role.admin)
+def edit_user(user_id: int):
+    session = get_session()
+    user = _user_or_404(user_id)
+    form = EditUserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            update_user(session, user, role=form.role.data, full_name=form.full_name.data or None,
+                        is_active=form.is_active.data, actor_id=current_actor_id())
+        except AccountError:
+            form.role.errors.append(_("You cannot remove your own administrator role or deactivate yourself."))
+        else:
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.edit_user", user_id=user_id))
+    return render_template("admin/user_edit.html", user=user, form=form, assignment_form=_assignment_form(),
+                           assignments=account_queries.assignments_of_user(session, user_id)), (422 if form.errors else 200)
+
+
+def _assignment_form() -> AssignmentForm:
+    session = get_session()
+    province_code = current_app.config["PROVINCE_CODE"]
+    form = AssignmentForm()
+    form.round.choices = [SelectChoice(str(r.id), r.title) for r in queries.rounds(session)]
+    form.district.choices = [SelectChoice("", "—")] + [
+        SelectChoice(d.code, d.name) for d in unit_queries.districts_of_province(session, province_code)]
+    form.communes.choices = [SelectChoice(c.code, c.name, render_kw={"data-district": c.parent_code})
+                             for c in unit_queries.communes_of_province(session, province_code)]
+    return form
+
+
+@bp.post("/users/<int:user_id>/password")
+@allow(Role.admin)
+def reset_user_password(user_id: int):
+    session = get_session()
+    user = _user_or_404(user_id)
+    password = reset_password(session, user, actor_id=current_actor_id())
+    session.commit()
+    return render_template("admin/password_once.html", user=user, password=password)
+
+
+@bp.post("/users/<int:user_id>/assignments")
+@allow(Role.admin)
+def add_assignments(user_id: int):
+    session = get_session()
+    user = _user_or_404(user_id)
+    form = _assignment_form()
+    if not form.validate_on_submit():
+        flash(_("Choose a survey round and at least one commune or a district."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user_id))
+    survey_round = session.get(SurveyRound, int(form.round.data))
+    codes = list(form.communes.data or [])
+    if form.district.data:
+        codes += [c.code for c in unit_queries.communes_of_district(session, form.district.data)]
+    if not codes:
+        flash(_("Choose a survey round and at least one commune or a district."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user_id))
+    added = assign_communes(session, user, survey_round, codes, actor_id=current_actor_id())
+    session.commit()
+    flash(_("%(n)d communes assigned.", n=len(added)), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.post("/assignments/<int:assignment_id>/delete")
+@allow(Role.admin)
+def delete_assignment(assignment_id: int):
+    session = get_session()
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        abort(404)
+    user_id = assignment.user_id
+    remove_assignment(session, assignment, actor_id=current_actor_id())
+    session.commit()
+    flash(_("Assignment removed."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@allow(Role.admin)
+def rounds():
+    session = get_session()
+    form = RoundForm()
+    form.questionnaire.choices = [SelectChoice(f"{d.form_id}@{d.version}", f"{d.form_id} ({d.version})")
+                                  for d in registry().definitions()]
+    if form.validate_on_submit():
+        form_id, _sep, version = form.questionnaire.data.partition("@")
+        try:
+            create_round(session, code=form.code.data, title=form.title.data, questionnaire_id=form_id,
+                         questionnaire_version=version, start_date=form.start_date.data, end_date=form.end_date.data,
+                         is_open=form.is_open.data, actor_id=current_actor_id())
+        except RoundError as error:
+            messages = {"code": _("Letters, digits, '.', '-' or '_' only."), "taken": _("This code is taken."),
+                        "order": _("The end date is before the start date.")}
+            getattr(form, error.field).errors.append(messages[str(error)])
+        else:
+            session.commit()
+            flash(_("Survey round created."), "success")
+            return redirect(url_for("admin.rounds"))
+    return render_template("admin/rounds.html", form=form, rounds=queries.rounds(session)), (422 if form.errors else 200)
+
+
+@bp.post("/rounds/<code>/open")
+@allow(Role.admin)
+def toggle_round(code: str):
+    session = get_session()
+    survey_round = next((r for r in queries.rounds(session) if r.code == code), None)
+    if survey_round is None:
+        abort(404)
+    set_round_open(session, survey_round, request.form.get("open") == "1", actor_id=current_actor_id())
+    session.commit()
+    return redirect(url_for("admin.rounds"))
+
+
+def _date_arg(name: str) -> dt.date | None:
+    raw = request.args.get(name) or ""
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        abort(400, description=_("Dates are written YYYY-MM-DD."))
+
+
+@bp.get("/audit")
+@allow(Role.admin)
+def audit():
+    session = get_session()
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400, description=_("Page must be 1 or more."))
+    wanted = queries.AuditFilter(action=request.args.get("action") or None,
+                                 entity_type=request.args.get("entity_type") or None,
+                                 actor=request.args.get("actor") or None, since=_date_arg("since"),
+                                 until=_date_arg("until"))
+    events, total = queries.audit_page(session, wanted, int(page), AUDIT_PAGE_SIZE)
+    actions, entity_types = queries.audit_choices(session)
+    return render_template("admin/audit.html", events=events, total=total, page=int(page),
+                           pages=max(1, -(-total // AUDIT_PAGE_SIZE)), wanted=wanted, actions=actions,
+                           entity_types=entity_types)
