@@ -309,3 +309,20 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.locator("#login-form button[type=submit]").click()
     page.wait_for_load_state()
     assert "/login" not in page.url, f"sign-in as {username} failed"
+
+
+@pytest.fixture
+def round_2019(session):
+    """The open 2019 supplement (questionnaire cnnt-2019); enumerator and supervisor assigned to Phường 5
+    (31498), enumerator2 to Phường 7 (31501)."""
+    from surveyapp.accounts.services import assign_communes, user_by_username
+    from surveyapp.models import SurveyRound
+
+    survey_round = SurveyRound(code="2019", title="Khảo sát bổ sung 2019", questionnaire_id="cnnt-2019",
+                               questionnaire_version="1", is_open=True)
+    session.add(survey_round)
+    session.flush()
+    for username, commune in (("enumerator", "31498"), ("supervisor", "31498"), ("enumerator2", "31501")):
+        assign_communes(session, user_by_username(session, username), survey_round, [commune], None)
+    session.commit()
+    return survey_round

@@ -5,8 +5,8 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from surveyapp.accounts.services import assign_communes, user_by_username
-from surveyapp.models import Assignment, Establishment, SurveyRecord, SurveyRound, User
+from surveyapp.accounts.services import user_by_username
+from surveyapp.models import Assignment, SurveyRecord
 from surveyapp.questionnaire.registry import registry
 from surveyapp.survey.services import definition_for, save_record
 
@@ -31,14 +31,9 @@ EXPECTED = {
 
 
 @pytest.fixture
-def world(app, session, add_establishment):
-    """An open round; enumerator and supervisor assigned to Phường 5, enumerator2 to Phường 7; a record in each."""
-    survey_round = SurveyRound(code="2019", title="2019", questionnaire_id="cnnt-2019", questionnaire_version="1",
-                               is_open=True)
-    session.add(survey_round)
-    session.flush()
-    for username, commune in (("enumerator", "31498"), ("supervisor", "31498"), ("enumerator2", "31501")):
-        assign_communes(session, user_by_username(session, username), survey_round, [commune], None)
+def world(app, session, round_2019, add_establishment):
+    """The round_2019 assignments, and a submitted record in Phường 5 (enumerator) and Phường 7 (enumerator2)."""
+    survey_round = round_2019
     mine = add_establishment(name="Cơ sở của A", commune_code="31498")
     theirs = add_establishment(name="Cơ sở của B", commune_code="31501")
     with app.test_request_context("/"):

@@ -4,24 +4,16 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from surveyapp.accounts.services import assign_communes, user_by_username
-from surveyapp.models import AuditEvent, Establishment, SurveyRecord, SurveyRound
+from surveyapp.accounts.services import user_by_username
+from surveyapp.models import AuditEvent, Establishment, SurveyRecord
 
 from .test_survey import minimal_submission, post_record
 
 
 @pytest.fixture
-def assigned(session, add_establishment):
-    survey_round = SurveyRound(code="2019", title="Khảo sát bổ sung 2019", questionnaire_id="cnnt-2019",
-                               questionnaire_version="1", is_open=True)
-    session.add(survey_round)
-    session.flush()
-    for username in ("enumerator", "supervisor"):
-        assign_communes(session, user_by_username(session, username), survey_round, ["31498"], None)
-    establishment = add_establishment(name="Cơ sở Bánh Pía Tân Huê Viên", owner="Đặng Thị Út", commune_code="31498",
-                                      workers=4, revenue_vnd=900_000_000)
-    session.commit()
-    return establishment
+def assigned(round_2019, add_establishment):
+    return add_establishment(name="Cơ sở Bánh Pía Tân Huê Viên", owner="Đặng Thị Út", commune_code="31498",
+                             workers=4, revenue_vnd=900_000_000)
 
 
 def current(session) -> SurveyRecord:

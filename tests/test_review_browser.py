@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from surveyapp.accounts.services import assign_communes, user_by_username
 from surveyapp.models import Establishment, SurveyRound
 
 from .conftest import SCREENSHOTS, sign_in
@@ -12,14 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def assigned(session, add_establishment):
-    survey_round = SurveyRound(code="2019", title="Khảo sát bổ sung 2019", questionnaire_id="cnnt-2019",
-                               questionnaire_version="1", is_open=True)
-    session.add(survey_round)
-    session.flush()
-    for username in ("enumerator", "supervisor"):
-        assign_communes(session, user_by_username(session, username), survey_round, ["31498"], None)
-    session.commit()
+def assigned(session, round_2019, add_establishment):
     establishment = add_establishment(name="Cơ sở Nước mắm Ba Xuyên", owner="Lâm Văn Sơn", commune_code="31498",
                                       workers=4, revenue_vnd=500_000_000)
     # Registered in an earlier census: the 2019 form opens on the short update.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .services import MIN_PASSWORD_LENGTH
@@ -26,3 +26,4 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(_l("New password again"), validators=[
         DataRequired(_l("Enter the new password again.")), EqualTo("new", _l("The two new passwords differ."))],
         render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Change password"))

@@ -82,7 +82,8 @@ def _assignment_form() -> AssignmentForm:
     form.round.choices = [SelectChoice(str(r.id), r.title) for r in queries.rounds(session)]
     form.district.choices = [SelectChoice("", "—")] + [
         SelectChoice(d.code, d.name) for d in unit_queries.districts_of_province(session, province_code)]
-    form.communes.choices = [SelectChoice(c.code, c.name, render_kw={"data-district": c.parent_code})
+    districts = {d.code: d.short_name for d in unit_queries.districts_of_province(session, province_code)}
+    form.communes.choices = [SelectChoice(c.code, f"{c.name} – {districts.get(c.parent_code, '')}")
                              for c in unit_queries.communes_of_province(session, province_code)]
     return form
 

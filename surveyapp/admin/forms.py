@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -22,12 +22,14 @@ class NewUserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     password = PasswordField(_l("Password (empty: generate one)"), validators=[
         Optional(), Length(min=10, max=200, message=_l("At least %(n)d characters.", n=10))])
+    submit = SubmitField(_l("Create the user"))
 
 
 class EditUserForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     is_active = BooleanField(_l("Active (may sign in)"))
+    submit = SubmitField(_l("Save"))
 
 
 class AssignmentForm(FlaskForm):
@@ -43,3 +45,4 @@ class RoundForm(FlaskForm):
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
     is_open = BooleanField(_l("Open for enumerators"))
+    submit = SubmitField(_l("Create the survey round"))
