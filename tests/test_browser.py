@@ -28,7 +28,9 @@ def test_home_list_with_filter_and_detail(page, live_server):
     SCREENSHOTS.mkdir(exist_ok=True)
     requests = _record_requests(page)
     failed: list[str] = []
-    page.on("requestfailed", lambda request: failed.append(request.url))
+    # A request the browser itself cancels when the next page loads (ERR_ABORTED) is not a failure.
+    page.on("requestfailed", lambda request: None if "ERR_ABORTED" in (request.failure or "")
+            else failed.append(f"{request.url}: {request.failure}"))
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
