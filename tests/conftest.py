@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from contextlib import contextmanager
 import shutil
 import threading
 import uuid
@@ -221,16 +222,25 @@ def demo_session(demo_app):
         db_session.rollback()
 
 
-@pytest.fixture(scope="session")
-def live_server(demo_app):
-    """The demo app served over HTTP on 127.0.0.1, for the browser."""
+@contextmanager
+def serving(app):
+    """The app served over HTTP on 127.0.0.1 in a thread; yields its base URL."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_app):
+    """The demo app served for the browser (read-only tests)."""
+    with serving(demo_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -280,14 +290,9 @@ def add_establishment(session):
 
 @pytest.fixture
 def live_app(app):
-    """This test's own app (fresh database) served over HTTP on 127.0.0.1, for browser tests that write."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    """This test's own app (fresh database) served for browser tests that write."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -18,15 +18,6 @@ FORMS = Path(__file__).parents[1] / "forms"
 
 
 @pytest.fixture
-def open_round(session):
-    survey_round = SurveyRound(code="2019", title="Khảo sát bổ sung 2019", questionnaire_id="cnnt-2019",
-                               questionnaire_version="1", is_open=True)
-    session.add(survey_round)
-    session.commit()
-    return survey_round
-
-
-@pytest.fixture
 def establishment(add_establishment):
     return add_establishment(name="Cơ sở Bánh Pía Tân Huê Viên", owner="Đặng Thị Út", commune_code="31498",
                              vsic_code="1071", legal_form="household_business", address="Phường 5",
@@ -52,7 +43,7 @@ def post_record(client, code, values: dict, action: str, base_uuid: str = ""):
     return client.post(f"/survey/establishments/{code}/record?round=2019", data=data)
 
 
-def test_choose_a_commune_then_find_ignoring_diacritics(client, open_round, establishment, add_establishment):
+def test_choose_a_commune_then_find_ignoring_diacritics(client, round_2019, establishment, add_establishment):
     add_establishment(name="HTX Dệt chiếu", commune_code="31498")
     add_establishment(name="Cơ sở Bánh Pía khác xã", commune_code="31501")
     page = client.get("/survey")
@@ -65,7 +56,7 @@ def test_choose_a_commune_then_find_ignoring_diacritics(client, open_round, esta
     assert client.get("/survey/communes/99999").status_code == 404
 
 
-def test_register_a_new_establishment_keeps_values_on_error(client, session, open_round):
+def test_register_a_new_establishment_keeps_values_on_error(client, session, round_2019):
     bad = client.post("/survey/communes/31498/register?round=2019",
                       data={"name": "Cơ sở Mắm Ba Khía", "owner": "Lý Văn Tài", "legal_form": "household",
                             "vsic_code": "12", "address": "Ấp Chợ", "phone": "123"})
@@ -82,7 +73,7 @@ def test_register_a_new_establishment_keeps_values_on_error(client, session, ope
     assert good.headers["Location"] == f"/survey/establishments/{created.code}/record?round=2019"
 
 
-def test_new_record_is_prefilled_from_the_registry(client, open_round, establishment):
+def test_new_record_is_prefilled_from_the_registry(client, round_2019, establishment):
     page = client.get(f"/survey/establishments/{establishment.code}/record?round=2019")
     assert page.status_code == 200
     assert 'value="Cơ sở Bánh Pía Tân Huê Viên"' in page.text
@@ -90,7 +81,7 @@ def test_new_record_is_prefilled_from_the_registry(client, open_round, establish
     assert re.search(r'<input[^>]*name="revenue_million_vnd"[^>]*value="900"', page.text)
 
 
-def test_draft_then_submit_with_errors_then_fixed(client, session, open_round, establishment):
+def test_draft_then_submit_with_errors_then_fixed(client, session, round_2019, establishment):
     draft = post_record(client, establishment.code, {"visit_type": "update", "workers_total": "6",
                                                      "workers_female": "9"}, "draft")
     assert draft.status_code == 302  # a draft does not enforce required fields or cross-field rules
@@ -117,7 +108,7 @@ def test_draft_then_submit_with_errors_then_fixed(client, session, open_round, e
     assert f'id="record-{record.uuid}"' in page and "Đã gửi" in page
 
 
-def test_editing_a_submitted_record_makes_a_new_version_with_a_diff(client, session, open_round, establishment):
+def test_editing_a_submitted_record_makes_a_new_version_with_a_diff(client, session, round_2019, establishment):
     post_record(client, establishment.code, minimal_submission(), "submit")
     first = session.exec(select(SurveyRecord)).one()
     again = post_record(client, establishment.code, minimal_submission(workers_total="8", needs=["training", "credit"]),
@@ -136,7 +127,7 @@ def test_editing_a_submitted_record_makes_a_new_version_with_a_diff(client, sess
     assert actions == ["create", "new_version"]
 
 
-def test_a_stale_form_cannot_overwrite_a_newer_version(client, session, open_round, establishment):
+def test_a_stale_form_cannot_overwrite_a_newer_version(client, session, round_2019, establishment):
     post_record(client, establishment.code, minimal_submission(), "submit")
     first = session.exec(select(SurveyRecord)).one()
     post_record(client, establishment.code, minimal_submission(workers_total="7"), "submit", first.uuid)
@@ -145,7 +136,7 @@ def test_a_stale_form_cannot_overwrite_a_newer_version(client, session, open_rou
     assert len(session.exec(select(SurveyRecord)).all()) == 2
 
 
-def test_gps_outside_the_province_is_refused(client, session, open_round, establishment):
+def test_gps_outside_the_province_is_refused(client, session, round_2019, establishment):
     hanoi = minimal_submission(**{"location-lat": "21,0285", "location-lon": "105,8542", "location-accuracy": "5"})
     refused = post_record(client, establishment.code, hanoi, "submit")
     assert refused.status_code == 422 and "Tỉnh Sóc Trăng" in refused.text
@@ -155,30 +146,30 @@ def test_gps_outside_the_province_is_refused(client, session, open_round, establ
     assert (record.lat, record.lon, record.gps_accuracy_m) == (9.6025, 105.9739, 5.0)
 
 
-def test_skip_logic_on_the_server_drops_hidden_answers(client, session, open_round, establishment):
+def test_skip_logic_on_the_server_drops_hidden_answers(client, session, round_2019, establishment):
     closed = minimal_submission(operating_status="closed", workers_total="abc", workers_female="")
     assert post_record(client, establishment.code, closed, "submit").status_code == 302
     record = session.exec(select(SurveyRecord)).one()
     assert record.answers["workers_total"] is None  # not asked of a closed establishment: stored empty
 
 
-def test_rows_can_be_added_without_javascript(client, open_round, establishment):
+def test_rows_can_be_added_without_javascript(client, round_2019, establishment):
     page = post_record(client, establishment.code, minimal_submission(had_support="yes"), "add:support_received")
     assert page.status_code == 200
     assert 'name="support_received-0-support_year"' in page.text
 
 
-def test_csrf_is_enforced_and_values_survive(app, client, open_round, establishment):
+def test_csrf_is_enforced_and_values_survive(app, client, round_2019, establishment):
     app.config["WTF_CSRF_ENABLED"] = True
     response = post_record(client, establishment.code, minimal_submission(owner_name="Người gửi lại"), "submit")
     assert response.status_code == 400
     assert 'value="Người gửi lại"' in response.text
 
 
-def test_apply_an_approved_record_to_the_establishment(app, session, open_round, establishment):
+def test_apply_an_approved_record_to_the_establishment(app, session, round_2019, establishment):
     with app.test_request_context("/"):
         definition = definition_for(session, registry(), "cnnt-2019", "1")
-        result = save_record(session, establishment=establishment, survey_round=open_round, definition=definition,
+        result = save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                              raw_answers=minimal_submission(**{"vsic_code": "1079", "location-lat": "9.61",
                                                                "location-lon": "105.97"}),
                              submit=True, actor_id=None)
@@ -241,7 +232,7 @@ def _current_uuid(app) -> str:
         return session.exec(select(SurveyRecord).where(SurveyRecord.is_current == True)).one().uuid  # noqa: E712
 
 
-def test_a_changed_file_with_the_same_version_is_refused(app, session, open_round, establishment):
+def test_a_changed_file_with_the_same_version_is_refused(app, session, round_2019, establishment):
     from surveyapp.questionnaire.definition import DefinitionError, load_definition
     from surveyapp.survey.services import store_questionnaire_version
 
@@ -254,17 +245,17 @@ def test_a_changed_file_with_the_same_version_is_refused(app, session, open_roun
             store_questionnaire_version(session, changed)
 
 
-def test_unknown_establishment_and_no_open_round(client, establishment):
+def test_unknown_establishment_and_no_round_2019(client, establishment):
     assert client.get("/survey/establishments/94-941-999999/record").status_code == 404
     response = client.get(f"/survey/establishments/{establishment.code}/record")
     assert response.status_code == 302  # no open round: back to the establishment with a message
 
 
-def test_record_conflict_in_the_service(app, session, open_round, establishment):
+def test_record_conflict_in_the_service(app, session, round_2019, establishment):
     with app.test_request_context("/"):
         definition = definition_for(session, registry(), "cnnt-2019", "1")
-        save_record(session, establishment=establishment, survey_round=open_round, definition=definition,
+        save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                     raw_answers=minimal_submission(), submit=False, actor_id=None)
         with pytest.raises(RecordConflict):
-            save_record(session, establishment=establishment, survey_round=open_round, definition=definition,
+            save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                         raw_answers=minimal_submission(), submit=False, actor_id=None, base_uuid=None)
