@@ -114,6 +114,25 @@ class AdminUnit(SQLModel, table=True):
     successor_split: bool = False
 
 
+class Boundary(SQLModel, table=True):
+    """The outline of a district or commune, imported from a GIS file and simplified for the web."""
+
+    __tablename__ = "boundary"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: The administrative unit it outlines (one boundary per unit; a new import replaces it).
+    unit_code: str = Field(foreign_key="admin_unit.code", unique=True, max_length=5)
+    #: district / commune (the unit's level, stored for filtering).
+    level: str = _choice(10, index=True)
+    #: GeoJSON geometry (WGS 84), simplified without gaps between neighbours.
+    geometry: dict = Field(sa_column=Column(JSONType, nullable=False))
+    #: Name of the feature in the source file, as matched.
+    source_name: Optional[str] = Field(default=None, max_length=200)
+    #: File it came from.
+    source_file: Optional[str] = Field(default=None, max_length=255)
+    imported_at: dt.datetime = _timestamp()
+
+
 class Establishment(SQLModel, table=True):
     """A rural industrial establishment: one real producer, stable across survey rounds."""
 
@@ -165,6 +184,9 @@ class Establishment(SQLModel, table=True):
     latest_round_code: Optional[str] = Field(default=None, max_length=30)
     #: Status of the record of that round.
     latest_record_status: Optional[str] = _choice(10, default=None)
+    #: True when the GPS point falls outside the declared district (or commune, when commune
+    #: boundaries exist); False when inside; None when unchecked (no point, or no boundaries yet).
+    gps_mismatch: Optional[bool] = Field(default=None, index=True)
     #: "name owner address" lowercased without diacritics: the text `q` searches.
     search_text: str = Field(default="", max_length=600)
     #: True for rows made by `flask demo`: synthetic, never real.
@@ -320,6 +342,7 @@ __all__ = [
     "AdminUnit",
     "Assignment",
     "AuditEvent",
+    "Boundary",
     "Establishment",
     "EstablishmentStatus",
     "LegalForm",

@@ -28,6 +28,12 @@ EXPECTED = {
     "admin.add_assignments": ADMIN, "admin.delete_assignment": ADMIN, "admin.rounds": ADMIN,
     "admin.toggle_round": ADMIN, "admin.audit": ADMIN,
 }
+#: Decisions for the routes of maps and boundaries.
+MAPS: dict = {}
+#: Decisions for the routes of exports, imports and reports.
+EXPORTS: dict = {}
+EXPECTED.update(MAPS)
+EXPECTED.update(EXPORTS)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from ..models import EstablishmentStatus, LegalForm, UnitLevel
 from ..reference import vsic_divisions
 from . import queries
 
-FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q")
+FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch")
 _DISTRICT = re.compile(r"^\d{3}$")
 _COMMUNE = re.compile(r"^\d{5}$")
 MAX_QUERY_LENGTH = 200
@@ -33,6 +33,8 @@ class EstablishmentFilter:
     round: str | None = None
     status: str | None = None
     q: str | None = None
+    #: "1": GPS point outside the declared district/commune; "0": inside.
+    gps_mismatch: str | None = None
 
     def as_query_args(self) -> dict[str, str]:
         """The non-empty arguments, to rebuild links (pagination, exports, maps)."""
@@ -66,6 +68,8 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
         errors["legal_form"] = str(_l("Unknown legal form."))
     if values["status"] and values["status"] not in {status.value for status in EstablishmentStatus}:
         errors["status"] = str(_l("Unknown status."))
+    if values["gps_mismatch"] and values["gps_mismatch"] not in ("0", "1"):
+        errors["gps_mismatch"] = str(_l("gps_mismatch must be 1 or 0."))
     if values["q"] and len(values["q"]) > MAX_QUERY_LENGTH:
         errors["q"] = str(_l("Search text is too long (at most %(n)d characters).", n=MAX_QUERY_LENGTH))
 

@@ -56,6 +56,8 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
         statement = statement.where(Establishment.legal_form == wanted.legal_form)
     if wanted.status:
         statement = statement.where(Establishment.status == wanted.status)
+    if wanted.gps_mismatch:
+        statement = statement.where(Establishment.gps_mismatch == (wanted.gps_mismatch == "1"))
     if wanted.round:
         round_id = select(SurveyRound.id).where(SurveyRound.code == wanted.round).scalar_subquery()
         statement = statement.where(
