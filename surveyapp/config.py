@@ -24,6 +24,15 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     #: Show SQL in the log.
     SQL_ECHO = False
+    #: Optional background tiles for maps, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" (None: no
+    #: background, maps work offline). Its host is added to the Content-Security-Policy's img-src.
+    MAP_TILES_URL = None
+    #: Attribution the tile provider requires, as plain text.
+    MAP_TILES_ATTRIBUTION = ""
+    #: Most establishment points one map carries; beyond it the map shows the colours only.
+    MAP_MAX_POINTS = 150_000
+    #: A GPS point this close (metres) to its declared commune/district still counts as inside.
+    GPS_TOLERANCE_M = 100
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:

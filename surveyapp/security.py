@@ -6,9 +6,11 @@ components and Leaflet/Folium markup use them; scripts, frames, forms and connec
 """
 from __future__ import annotations
 
+import re
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -25,12 +27,12 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str) -> str:
+def content_security_policy(nonce: str, image_hosts: tuple[str, ...] = ()) -> str:
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
+        " ".join(["img-src 'self' data: blob:", *image_hosts]),
         "font-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",
@@ -40,8 +42,18 @@ def content_security_policy(nonce: str) -> str:
     ])
 
 
+def map_tile_hosts() -> tuple[str, ...]:
+    """The origin of the configured map tiles, if any ("{s}.tile.example.org" → "*.tile.example.org")."""
+    url = current_app.config.get("MAP_TILES_URL")
+    if not url:
+        return ()
+    parts = urlsplit(url)
+    host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
+    return (f"{parts.scheme or 'https'}://{host}",)
+
+
 def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), map_tile_hosts()))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -1,0 +1,167 @@
+"""The district map in real headless Chromium: shapes, clusters, tooltip, popup, CSP, no foreign requests;
+the fallback without boundaries; the downloaded file opened offline."""
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from surveyapp.demo.generator import generate_demo_census
+from surveyapp.geo.gps import recheck_gps_mismatch
+from surveyapp.geo.services import import_boundaries
+
+from .conftest import SCREENSHOTS, SHARED, sign_in
+from .geo_files import unit_cells, write
+
+pytestmark = pytest.mark.browser
+OUTLINE = "#555555"  # district outlines (surveyapp.geo.maps.OUTLINE); points are drawn in another colour
+SHAPES = f'#district-map path.leaflet-interactive[stroke="{OUTLINE}"]'
+EVIL_NAME = '<script>alert("map")</script> Cơ sở {{ 7*7 }}'
+#: An isolated spot in Huyện Cù Lao Dung for the establishment with the hostile name.
+EVIL_POINT = (9.5521, 106.2453)
+CSP_WATCH = """document.addEventListener("securitypolicyviolation", function (event) {
+  (window.__cspViolations = window.__cspViolations || []).push(event.violatedDirective + " " + event.blockedURI);
+});"""
+
+
+def until(page, expression: str, timeout: float = 30) -> None:
+    """Poll a JS expression (Playwright's wait_for_function evaluates strings with eval, which the CSP forbids)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"timed out waiting for {expression}")
+
+
+class Watch:
+    """Everything a page reports that a clean map must not produce."""
+
+    def __init__(self, page):
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        page.add_init_script(CSP_WATCH)
+        page.on("console", lambda message: self.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("requestfailed", lambda request: None if "ERR_ABORTED" in (request.failure or "")
+                else self.failed.append(f"{request.url}: {request.failure}"))
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def assert_clean(self, page, host: str | None = None) -> None:
+        refused = [m for m in self.console if any(word in m for word in ("Refused", "Content Security Policy",
+                                                                          "Content-Security"))]
+        assert refused == [], refused
+        assert page.evaluate("window.__cspViolations || []") == []
+        assert self.errors == [] and self.failed == [] and self.dialogs == []
+        if host:
+            foreign = [url for url in self.requests if urlsplit(url).scheme in ("http", "https")
+                       and urlsplit(url).hostname != host]
+            assert foreign == [], foreign
+
+
+def wait_for_map(page) -> None:
+    until(page, "window.SurveyMap !== undefined && SurveyMap.maps.length > 0")
+    until(page, "!document.querySelector('.folium-map').surveyPoints || "
+                "document.querySelector('.folium-map').surveyPoints.surveyLoaded")
+
+
+@pytest.fixture
+def mapped_census(app, session, add_establishment, tmp_path):
+    """The 3,209-establishment demo census with district boundaries (the real Sóc Trăng file when
+    ../shared has it, else test-made cells), one establishment with a hostile name, GPS checked."""
+    generate_demo_census(session, "94", 3209, seed=1)
+    evil = add_establishment(name=EVIL_NAME, commune_code="31615")
+    evil.lat, evil.lon = EVIL_POINT
+    session.add(evil)
+    session.commit()
+    real = SHARED / "geo" / "soc_trang_districts.geojson"
+    path = real if real.exists() else write(unit_cells(session, "district"), tmp_path / "districts.geojson")
+    import_boundaries(session, path, level="district", province_code="94")
+    session.commit()
+    recheck_gps_mismatch(session, "94")
+    session.commit()
+    return evil
+
+
+def test_district_map_shapes_clusters_tooltip_popup(page, live_app, mapped_census):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    watch = Watch(page)
+    sign_in(page, live_app, "analyst")
+    page.goto(live_app + "/maps/districts")
+    wait_for_map(page)
+
+    assert page.locator(SHAPES).count() == 11
+    assert page.locator("#district-map .marker-cluster").count() > 0
+    assert page.locator("[data-testid=map-legend] .survey-map-legend-row").count() >= 2
+    assert page.locator(".leaflet-control-layers-overlays input").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "map-districts.png"), full_page=True)
+
+    # Hide the points with the layer control, then hover Mỹ Tú for its tooltip.
+    page.locator(".leaflet-control-layers-overlays input").nth(1).uncheck()
+    assert page.locator("#district-map .marker-cluster").count() == 0
+    page.locator(f'{SHAPES}[data-code="944"]').hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert "Huyện Mỹ Tú" in tooltip.inner_text()
+    count = page.locator('#map-values tr[data-code="944"]').get_attribute("data-count")
+    assert f"{int(count):,}".replace(",", ".") in tooltip.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "map-tooltip.png"), clip=page.locator("#district-map").bounding_box())
+
+    # The hostile name, opened from its point, is shown as text and runs nothing.
+    page.locator(".leaflet-control-layers-overlays input").nth(1).check()
+    page.evaluate(f"SurveyMap.maps[0].setView([{EVIL_POINT[0]}, {EVIL_POINT[1]}], 18, {{animate: false}})")
+    page.wait_for_timeout(300)
+    box = page.locator("#district-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    until(page, "document.querySelector('.survey-map-popup-name') !== null")
+    assert popup.locator(".survey-map-popup-name").inner_text() == EVIL_NAME
+    assert popup.locator("a").get_attribute("href") == f"/establishments/{mapped_census.code}"
+    page.screenshot(path=str(SCREENSHOTS / "map-popup.png"), clip=page.locator("#district-map").bounding_box())
+
+    watch.assert_clean(page, urlsplit(live_app).hostname)
+
+
+def test_map_without_boundaries_shows_circles(page, live_server):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    watch = Watch(page)
+    sign_in(page, live_server, "analyst")
+    page.goto(live_server + "/maps/districts?indicator=workers")
+    wait_for_map(page)
+    assert page.locator("#no-boundaries-notice").is_visible()
+    assert page.locator(SHAPES).count() == 11  # one proportional circle per district
+    assert page.locator("#district-map .marker-cluster").count() > 0
+    page.screenshot(path=str(SCREENSHOTS / "map-no-boundaries.png"), full_page=True)
+    watch.assert_clean(page, urlsplit(live_server).hostname)
+
+
+def test_downloaded_map_opens_offline(browser, live_app, mapped_census, tmp_path):
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_app, "analyst")
+    page.goto(live_app + "/maps/districts?sector=C10")
+    with page.expect_download() as download:
+        page.locator("#download-map").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    context.close()
+
+    offline = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 860})
+    offline.set_offline(True)
+    page = offline.new_page()
+    watch = Watch(page)
+    page.goto(saved.as_uri())
+    wait_for_map(page)
+    shapes = f'path.leaflet-interactive[stroke="{OUTLINE}"]'
+    assert page.locator(shapes).count() == 11 and page.locator(".marker-cluster").count() > 0
+    assert "C10" in page.locator(".survey-map-info").inner_text()  # the filter, written on the map
+    page.screenshot(path=str(SCREENSHOTS / "map-download-offline.png"))
+    assert [url for url in watch.requests if not url.startswith(("file:", "data:"))] == []
+    watch.assert_clean(page)
+    offline.close()
