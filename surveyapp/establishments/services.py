@@ -41,9 +41,11 @@ def register_establishment(
     lat: float | None = None,
     lon: float | None = None,
     actor_id: int | None = None,
+    code: str | None = None,
     **details,
 ) -> Establishment:
-    """Add an establishment with the next free code of its district."""
+    """Add an establishment with the next free code of its district, or with `code` when the caller
+    already holds one (an import restoring an exported list)."""
     name = (name or "").strip()
     if not name:
         raise EstablishmentError("name", "The name is required.")
@@ -57,7 +59,7 @@ def register_establishment(
     if legal_form not in {form.value for form in LegalForm}:
         raise EstablishmentError("legal_form", f"Unknown legal form: {legal_form}")
     establishment = Establishment(
-        code=next_establishment_code(session, commune.province_code, commune.parent_code),
+        code=code or next_establishment_code(session, commune.province_code, commune.parent_code),
         name=name, owner=owner, address=address, legal_form=legal_form, vsic_code=vsic_code, sector=sector,
         commune_code=commune.code, district_code=commune.parent_code, province_code=commune.province_code,
         lat=lat, lon=lon, search_text=establishment_search_text(name, owner, address), **details,

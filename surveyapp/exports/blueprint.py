@@ -1,0 +1,100 @@
+"""Every URL of exports: /exports/establishments.<csv|xlsx|geojson|gpkg>?<the list's filter arguments>."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts.access import READERS, allow, commune_scope, current_actor_id
+from ..db import get_session
+from ..establishments.filters import FILTER_ARGUMENTS, parse_establishment_filter, validate_filter_codes
+from . import services
+from .columns import LANGUAGES
+
+bp = Blueprint("exports", __name__)
+
+
+@bp.get("/exports/establishments.<any(csv, xlsx, geojson, gpkg):fmt>")
+@allow(*READERS)
+def establishments(fmt: str):
+    """Exactly the establishments the list shows for the same arguments (enumerators: their communes)."""
+    session = get_session()
+    export = services.ExportRequest(fmt, _filter_or_400(session), commune_scope(), _language_or_400(),
+                                    current_user.username)
+    try:
+        rows = services.count_rows(session, export)
+    except services.ExportError:
+        abort(400, description=_("Too many rows for one worksheet: filter further or export CSV."))
+    services.record_export(session, export, rows, current_actor_id(), request.remote_addr)
+    session.commit()
+    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    name = services.export_file_name(export.filter, fmt, dt.datetime.now(ZoneInfo(timezone)).date())
+    mimetype = services.FORMATS[fmt][0]
+    if fmt in services.STREAMED:
+        stream_session = current_app.extensions["surveyapp.sessionmaker"]()
+        response = Response(_closing(services.chunks(stream_session, export), stream_session), mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        response = _send_temporary_file(session, export, name, mimetype, timezone)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _closing(chunks, session):
+    """Stream the chunks, then close the export's own session (the request's is gone by then).
+
+    No request context is kept for the stream (no stream_with_context): the rows need only their
+    session, and a context popped late by an abandoned download would unbalance the context stack.
+    """
+    try:
+        yield from chunks
+    finally:
+        session.close()
+
+
+def _filter_or_400(session):
+    args = {name: request.args.get(name, "") for name in FILTER_ARGUMENTS}
+    parsed = validate_filter_codes(session, parse_establishment_filter(args), current_app.config["PROVINCE_CODE"])
+    if parsed.errors:
+        details = "; ".join(f"{name}: {message}" for name, message in parsed.errors.items())
+        abort(400, description=_("The filter is not valid (%(details)s).", details=details))
+    return parsed.filter
+
+
+def _language_or_400() -> str:
+    language = request.args.get("headers") or "en"
+    if language not in LANGUAGES:
+        abort(400, description=_("headers must be en or vi."))
+    return language
+
+
+def _send_temporary_file(session, export: services.ExportRequest, name: str, mimetype: str, timezone: str):
+    """Formats that need a whole file (XLSX, GeoPackage): written to a temporary file, sent, deleted."""
+    handle, path = tempfile.mkstemp(prefix="surveyapp-export-", suffix=f".{services.FORMATS[export.format][1]}")
+    os.close(handle)
+    try:
+        if export.format == "gpkg":
+            os.unlink(path)  # GDAL creates the GeoPackage itself
+        services.write_file(session, export, path, current_app.config["PROVINCE_CODE"], timezone=timezone)
+        handle = open(path, "rb")
+    except BaseException:
+        _remove(path)
+        raise
+    response = send_file(handle, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    try:
+        os.unlink(path)  # POSIX: the open handle keeps the data, and nothing is left behind whatever happens
+    except OSError:  # Windows cannot remove an open file: remove it when the response is closed
+        response.call_on_close(lambda: _remove(path))
+    return response
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,126 @@
+"""Spreadsheet files to a table of raw cell values, with the row numbers a person sees in Excel.
+
+Everything here is about the file, not the data: format, encoding, size and row limits, and where the
+header row is. Problems are `ImportFileError`s with a message for people, never a traceback.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from flask_babel import lazy_gettext as _l
+
+#: Default limits (override with IMPORT_MAX_BYTES / IMPORT_MAX_ROWS in the configuration).
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+#: How far down the header row may be (titles above it are common in office spreadsheets).
+HEADER_SEARCH_ROWS = 20
+EXTENSIONS = (".xlsx", ".csv")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls)
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (format, encoding, size, no header...)."""
+
+
+@dataclass
+class Table:
+    """Raw cells: `header_row` and each data row carry their spreadsheet row number (1-based)."""
+
+    headers: list[Any]
+    header_row: int
+    rows: list[tuple[int, list[Any]]] = field(default_factory=list)
+    sheet: str | None = None
+
+
+def read_table(data: bytes, filename: str, is_header: Callable[[list[Any]], bool],
+               max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> Table:
+    """Read an .xlsx or .csv file. `is_header` tells whether a row looks like the header row."""
+    extension = Path(filename or "").suffix.lower()
+    if len(data) > max_bytes:
+        raise ImportFileError(str(_l("The file is larger than %(mb)s MB; split it into smaller files.",
+                                     mb=_megabytes(max_bytes))))
+    if not data:
+        raise ImportFileError(str(_l("The file is empty.")))
+    if extension == ".xls" or data.startswith(_OLE_MAGIC):
+        raise ImportFileError(str(_l("Excel 97–2003 files (.xls) are not supported: save the file as .xlsx.")))
+    if extension == ".xlsx":
+        if not data.startswith(_ZIP_MAGIC):
+            raise ImportFileError(str(_l("This is not a valid .xlsx file (damaged, or another format renamed).")))
+        return _read_xlsx(data, is_header, max_rows)
+    if extension == ".csv":
+        if data.startswith(_ZIP_MAGIC) or b"\x00" in data[:4096]:
+            raise ImportFileError(str(_l("This is not a CSV text file (perhaps a spreadsheet renamed to .csv).")))
+        return _read_csv(data, is_header, max_rows)
+    raise ImportFileError(str(_l("Only .xlsx and .csv files can be imported.")))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:g}"
+
+
+def _read_xlsx(data: bytes, is_header, max_rows: int) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # damaged zips and XML raise many kinds (BadZipFile, KeyError...): none may be a 500
+        raise ImportFileError(str(_l("This .xlsx file cannot be read (%(reason)s).", reason=type(error).__name__))) from None
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise ImportFileError(str(_l("The workbook has no worksheet.")))
+        try:
+            rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), 1))
+            return _table(rows, is_header, max_rows, sheet.title)
+        except ImportFileError:
+            raise
+        except Exception as error:
+            raise ImportFileError(str(_l("This .xlsx file cannot be read (%(reason)s).",
+                                         reason=type(error).__name__))) from None
+    finally:
+        workbook.close()
+
+
+def _read_csv(data: bytes, is_header, max_rows: int) -> Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(str(_l("The CSV file is not UTF-8 text: in Excel choose “CSV UTF-8” when saving."))) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _table(((number, row) for number, row in enumerate(reader, 1)), is_header, max_rows, None)
+    except csv.Error as error:
+        raise ImportFileError(str(_l("The CSV file cannot be read near line %(line)d (%(reason)s).",
+                                     line=reader.line_num, reason=str(error)))) from None
+
+
+def _table(numbered_rows, is_header, max_rows: int, sheet: str | None) -> Table:
+    table: Table | None = None
+    for number, values in numbered_rows:
+        if table is None:
+            if is_header(values):
+                table = Table(headers=values, header_row=number, sheet=sheet)
+            elif number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        if all(_blank(value) for value in values):
+            continue
+        if len(table.rows) >= max_rows:
+            raise ImportFileError(str(_l("The file has more than %(n)s rows; import at most %(n)s at a time.",
+                                         n=f"{max_rows:,}".replace(",", "."))))
+        table.rows.append((number, values))
+    if table is None:
+        raise ImportFileError(str(_l("No header row found: the first rows name none of the expected columns "
+                                     "(establishment_code, name, commune_code, vsic_code, legal_form...).")))
+    return table
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())

@@ -1,0 +1,106 @@
+"""`--round R`: every establishment of the file ends up with an approved record in round R.
+
+The record holds the imported values as the answers of the questions that carry an
+`establishment_field` (name, owner, workers, revenue in triệu đồng...), typed and skip-logic-checked
+by the questionnaire's own `check_answers`. Rules, so that importing twice changes nothing:
+- no current record in R → a new record, approved;
+- a current record whose key answers differ from the registry values → a new approved version (the
+  earlier one stays in the history; a draft is edited in place, as the survey does);
+- a current record whose key answers already match → left as it is, whatever its status.
+
+Approved, because the import writes these values into the registry directly, and only approved
+records may carry a registry's values ("the registry shows the latest approved answers"); the admin
+who confirms the preview is the reviewer. The record goes through the same `save_record` and
+`approve_record` services as a web submission and review, so versions and audit events are alike.
+"""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+from typing import Any
+
+from sqlmodel import Session
+
+from ..establishments.queries import all_rounds
+from ..models import Establishment, RecordStatus, SurveyRecord, SurveyRound, utcnow
+from ..questionnaire.answers import check_answers
+from ..questionnaire.definition import Definition
+from ..review.services import approve_record
+from ..survey.queries import current_record
+from ..survey.services import prefill_answers, save_record
+
+
+class RecordImportError(Exception):
+    """The questionnaire refused the answers made from a row: {question name: message}."""
+
+    def __init__(self, errors: dict[str, str], field_of: dict[str, str]):
+        super().__init__(errors)
+        self.errors, self.field_of = errors, field_of
+
+
+def key_questions(definition: Definition) -> dict[str, str]:
+    """question name → establishment attribute, for the questions a registry value fills."""
+    return {question.name: question.establishment_field for question in definition.walk()
+            if question.establishment_field and question.establishment_field != "visit_type"}
+
+
+def planned_answers(session: Session, definition: Definition, survey_round: SurveyRound, establishment,
+                    current: SurveyRecord | None) -> tuple[str, dict[str, Any]]:
+    """("create" | "new_version" | "unchanged", raw answers to save) for one establishment.
+
+    `establishment` is the registry row as it will be after the import (an object or a namespace).
+    """
+    keys = key_questions(definition)
+    prefilled = prefill_answers(session, definition, establishment, survey_round)
+    if current is None:
+        return "create", prefilled
+    raw = {**current.answers, **{name: prefilled.get(name) for name in keys}}
+    typed = check_answers(definition, raw, submit=False).answers
+    if all(_same(typed.get(name), current.answers.get(name)) for name in keys):
+        return "unchanged", raw
+    return "new_version", raw
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):  # geopoint: the position matters, not the accuracy
+        return _same(a.get("lat"), b.get("lat")) and _same(a.get("lon"), b.get("lon"))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=0, abs_tol=1e-7)
+    return a == b
+
+
+def future_registry_row(current_row, changes: dict[str, tuple[Any, Any]]) -> SimpleNamespace:
+    """The registry values an establishment will have after the import (for planning, nothing written)."""
+    values = {name: getattr(current_row, name) for name in current_row._fields}
+    values.update({name: new for name, (_old, new) in changes.items()})
+    return SimpleNamespace(**values)
+
+
+def write_record(session: Session, definition: Definition, survey_round: SurveyRound, establishment: Establishment,
+                 actor_id: int | None, source: str, round_order: dict[str, int]) -> str:
+    """Bring the establishment's record in the round in line with its registry values; returns the action."""
+    current = current_record(session, establishment.id, survey_round.id)
+    action, raw = planned_answers(session, definition, survey_round, establishment, current)
+    if action == "unchanged":
+        return action
+    latest = (establishment.latest_round_code, establishment.latest_record_status)
+    result = save_record(session, establishment=establishment, survey_round=survey_round, definition=definition,
+                         raw_answers=raw, submit=False, actor_id=actor_id,
+                         base_uuid=current.uuid if current else None)
+    if not result.ok:
+        raise RecordImportError(result.errors, key_questions(definition))
+    record = result.record
+    record.status, record.submitted_at = RecordStatus.submitted.value, utcnow()
+    approve_record(session, record, definition, actor_id, comment=f"Imported from {source}")
+    if latest[0] and round_order.get(latest[0], -1) > round_order.get(survey_round.code, -1):
+        # A record for an earlier round does not make that round the establishment's latest.
+        establishment.latest_round_code, establishment.latest_record_status = latest
+        session.add(establishment)
+    return action
+
+
+def round_order(session: Session) -> dict[str, int]:
+    """Round code → position in time (start date, then code)."""
+    return {survey_round.code: index for index, survey_round in enumerate(all_rounds(session))}

@@ -1,0 +1,167 @@
+"""Summary tables: SQL aggregates arranged into rows and columns that the page and XLSX share.
+
+A `ReportTable` is plain data (headers, kinds, rows, a total row), so the HTML page, the XLSX download
+and the tests all read the same thing. Money columns hold đồng; both edges show them in triệu đồng.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from .. import reference
+from ..adminunits import queries as unit_queries
+from ..models import RecordStatus
+from . import queries
+
+if TYPE_CHECKING:
+    from ..establishments.filters import EstablishmentFilter
+
+TABLES = ("districts", "district_sector_establishments", "district_sector_workers", "legal_forms", "round_coverage")
+COVERAGE_STATUSES = (RecordStatus.draft.value, RecordStatus.submitted.value, RecordStatus.returned.value,
+                     RecordStatus.approved.value)
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    header: str
+    #: text | code | int | million (a đồng amount shown in triệu đồng) | percent
+    kind: str = "int"
+    #: Longer explanation (a tooltip on the page).
+    title: str | None = None
+    width: int = 12
+
+
+@dataclass
+class ReportTable:
+    key: str
+    title: str
+    columns: list[ReportColumn]
+    rows: list[list[Any]] = field(default_factory=list)
+    total: list[Any] | None = None
+    note: str | None = None
+
+
+@dataclass
+class ReportContext:
+    """What every table of one request is computed over."""
+
+    session: Session
+    province_code: str
+    filter: "EstablishmentFilter"
+    scope: set[str] | None
+    language: str = "vi"
+
+    def districts(self) -> list[tuple[str, str]]:
+        return [(unit.code, unit.name) for unit in unit_queries.districts_of_province(self.session, self.province_code)]
+
+    @property
+    def narrowed(self) -> bool:
+        """A filter or an enumerator's communes: districts without establishments are left out."""
+        return self.scope is not None or not self.filter.is_empty()
+
+
+def build(context: ReportContext, key: str) -> ReportTable:
+    return {"districts": districts_table, "district_sector_establishments": lambda c: district_sector_table(c, 0),
+            "district_sector_workers": lambda c: district_sector_table(c, 1), "legal_forms": legal_forms_table,
+            "round_coverage": round_coverage_table}[key](context)
+
+
+def _district_columns() -> list[ReportColumn]:
+    return [ReportColumn(_("Code"), "code", width=7), ReportColumn(_("District"), "text", width=26)]
+
+
+def districts_table(context: ReportContext) -> ReportTable:
+    counts = queries.by_district(context.session, context.province_code, context.filter, context.scope)
+    table = ReportTable("districts", _("Establishments, workers and revenue by district"), _district_columns() + [
+        ReportColumn(_("Establishments")), ReportColumn(_("Workers")),
+        ReportColumn(_("Revenue (million VND)"), "million", width=16)])
+    for code, name in context.districts():
+        establishments, workers, revenue = counts.get(code, (0, 0, 0))
+        if establishments or not context.narrowed:
+            table.rows.append([code, name, establishments, workers, revenue])
+    table.total = ["", _("Total"), *(sum(row[index] for row in table.rows) for index in (2, 3, 4))]
+    return table
+
+
+def district_sector_table(context: ReportContext, measure: int) -> ReportTable:
+    """Districts down, sectors (VSIC divisions) across; measure 0 = establishments, 1 = workers."""
+    cells: dict[tuple[str, str], int] = {}
+    for district, sector, establishments, workers in queries.by_district_and_sector(
+            context.session, context.province_code, context.filter, context.scope):
+        cells[(district, sector)] = (establishments, workers)[measure]
+    sectors = sorted({sector for _district, sector in cells})
+    divisions = reference.vsic_divisions()
+    columns = _district_columns() + [
+        ReportColumn(sector, title=divisions[sector].name(context.language) if sector in divisions else None, width=8)
+        for sector in sectors] + [ReportColumn(_("Total"))]
+    key, title = (("district_sector_establishments", _("Establishments by district and sector")) if measure == 0
+                  else ("district_sector_workers", _("Workers by district and sector")))
+    table = ReportTable(key, title, columns, note=_("Sectors are VSIC 2018 divisions; hover a code for its name."))
+    for code, name in context.districts():
+        values = [cells.get((code, sector), 0) for sector in sectors]
+        if sum(values) or not context.narrowed:
+            table.rows.append([code, name, *values, sum(values)])
+    table.total = ["", _("Total"), *(sum(row[index] for row in table.rows) for index in range(2, len(columns)))]
+    return table
+
+
+def legal_forms_table(context: ReportContext) -> ReportTable:
+    rows = queries.by_legal_form(context.session, context.province_code, context.filter, context.scope)
+    everyone = sum(row[1] for row in rows)
+    table = ReportTable("legal_forms", _("Legal forms"), [
+        ReportColumn(_("Legal form"), "text", width=34), ReportColumn(_("Establishments")),
+        ReportColumn(_("Share (%)"), "percent", width=9), ReportColumn(_("Workers")),
+        ReportColumn(_("Revenue (million VND)"), "million", width=16),
+        ReportColumn(_("Capital (million VND)"), "million", width=16)])
+    for legal_form, establishments, workers, revenue, capital in rows:
+        share = 100 * establishments / everyone if everyone else 0
+        table.rows.append([reference.label(reference.LEGAL_FORM_LABELS, legal_form), establishments, share, workers,
+                           revenue, capital])
+    table.total = [_("Total"), everyone, 100.0 if everyone else 0, *(sum(row[i] for row in table.rows) for i in (3, 4, 5))]
+    return table
+
+
+def round_coverage_table(context: ReportContext) -> ReportTable:
+    """Per round and district: establishments registered, records listed in the round, and their review state."""
+    registered = {code: counts[0] for code, counts in
+                  queries.by_district(context.session, context.province_code, context.filter, context.scope).items()}
+    by_key: dict[tuple[int, str], dict[str, int]] = {}
+    for round_id, district, status, count in queries.current_records_by_round_district_status(
+            context.session, context.province_code, context.filter, context.scope):
+        by_key.setdefault((round_id, district), {})[str(status)] = count
+    labels = reference.RECORD_STATUS_LABELS
+    table = ReportTable("round_coverage", _("Survey round coverage"), [
+        ReportColumn(_("Survey round"), "code", width=10), ReportColumn(_("Code"), "code", width=7),
+        ReportColumn(_("District"), "text", width=26),
+        ReportColumn(_("Registered"), title=_("Establishments in the registry (matching the filter)")),
+        ReportColumn(_("Listed"), title=_("Establishments with a record in the round, whatever its state")),
+        *(ReportColumn(str(reference.label(labels, status))) for status in COVERAGE_STATUSES),
+        ReportColumn(_("Approved (%)"), "percent", title=_("Approved records per registered establishment"),
+                     width=10)],
+        note=_("Listed: establishments with a record in the round. Approved (%): approved records per registered "
+               "establishment of the district."))
+    districts = context.districts()
+    for survey_round in queries.rounds(context.session):
+        round_rows = []
+        for code, name in districts:
+            counts = by_key.get((survey_round.id, code), {})
+            if not counts and (context.narrowed or not registered.get(code)):
+                continue
+            round_rows.append(_coverage_row(survey_round.code, code, name, registered.get(code, 0), counts))
+        if round_rows:
+            totals = {status: sum(by_key.get((survey_round.id, code), {}).get(status, 0) for code, _n in districts)
+                      for status in COVERAGE_STATUSES}
+            table.rows.extend(round_rows)
+            table.rows.append(_coverage_row(survey_round.code, "", _("All districts"),
+                                            sum(row[3] for row in round_rows), totals))
+    return table
+
+
+def _coverage_row(round_code: str, code: str, name: str, registered: int, counts: dict[str, int]) -> list[Any]:
+    listed = sum(counts.get(status, 0) for status in COVERAGE_STATUSES)
+    approved = counts.get(RecordStatus.approved.value, 0)
+    return [round_code, code, name, registered, listed, *(counts.get(status, 0) for status in COVERAGE_STATUSES),
+            100 * approved / registered if registered else 0.0]
