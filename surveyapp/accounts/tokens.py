@@ -1,0 +1,60 @@
+"""Personal API tokens: created and revoked by their owner or an admin; only a hash is stored."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlmodel import Session
+
+from ..audit import record_event
+from ..models import ApiToken, User, utcnow
+from . import queries
+
+TOKEN_PREFIX = "sa_"
+MAX_TOKENS_PER_USER = 20
+
+
+class TokenError(ValueError):
+    pass
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, user: User, name: str, actor_id: int) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the row and the token itself, to show once."""
+    name = (name or "").strip()[:80]
+    if not name:
+        raise TokenError("name")
+    if len(queries.active_tokens_of_user(session, user.id)) >= MAX_TOKENS_PER_USER:
+        raise TokenError("too_many")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10])
+    session.add(row)
+    session.flush()
+    record_event(session, "create", "api_token", str(row.id), after={"user": user.username, "name": name},
+                 actor_id=actor_id)
+    return row, token
+
+
+def revoke_token(session: Session, token: ApiToken, actor_id: int) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        record_event(session, "revoke", "api_token", str(token.id), actor_id=actor_id)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user owning this unrevoked token, or None; marks the token as used."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = queries.token_by_hash(session, hash_token(token))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = queries.user_by_id(session, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    row.last_used_at = utcnow()
+    session.add(row)
+    return user

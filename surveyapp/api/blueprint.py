@@ -1,0 +1,230 @@
+"""Every URL of the JSON API (/api/v1). Phones and scripts use a Bearer token; the app's own offline
+outbox uses the session cookie plus a CSRF token from /api/v1/session."""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuid_module
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts import queries as account_queries
+from ..accounts.access import ALL_ROLES, allow, commune_scope, current_actor_id, may_work_in, public
+from ..db import get_session
+from ..establishments import queries as establishment_queries
+from ..establishments.filters import EstablishmentFilter
+from ..extensions import csrf
+from ..models import Establishment, Role, SurveyRound
+from ..questionnaire.answers import check_answers
+from ..questionnaire.registry import registry
+from ..questionnaire.serialize import definition_json
+from ..survey import queries as survey_queries
+from ..survey.services import RecordConflict, definition_for, save_record
+from . import serialize
+from .errors import ApiError, handle_api_error, handle_http_error
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # token requests need none; cookie requests are checked in _csrf_for_cookie_sessions
+bp.register_error_handler(ApiError, handle_api_error)
+MAX_PAGE_SIZE = 500
+CAPTURE = (Role.admin, Role.enumerator)
+
+
+def uses_bearer_token() -> bool:
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+@bp.before_request
+def _csrf_for_cookie_sessions():
+    """A request authenticated by the browser's cookie could be forged by another site: it needs the token."""
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not uses_bearer_token():
+        csrf.protect()
+
+
+def _json_with_etag(payload) -> Response:
+    """The payload as JSON with a strong ETag; 304 when the client already has this version."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    etag = hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/session")
+@allow(*ALL_ROLES)
+def session_info():
+    """Who is signed in, and a fresh CSRF token for cookie-authenticated POSTs (the offline outbox)."""
+    return jsonify({"user": serialize.user_json(current_user), "csrf_token": generate_csrf()})
+
+
+@bp.get("/assignments")
+@allow(*ALL_ROLES)
+def assignments():
+    rows = account_queries.assignments_of_user(get_session(), current_user.id)
+    return jsonify({"assignments": [serialize.assignment_json(a, r, c) for a, r, c in rows]})
+
+
+@bp.get("/establishments")
+@allow(*ALL_ROLES)
+def establishments():
+    session = get_session()
+    page = _positive_int("page", 1)
+    per_page = min(_positive_int("per_page", 100), MAX_PAGE_SIZE)
+    commune = request.args.get("commune") or None
+    result = establishment_queries.establishments_page(session, EstablishmentFilter(commune=commune), page, per_page,
+                                                       scope=commune_scope())
+    return _json_with_etag({
+        "page": page, "per_page": per_page, "total": result.total, "pages": result.pages,
+        "establishments": [serialize.establishment_json(e) for e in result.rows],
+    })
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ApiError(400, "invalid_argument", f"{name} must be a whole number of 1 or more", {"argument": name})
+    return int(raw)
+
+
+def _round_or_error(session, code: str | None):
+    rounds = survey_queries.open_rounds(session)
+    chosen = next((r for r in rounds if r.code == code), None) if code else (rounds[0] if rounds else None)
+    if chosen is None:
+        raise ApiError(404, "round_not_open", "No open survey round with this code", {"round": code})
+    return chosen
+
+
+@bp.get("/questionnaire")
+@allow(*ALL_ROLES)
+def questionnaire():
+    session = get_session()
+    survey_round = _round_or_error(session, request.args.get("round"))
+    definition = definition_for(session, registry(), survey_round.questionnaire_id, survey_round.questionnaire_version)
+    return _json_with_etag({"round": serialize.round_json(survey_round), "questionnaire": definition_json(definition)})
+
+
+@bp.get("/records/<record_uuid>")
+@allow(*ALL_ROLES)
+def get_record(record_uuid: str):
+    session = get_session()
+    record = survey_queries.record_by_uuid(session, record_uuid)
+    establishment = session.get(Establishment, record.establishment_id) if record else None
+    scope = commune_scope()
+    if record is None or (scope is not None and establishment.commune_code not in scope):
+        raise ApiError(404, "record_not_found", "No such record", {"uuid": record_uuid})
+    return jsonify(serialize.record_json(record, establishment, session.get(SurveyRound, record.round_id)))
+
+
+@bp.post("/records")
+@allow(*CAPTURE)
+def post_record():
+    """Create one record version. The client's UUID makes a resend harmless (200, nothing created)."""
+    payload = _record_payload()
+    session = get_session()
+    survey_round = _round_or_error(session, payload["round"])
+    establishment = establishment_queries.establishment_by_code(session, payload["establishment_code"])
+    if establishment is None or not may_work_in(establishment.commune_code, survey_round.id, [Role.enumerator]):
+        raise ApiError(404, "unknown_establishment", "No establishment with this code in your communes",
+                       {"establishment_code": payload["establishment_code"]})
+    definition = definition_for(session, registry(), survey_round.questionnaire_id, survey_round.questionnaire_version)
+    existing = survey_queries.record_by_uuid(session, payload["uuid"])
+    if existing is not None:
+        return _resend(session, existing, establishment, survey_round, definition, payload)
+    _refuse_approved_edit(session, payload)
+    try:
+        result = save_record(session, establishment=establishment, survey_round=survey_round, definition=definition,
+                             raw_answers=payload["answers"], submit=payload["submit"], actor_id=current_actor_id(),
+                             base_uuid=payload["supersedes"], record_uuid=payload["uuid"], language=_language())
+        if not result.ok:
+            raise ApiError(422, "invalid_answers", "Some answers are not valid", {"errors": result.errors})
+        session.commit()
+    except RecordConflict as conflict:
+        session.rollback()
+        if str(conflict) == payload["uuid"]:  # our own resend, committed by a parallel request a moment ago
+            return _resend(session, survey_queries.record_by_uuid(session, payload["uuid"]), establishment,
+                           survey_round, definition, payload)
+        raise ApiError(409, "stale_version", "The record changed since this version was based on it",
+                       {"current_uuid": str(conflict), "supersedes": payload["supersedes"]}) from None
+    except IntegrityError:
+        # Another request with the same UUID (or for the same record) committed first.
+        session.rollback()
+        existing = survey_queries.record_by_uuid(session, payload["uuid"])
+        if existing is None:
+            raise ApiError(409, "stale_version", "Another version of this record was saved at the same time") from None
+        return _resend(session, existing, establishment, survey_round, definition, payload)
+    response = jsonify(serialize.record_json(result.record, establishment, survey_round) | {"created": True})
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_record", record_uuid=result.record.uuid)
+    return response
+
+
+def _language() -> str:
+    return str(get_locale() or "vi")
+
+
+def _record_payload() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object")
+    problems = {}
+    try:
+        record_uuid = str(uuid_module.UUID(str(payload.get("uuid"))))
+    except ValueError:
+        record_uuid = None
+        problems["uuid"] = "a UUID made by the client is required"
+    if not isinstance(payload.get("establishment_code"), str) or not payload["establishment_code"]:
+        problems["establishment_code"] = "required"
+    if not isinstance(payload.get("answers"), dict):
+        problems["answers"] = "an object of answers keyed by question name is required"
+    supersedes = payload.get("supersedes")
+    if supersedes is not None:
+        try:
+            supersedes = str(uuid_module.UUID(str(supersedes)))
+        except ValueError:
+            problems["supersedes"] = "must be the UUID of the version this one replaces"
+    status = payload.get("status", "submitted")
+    if status not in ("draft", "submitted"):
+        problems["status"] = "draft or submitted"
+    if problems:
+        raise ApiError(400, "invalid_request", "The request is missing or has malformed fields", {"fields": problems})
+    return {"uuid": record_uuid, "establishment_code": payload["establishment_code"], "answers": payload["answers"],
+            "supersedes": supersedes, "submit": status == "submitted", "round": payload.get("round")}
+
+
+def _refuse_approved_edit(session, payload: dict) -> None:
+    """Enumerators cannot change an approved record, through the API either."""
+    if payload["supersedes"] and not current_user.has_role(Role.admin):
+        base = survey_queries.record_by_uuid(session, payload["supersedes"])
+        if base is not None and base.status == "approved":
+            raise ApiError(403, "record_approved", "An approved record can no longer be changed")
+
+
+def _resend(session, existing, establishment, survey_round, definition, payload: dict):
+    """The same UUID again: identical content → 200 and nothing new; anything else → 409."""
+    outcome = check_answers(definition, payload["answers"], submit=payload["submit"], language=_language())
+    identical = (existing.establishment_id == establishment.id and existing.round_id == survey_round.id
+                 and existing.answers == outcome.answers and existing.supersedes == payload["supersedes"]
+                 and (existing.submitted_at is not None) == payload["submit"])
+    if not identical:
+        raise ApiError(409, "uuid_conflict", "This UUID already names a record with other content",
+                       {"uuid": existing.uuid})
+    response = jsonify(serialize.record_json(existing, establishment, survey_round) | {"created": False})
+    response.status_code = 200
+    return response

@@ -1,0 +1,107 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _ok(description: str, schema: dict[str, Any], etag: bool = False) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if etag:
+        response["headers"] = {"ETag": {"schema": {"type": "string"}, "description": "Send back in If-None-Match"}}
+    return response
+
+
+_AUTH_ERRORS = {"401": _error("No valid token or session"), "403": _error("Your role may not do this")}
+_NOT_MODIFIED = {"304": {"description": "Unchanged since the ETag sent in If-None-Match"}}
+
+
+def openapi_document() -> dict[str, Any]:
+    record_ref = {"$ref": "#/components/schemas/Record"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "surveyapp API", "version": "1",
+                 "description": "Census of rural industrial establishments. Authenticate with "
+                                "`Authorization: Bearer <token>` (tokens: /account/tokens)."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/assignments": {"get": {"summary": "My communes per survey round", "responses": {
+                "200": _ok("Assignments", {"type": "object", "properties": {"assignments": {
+                    "type": "array", "items": {"$ref": "#/components/schemas/Assignment"}}}}), **_AUTH_ERRORS}}},
+            "/establishments": {"get": {
+                "summary": "Establishments of my communes, paged",
+                "parameters": [_query("page", "integer"), _query("per_page", "integer", "At most 500"),
+                               _query("commune", "string", "GSO commune code"),
+                               {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
+                "responses": {"200": _ok("A page", {"$ref": "#/components/schemas/EstablishmentPage"}, etag=True),
+                              **_NOT_MODIFIED, "400": _error("Bad page or per_page"), **_AUTH_ERRORS}}},
+            "/questionnaire": {"get": {
+                "summary": "The questionnaire definition of an open round (default: the first open round)",
+                "parameters": [_query("round", "string"),
+                               {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
+                "responses": {"200": _ok("Round and questionnaire", {"type": "object"}, etag=True), **_NOT_MODIFIED,
+                              "404": _error("No such open round"), **_AUTH_ERRORS}}},
+            "/records": {"post": {
+                "summary": "Submit one record version; resending the same UUID is harmless",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/RecordIn"}}}},
+                "responses": {
+                    "201": _ok("Created", record_ref), "200": _ok("Already received (same UUID, same content)", record_ref),
+                    "400": _error("Malformed request (code invalid_json or invalid_request)"),
+                    "404": _error("Unknown establishment (or not in your communes), or round not open"),
+                    "409": _error("uuid_conflict: same UUID, other content; stale_version: `supersedes` is not the "
+                                  "current version"),
+                    "422": _error("invalid_answers: details.errors maps each field to its message"),
+                    **_AUTH_ERRORS}}},
+            "/records/{uuid}": {"get": {
+                "summary": "One record version",
+                "parameters": [{"name": "uuid", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _ok("The record", record_ref), "404": _error("No such record"), **_AUTH_ERRORS}}},
+            "/session": {"get": {"summary": "Who I am, and a CSRF token for cookie-authenticated POSTs",
+                                 "responses": {"200": _ok("Session", {"type": "object"}), **_AUTH_ERRORS}}},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _schemas(),
+        },
+    }
+
+
+def _query(name: str, kind: str, description: str = "") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
+
+
+def _schemas() -> dict[str, Any]:
+    text, nullable_text = {"type": "string"}, {"type": ["string", "null"]}
+    return {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["code", "message"],
+            "properties": {"code": text, "message": text, "details": {"type": "object"}}}}},
+        "Assignment": {"type": "object", "properties": {
+            "round": text, "round_open": {"type": "boolean"}, "commune_code": text, "commune_name": text,
+            "district_code": text}},
+        "Establishment": {"type": "object", "properties": {
+            "code": text, "name": text, "owner": nullable_text, "legal_form": text, "vsic_code": text, "sector": text,
+            "address": nullable_text, "commune_code": text, "district_code": text, "lat": {"type": ["number", "null"]},
+            "lon": {"type": ["number", "null"]}, "workers": {"type": ["integer", "null"]},
+            "revenue_vnd": {"type": ["integer", "null"]}, "version": {"type": "integer"}}},
+        "EstablishmentPage": {"type": "object", "properties": {
+            "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
+            "pages": {"type": "integer"},
+            "establishments": {"type": "array", "items": {"$ref": "#/components/schemas/Establishment"}}}},
+        "RecordIn": {"type": "object", "required": ["uuid", "establishment_code", "answers"], "properties": {
+            "uuid": {"type": "string", "format": "uuid", "description": "Made by the client, once per version"},
+            "establishment_code": text, "round": {"type": "string", "description": "Default: the open round"},
+            "answers": {"type": "object", "description": "Keyed by question name; repeats as arrays of objects"},
+            "status": {"enum": ["draft", "submitted"], "default": "submitted"},
+            "supersedes": {"type": ["string", "null"], "format": "uuid",
+                           "description": "UUID of the version this one edits"}}},
+        "Record": {"type": "object", "properties": {
+            "uuid": text, "establishment_code": text, "round": text, "status": text,
+            "version_number": {"type": "integer"}, "is_current": {"type": "boolean"}, "supersedes": nullable_text,
+            "answers": {"type": "object"}, "created": {"type": "boolean"}}},
+    }

@@ -1,0 +1,42 @@
+"""Rows as the API's JSON. Pure functions: no database, no request."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def user_json(user) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role}
+
+
+def round_json(survey_round) -> dict[str, Any]:
+    return {"code": survey_round.code, "title": survey_round.title, "is_open": survey_round.is_open,
+            "questionnaire_id": survey_round.questionnaire_id,
+            "questionnaire_version": survey_round.questionnaire_version,
+            "start_date": _iso(survey_round.start_date), "end_date": _iso(survey_round.end_date)}
+
+
+def assignment_json(assignment, survey_round, commune) -> dict[str, Any]:
+    return {"round": survey_round.code, "round_open": survey_round.is_open, "commune_code": commune.code,
+            "commune_name": commune.name, "district_code": commune.parent_code}
+
+
+def establishment_json(establishment) -> dict[str, Any]:
+    fields = ("code", "name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code", "sector",
+              "address", "commune_code", "district_code", "province_code", "lat", "lon", "status", "workers",
+              "revenue_vnd", "capital_vnd", "latest_round_code", "latest_record_status", "version")
+    return {field: getattr(establishment, field) for field in fields} | {"updated_at": _iso(establishment.updated_at)}
+
+
+def record_json(record, establishment, survey_round) -> dict[str, Any]:
+    return {
+        "uuid": record.uuid, "establishment_code": establishment.code, "round": survey_round.code,
+        "status": record.status, "version_number": record.version_number, "is_current": record.is_current,
+        "supersedes": record.supersedes, "questionnaire_id": record.questionnaire_id,
+        "questionnaire_version": record.questionnaire_version, "answers": record.answers,
+        "review_comment": record.review_comment, "created_at": _iso(record.created_at),
+        "submitted_at": _iso(record.submitted_at), "approved_at": _iso(record.approved_at),
+    }

@@ -1,0 +1,1 @@
+"""Working without a connection: the service worker, the offline questionnaire and the outbox."""

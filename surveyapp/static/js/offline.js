@@ -1,0 +1,72 @@
+// The offline questionnaire: choose an establishment (its known answers fill the form), fill, save into
+// the outbox. Also reopens an outbox item that the server refused (#item=<uuid>) to fix it.
+(function () {
+  "use strict";
+  var form = document.getElementById("questionnaire");
+  var picker = document.getElementById("offline-establishment");
+  var dataElement = document.getElementById("offline-establishments");
+  if (!form || !picker || !dataElement || !window.SurveyForm) { return; }
+  var establishments = {};
+  JSON.parse(dataElement.textContent).forEach(function (e) { establishments[e.code] = e; });
+  var base = form.querySelector('input[name="base_uuid"]');
+  var notice = document.getElementById("offline-notice");
+  var replacing = null;
+
+  function show(message, kind) {
+    notice.className = "alert alert-" + kind;
+    notice.textContent = message;
+    notice.classList.remove("d-none");
+    notice.scrollIntoView({ block: "center" });
+  }
+
+  function choose(code, answers) {
+    var establishment = establishments[code];
+    form.setAttribute("data-establishment", establishment ? code : "");
+    form.setAttribute("data-establishment-name", establishment ? establishment.name : "");
+    base.value = establishment && establishment.current_uuid ? establishment.current_uuid : "";
+    window.SurveyForm.fill(answers || (establishment ? establishment.prefill : {}));
+  }
+
+  picker.addEventListener("change", function () { replacing = null; choose(picker.value); });
+
+  document.addEventListener("survey:no-establishment", function () {
+    show(window.SurveyOutbox.texts.choose_first || "", "warning");
+    picker.focus();
+  });
+
+  document.addEventListener("survey:saved", function (event) {
+    var done = replacing ? window.SurveyOutbox.remove(replacing) : Promise.resolve();
+    replacing = null;
+    done.then(function () {
+      show((window.SurveyOutbox.texts.saved || "").replace("{name}", event.detail.establishment_name), "success");
+      picker.value = "";
+      choose("");
+      window.SurveyOutbox.refresh();
+    });
+  });
+
+  function showErrors(errors) {
+    Object.keys(errors || {}).forEach(function (key) {
+      var holder = document.getElementById("q-" + key);
+      if (!holder) { return; }
+      var message = document.createElement("div");
+      message.className = "invalid-feedback d-block outbox-field-error";
+      message.textContent = errors[key];
+      holder.appendChild(message);
+    });
+    var first = document.querySelector(".outbox-field-error");
+    if (first) { first.scrollIntoView({ block: "center" }); }
+  }
+
+  var match = /#item=([0-9a-f-]+)/.exec(window.location.hash);
+  if (match) {
+    window.SurveyOutbox.get(match[1]).then(function (item) {
+      if (!item) { return; }
+      replacing = item.uuid;
+      picker.value = item.establishment_code;
+      choose(item.establishment_code, item.answers);
+      base.value = item.supersedes || "";
+      showErrors(item.errors);
+    });
+  }
+})();

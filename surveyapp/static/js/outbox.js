@@ -1,0 +1,219 @@
+// The outbox: questionnaires saved without a connection wait in IndexedDB (they survive reloads and
+// browser restarts) and are sent to /api/v1/records when the connection returns, or on the button.
+// Each item carries a UUID made here once: a resend after a lost answer is recognised by the server,
+// so an interrupted sync never loses nor duplicates a record.
+(function () {
+  "use strict";
+  var DB_NAME = "surveyapp";
+  var STORE = "outbox";
+  var textsElement = document.getElementById("outbox-texts");
+  var texts = textsElement ? JSON.parse(textsElement.textContent) : {};
+  var syncing = null;
+
+  function openDb() {
+    return new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "uuid" }); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function withStore(mode, action) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var transaction = db.transaction(STORE, mode);
+        var request = action(transaction.objectStore(STORE));
+        transaction.oncomplete = function () { db.close(); resolve(request ? request.result : undefined); };
+        transaction.onerror = function () { db.close(); reject(transaction.error); };
+      });
+    });
+  }
+
+  function allItems() {
+    return withStore("readonly", function (store) { return store.getAll(); }).then(function (items) {
+      return items.sort(function (a, b) { return a.saved_at < b.saved_at ? -1 : 1; });
+    });
+  }
+
+  function putItem(item) { return withStore("readwrite", function (store) { return store.put(item); }); }
+  function getItem(uuid) { return withStore("readonly", function (store) { return store.get(uuid); }); }
+  function removeItem(uuid) { return withStore("readwrite", function (store) { return store.delete(uuid); }); }
+
+  function newUuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function say(template, n) { return (template || "").replace("{n}", String(n)); }
+
+  function refreshBadge() {
+    return allItems().then(function (items) {
+      var waiting = items.filter(function (i) { return i.state !== "accepted"; }).length;
+      Array.prototype.forEach.call(document.querySelectorAll("[data-outbox-count]"), function (element) {
+        element.textContent = say(texts.waiting, waiting);
+        element.setAttribute("data-outbox-count", String(waiting));
+        element.classList.toggle("d-none", waiting === 0 && element.id === "outbox-badge");
+      });
+      renderList(items);
+      return items;
+    });
+  }
+
+  // --- the outbox page -----------------------------------------------------------------------------
+  function renderList(items) {
+    var list = document.getElementById("outbox-items");
+    if (!list) { return; }
+    list.textContent = "";
+    if (!items.length) {
+      var empty = document.createElement("li");
+      empty.className = "list-group-item text-muted";
+      empty.textContent = texts.empty || "";
+      list.appendChild(empty);
+      return;
+    }
+    items.forEach(function (item) {
+      var row = document.createElement("li");
+      row.className = "list-group-item outbox-item";
+      row.setAttribute("data-uuid", item.uuid);
+      row.setAttribute("data-state", item.state);
+      var title = document.createElement("div");
+      title.className = "fw-semibold";
+      title.textContent = item.establishment_name + " (" + item.establishment_code + ")";
+      var state = document.createElement("div");
+      state.className = "small outbox-state " + ({ accepted: "text-success", pending: "text-secondary" }[item.state] || "text-danger");
+      state.textContent = (texts["state_" + item.state] || item.state) + (item.message ? " — " + item.message : "");
+      row.appendChild(title);
+      row.appendChild(state);
+      if (item.errors) {
+        var errors = document.createElement("ul");
+        errors.className = "small text-danger mb-1 outbox-errors";
+        Object.keys(item.errors).forEach(function (field) {
+          var line = document.createElement("li");
+          line.textContent = field + ": " + item.errors[field];
+          errors.appendChild(line);
+        });
+        row.appendChild(errors);
+      }
+      if (item.state === "invalid" || item.state === "conflict") {
+        var fix = document.createElement("a");
+        fix.className = "btn btn-sm btn-outline-primary me-2";
+        fix.href = "/survey/offline?round=" + encodeURIComponent(item.round) + "#item=" + item.uuid;
+        fix.textContent = texts.fix || "Fix";
+        row.appendChild(fix);
+      }
+      if (item.state === "accepted" || item.state === "invalid" || item.state === "conflict") {
+        var drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "btn btn-sm btn-link text-danger outbox-remove";
+        drop.textContent = texts.remove || "Remove";
+        drop.addEventListener("click", function () { removeItem(item.uuid).then(refreshBadge); });
+        row.appendChild(drop);
+      }
+      list.appendChild(row);
+    });
+  }
+
+  function setStatus(message) {
+    var status = document.getElementById("outbox-status");
+    if (status) { status.textContent = message; }
+  }
+
+  // --- sending ------------------------------------------------------------------------------------------
+  function session() {
+    return fetch("/api/v1/session", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status === 401 ? "signed-out" : "session " + response.status); }
+        return response.json();
+      });
+  }
+
+  function send(item, csrf) {
+    var body = {
+      uuid: item.uuid, establishment_code: item.establishment_code, round: item.round, answers: item.answers,
+      status: item.status, supersedes: item.supersedes || null
+    };
+    return fetch("/api/v1/records", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  function applyResult(item, result) {
+    var error = (result.data && result.data.error) || {};
+    if (result.status === 200 || result.status === 201) {
+      item.state = "accepted";
+      item.message = texts.accepted_as ? say(texts.accepted_as, result.data.version_number) : "";
+      item.errors = null;
+      item.record_status = result.data.status;
+    } else if (result.status === 422) {
+      item.state = "invalid";
+      item.message = error.message || "";
+      item.errors = (error.details && error.details.errors) || null;
+    } else if (result.status === 409 || result.status === 403 || result.status === 404) {
+      item.state = "conflict";
+      item.message = error.message || String(result.status);
+      item.errors = null;
+    } else {
+      throw new Error("server " + result.status);  // try again later
+    }
+    item.sent_at = new Date().toISOString();
+    return putItem(item);
+  }
+
+  function sync() {
+    if (syncing) { return syncing; }
+    if (!navigator.onLine) { setStatus(texts.offline || ""); return Promise.resolve(); }
+    setStatus(texts.sending || "");
+    syncing = session().then(function (me) {
+      return allItems().then(function (items) {
+        var queue = items.filter(function (i) { return i.state === "pending" && i.user === me.user.username; });
+        return queue.reduce(function (previous, item) {
+          return previous.then(function () {
+            return send(item, me.csrf_token).then(function (result) { return applyResult(item, result); });
+          });
+        }, Promise.resolve());
+      });
+    }).then(function () {
+      setStatus(texts.done || "");
+    }).catch(function (error) {
+      // A cut connection stops the round: what was sent is marked, the rest stays pending.
+      setStatus(error.message === "signed-out" ? (texts.signed_out || "") : (texts.interrupted || ""));
+    }).then(function () {
+      syncing = null;
+      return refreshBadge();
+    });
+    return syncing;
+  }
+
+  function save(entry) {
+    var item = {
+      uuid: entry.uuid || newUuid(), user: entry.user, establishment_code: entry.establishment_code,
+      establishment_name: entry.establishment_name, round: entry.round, status: entry.status,
+      supersedes: entry.supersedes || null, answers: entry.answers, state: "pending", errors: null, message: "",
+      saved_at: new Date().toISOString()
+    };
+    return putItem(item).then(refreshBadge).then(function () {
+      if (navigator.onLine) { sync(); }
+      return item;
+    });
+  }
+
+  window.SurveyOutbox = {
+    save: save, sync: sync, get: getItem, all: allItems, remove: removeItem, refresh: refreshBadge, texts: texts
+  };
+
+  var button = document.getElementById("outbox-sync");
+  if (button) { button.addEventListener("click", function () { sync(); }); }
+  window.addEventListener("online", function () { sync(); });
+  refreshBadge().then(function () { if (navigator.onLine) { sync(); } });
+})();
