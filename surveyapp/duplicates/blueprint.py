@@ -1,0 +1,118 @@
+"""Every URL of duplicate review: candidate pairs, side-by-side comparison, merge, undo."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts import queries as account_queries
+from ..accounts.access import allow, current_actor_id
+from ..adminunits import queries as unit_queries
+from ..db import get_session
+from ..establishments.queries import establishment_by_code
+from ..models import Role
+from ..questionnaire.registry import registry
+from ..survey.services import version_history
+from . import queries
+from .matching import DEFAULT_THRESHOLD
+from .services import MergeError, find_pairs, mark_not_duplicate, merge, revert_merge
+
+bp = Blueprint("duplicates", __name__, template_folder="templates", url_prefix="/duplicates")
+REVIEWERS = (Role.admin, Role.supervisor)
+
+
+def _my_communes() -> set[str] | None:
+    """Supervisors decide on their communes only; admins everywhere."""
+    if current_user.has_role(Role.admin):
+        return None
+    return account_queries.assigned_communes(get_session(), current_user.id)
+
+
+@bp.get("")
+@allow(*REVIEWERS)
+def candidates():
+    session = get_session()
+    districts = unit_queries.districts_of_province(session, current_app.config["PROVINCE_CODE"])
+    district = request.args.get("district") or (districts[0].code if districts else None)
+    if district not in {d.code for d in districts}:
+        abort(400, description=_("Unknown district: %(code)s", code=district))
+    try:
+        threshold = float(request.args.get("threshold", DEFAULT_THRESHOLD))
+    except ValueError:
+        abort(400, description=_("The threshold is a number between 0 and 1."))
+    if not 0.5 <= threshold <= 1:
+        abort(400, description=_("The threshold is a number between 0 and 1."))
+    pairs = find_pairs(session, district, threshold, _my_communes())
+    return render_template("duplicates/candidates.html", pairs=pairs[:500], total=len(pairs), districts=districts,
+                           district=district, threshold=threshold)
+
+
+def _pair_or_404(code_a: str | None, code_b: str | None):
+    session = get_session()
+    first, second = establishment_by_code(session, code_a or ""), establishment_by_code(session, code_b or "")
+    scope = _my_communes()
+    if first is None or second is None or first.id == second.id or (
+            scope is not None and not {first.commune_code, second.commune_code} <= scope):
+        abort(404)
+    return session, first, second
+
+
+@bp.get("/compare")
+@allow(*REVIEWERS)
+def compare():
+    session, first, second = _pair_or_404(request.args.get("a"), request.args.get("b"))
+    language = str(get_locale())
+    names = unit_queries.names_by_code(session, {first.commune_code, second.commune_code})
+    return render_template("duplicates/compare.html", pair=(first, second), names=names,
+                           histories=[version_history(session, registry(), e.id, language) for e in (first, second)])
+
+
+@bp.post("/merge")
+@allow(*REVIEWERS)
+def merge_pair():
+    session, first, second = _pair_or_404(request.form.get("a"), request.form.get("b"))
+    survivor, merged = (first, second) if request.form.get("keep") == first.code else (second, first)
+    if request.form.get("keep") not in (first.code, second.code):
+        abort(400, description=_("Choose which establishment to keep."))
+    try:
+        merge(session, survivor.code, merged.code, current_actor_id())
+    except MergeError:
+        flash(_("One of the two is already merged."), "error")
+        return redirect(url_for("duplicates.compare", a=first.code, b=second.code))
+    session.commit()
+    flash(_("%(old)s merged into %(new)s.", old=merged.code, new=survivor.code), "success")
+    return redirect(url_for("duplicates.candidates", district=survivor.district_code))
+
+
+@bp.post("/not-duplicate")
+@allow(*REVIEWERS)
+def not_duplicate():
+    session, first, second = _pair_or_404(request.form.get("a"), request.form.get("b"))
+    mark_not_duplicate(session, first.code, second.code, current_actor_id())
+    session.commit()
+    flash(_("Remembered: %(a)s and %(b)s are different establishments.", a=first.code, b=second.code), "success")
+    return redirect(url_for("duplicates.candidates", district=first.district_code))
+
+
+@bp.get("/merges")
+@allow(*REVIEWERS)
+def merges():
+    return render_template("duplicates/merges.html", merges=queries.merges(get_session()))
+
+
+@bp.post("/merges/<int:merge_id>/revert")
+@allow(Role.admin)
+def revert(merge_id: int):
+    session = get_session()
+    merge_row = queries.merge_by_id(session, merge_id)
+    if merge_row is None:
+        abort(404)
+    try:
+        revert_merge(session, merge_row, current_actor_id())
+    except MergeError:
+        flash(_("This merge was already undone."), "error")
+        return redirect(url_for("duplicates.merges"))
+    session.commit()
+    flash(_("Merge undone."), "success")
+    return redirect(url_for("duplicates.merges"))

@@ -1,0 +1,116 @@
+"""Deciding on candidate pairs: merge (reversibly) or "not a duplicate". The caller commits."""
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from ..audit import record_event
+from ..establishments.queries import establishment_by_code
+from ..models import DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, utcnow
+from . import queries
+from .matching import DEFAULT_THRESHOLD, Candidate, Pair, candidate_pairs
+
+#: Stands for the establishment being registered (sorts before every real code).
+NEW_CODE = "00-new"
+
+
+class MergeError(ValueError):
+    pass
+
+
+def find_pairs(session: Session, district_code: str | None = None, threshold: float = DEFAULT_THRESHOLD,
+               commune_codes: set[str] | None = None) -> list[Pair]:
+    """Candidate pairs not decided yet."""
+    rows = queries.candidates(session, district_code, commune_codes)
+    return candidate_pairs(rows, threshold, excluded=queries.decided_pairs(session))
+
+
+def _ordered(code_a: str, code_b: str) -> tuple[str, str]:
+    if code_a == code_b:
+        raise MergeError("same")
+    return tuple(sorted((code_a, code_b)))  # type: ignore[return-value]
+
+
+def mark_not_duplicate(session: Session, code_a: str, code_b: str, actor_id: int | None) -> DuplicateDecision:
+    code_a, code_b = _ordered(code_a, code_b)
+    existing = queries.decision(session, code_a, code_b)
+    if existing is not None:
+        return existing
+    decision = DuplicateDecision(code_a=code_a, code_b=code_b, decision="not_duplicate", decided_by=actor_id)
+    session.add(decision)
+    record_event(session, "not_duplicate", "establishment", f"{code_a}|{code_b}", actor_id=actor_id)
+    return decision
+
+
+def merge(session: Session, survivor_code: str, merged_code: str, actor_id: int | None) -> EstablishmentMerge:
+    """Move the duplicate's records to the survivor; the duplicate stays, marked merged, its code redirecting.
+
+    Where both have a current record for the same round, the survivor's stays current and the
+    duplicate's becomes history. Everything moved is written down so an admin can undo it.
+    """
+    code_a, code_b = _ordered(survivor_code, merged_code)
+    survivor, merged = establishment_by_code(session, survivor_code), establishment_by_code(session, merged_code)
+    if survivor is None or merged is None:
+        raise MergeError("unknown")
+    if EstablishmentStatus.merged.value in (survivor.status, merged.status):
+        raise MergeError("already")
+    survivor_rounds = queries.current_round_ids(session, survivor.id)
+    moved, retired = [], []
+    for record in queries.records_of(session, merged.id):
+        if record.is_current and record.round_id in survivor_rounds:
+            record.is_current = False
+            retired.append(record.id)
+        record.establishment_id = survivor.id
+        moved.append(record.id)
+        session.add(record)
+    merge_row = EstablishmentMerge(survivor_id=survivor.id, merged_id=merged.id, moved_record_ids=moved,
+                                   retired_record_ids=retired, merged_status_before=merged.status, merged_by=actor_id)
+    merged.status, merged.merged_into_id, merged.version = EstablishmentStatus.merged.value, survivor.id, merged.version + 1
+    merged.updated_at = utcnow()
+    session.add_all([merged, merge_row])
+    existing = queries.decision(session, code_a, code_b)
+    if existing is None:
+        session.add(DuplicateDecision(code_a=code_a, code_b=code_b, decision="merged", decided_by=actor_id))
+    else:
+        existing.decision = "merged"
+        session.add(existing)
+    session.flush()
+    record_event(session, "merge", "establishment", merged.code,
+                 before={"status": merge_row.merged_status_before},
+                 after={"survivor": survivor.code, "moved_records": moved, "retired_records": retired},
+                 actor_id=actor_id)
+    return merge_row
+
+
+def revert_merge(session: Session, merge_row: EstablishmentMerge, actor_id: int | None) -> None:
+    """Undo a merge: records go back, the duplicate is live again, the pair may be proposed again."""
+    if merge_row.reverted_at is not None:
+        raise MergeError("reverted")
+    survivor = session.get(Establishment, merge_row.survivor_id)
+    merged = session.get(Establishment, merge_row.merged_id)
+    for record in queries.records_of(session, survivor.id):
+        if record.id in merge_row.moved_record_ids:
+            record.establishment_id = merged.id
+            if record.id in merge_row.retired_record_ids:
+                record.is_current = True
+            session.add(record)
+    merged.status, merged.merged_into_id, merged.version = merge_row.merged_status_before, None, merged.version + 1
+    merged.updated_at = utcnow()
+    merge_row.reverted_at, merge_row.reverted_by = utcnow(), actor_id
+    code_a, code_b = _ordered(survivor.code, merged.code)
+    decision = queries.decision(session, code_a, code_b)
+    if decision is not None:
+        session.delete(decision)
+    session.add_all([merged, merge_row])
+    session.flush()
+    record_event(session, "revert_merge", "establishment", merged.code, before={"survivor": survivor.code},
+                 after={"status": merged.status, "records_back": merge_row.moved_record_ids}, actor_id=actor_id)
+
+
+def likely_matches(session: Session, commune_code: str, name: str, phone: str | None = None,
+                   tax_code: str | None = None, threshold: float = 0.8) -> list[tuple[Pair, str]]:
+    """Existing establishments of a commune that a new registration may duplicate: [(pair, their code)]."""
+    rows = queries.candidates(session, commune_codes={commune_code})
+    newcomer = Candidate(NEW_CODE, name, commune_code, phone, tax_code)
+    pairs = candidate_pairs(rows + [newcomer], threshold)
+    return [(pair, pair.code_b if pair.code_a == NEW_CODE else pair.code_a)
+            for pair in pairs if NEW_CODE in (pair.code_a, pair.code_b)]
