@@ -1,0 +1,1 @@
+"""Industrial promotion ("khuyến công"): projects, support given, certificates, OCOP, the provincial report."""
