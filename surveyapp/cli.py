@@ -13,15 +13,24 @@ from .adminunits.cli import admin_units_cli
 from .adminunits.services import load_admin_units
 from .db import migrate, session_scope
 from .demo.cli import demo_command
+from .duplicates.cli import duplicates_command
+from .promotion.cli import promotion_cli
 from .demo.accounts import create_demo_accounts
 from .demo.generator import establishments_exist, generate_demo_census
+from .demo.promotion import generate_promotion_demo
+from .exports.cli import export_command
+from .imports.cli import import_command
+from .geo.cli import boundaries_cli
 from .models import AdminUnit, Role
 from .questionnaire.cli import forms_cli
 
 
 def init_app(app: Flask) -> None:
-    for command in (admin_units_cli, users_cli, forms_cli, demo_command, setup_command):
+    for command in (admin_units_cli, users_cli, forms_cli, demo_command, setup_command, duplicates_command, promotion_cli):
         app.cli.add_command(command)
+    for command in (export_command, import_command):
+        app.cli.add_command(command)
+    app.cli.add_command(boundaries_cli)
 
 
 @click.command("setup")
@@ -45,6 +54,7 @@ def setup_command(demo_establishments: int) -> None:
     with session_scope() as session:
         if demo_establishments > 0 and not establishments_exist(session):
             summary = generate_demo_census(session, province_code, demo_establishments, seed=1)
+            generate_promotion_demo(session, seed=1)
             click.echo(f"Loaded a synthetic demo census of {summary['establishments']} establishments.")
             accounts = create_demo_accounts(session, province_code)
     with session_scope() as session:

@@ -89,9 +89,25 @@ def migrate(app: Flask | None = None) -> None:
 
     app = app or current_app
     config = alembic_config(app.config["DATABASE_URL"])
-    with get_engine(app).begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with get_engine(app).connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild tables (copy, drop, rename); with foreign keys enforced, dropping a
+            # referenced table fails. The pragma only takes effect outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite:
+                    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise RuntimeError(f"foreign keys broken by the migration: {problems[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def schema_is_current(app: Flask | None = None) -> bool:

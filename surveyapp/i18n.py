@@ -35,6 +35,10 @@ def select_locale() -> str:
     wanted = request.cookies.get(LANGUAGE_COOKIE)
     if wanted in current_app.config["LANGUAGES"]:
         return wanted
+    if request.path.startswith("/api/"):  # API clients say what they want; pages follow the switch
+        best = request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        if best:
+            return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -184,6 +184,8 @@ class Establishment(SQLModel, table=True):
     latest_round_code: Optional[str] = Field(default=None, max_length=30)
     #: Status of the record of that round.
     latest_record_status: Optional[str] = _choice(10, default=None)
+    #: For a merged duplicate: the establishment that survived (its code redirects there).
+    merged_into_id: Optional[int] = Field(default=None, foreign_key="establishment.id", index=True)
     #: True when the GPS point falls outside the declared district (or commune, when commune
     #: boundaries exist); False when inside; None when unchecked (no point, or no boundaries yet).
     gps_mismatch: Optional[bool] = Field(default=None, index=True)
@@ -195,6 +197,140 @@ class Establishment(SQLModel, table=True):
     version: int = 1
     created_at: dt.datetime = _timestamp()
     updated_at: dt.datetime = _timestamp()
+
+
+class DuplicateDecision(SQLModel, table=True):
+    """A supervisor's decision on a candidate pair, so it is not proposed again."""
+
+    __tablename__ = "duplicate_decision"
+    __table_args__ = (UniqueConstraint("code_a", "code_b"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: The pair's codes, code_a < code_b.
+    code_a: str = Field(max_length=20)
+    code_b: str = Field(max_length=20)
+    #: not_duplicate / merged.
+    decision: str = _choice(15)
+    decided_by: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    decided_at: dt.datetime = _timestamp()
+
+
+class EstablishmentMerge(SQLModel, table=True):
+    """One merge of a duplicate into a survivor, with what moved, so an admin can undo it."""
+
+    __tablename__ = "establishment_merge"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    survivor_id: int = Field(foreign_key="establishment.id", index=True)
+    merged_id: int = Field(foreign_key="establishment.id", index=True)
+    #: Records moved from the merged establishment to the survivor.
+    moved_record_ids: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    #: Of those, records that stopped being current because the survivor had one for the same round.
+    retired_record_ids: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    #: The merged establishment's status before the merge.
+    merged_status_before: str = Field(max_length=10)
+    merged_by: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    merged_at: dt.datetime = _timestamp()
+    reverted_by: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    reverted_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class PromotionProject(SQLModel, table=True):
+    """One industrial promotion project ("đề án khuyến công", Decree 45/2012/NĐ-CP)."""
+
+    __tablename__ = "promotion_project"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: Code used by the Centre, e.g. "KCĐP-2019-07"; unique.
+    code: str = Field(unique=True, max_length=40)
+    title: str = Field(max_length=300)
+    #: Year the project was carried out.
+    year: int = Field(index=True)
+    #: national (central budget) / local (provincial budget).
+    level: str = _choice(10, index=True)
+    #: Decree 45 activity, e.g. training, machinery, trade_fair (see reference.PROMOTION_ACTIVITIES).
+    activity: str = _choice(30, index=True)
+    #: Total cost in đồng (state support + beneficiary contribution, unless recorded otherwise).
+    total_cost_vnd: int = Field(default=0, sa_type=BigInteger)
+    #: State budget share in đồng.
+    state_support_vnd: int = Field(default=0, sa_type=BigInteger)
+    #: Beneficiaries' own contribution in đồng.
+    beneficiary_contribution_vnd: int = Field(default=0, sa_type=BigInteger)
+    implementing_unit: Optional[str] = Field(default=None, max_length=200)
+    #: planned / ongoing / completed / cancelled.
+    status: str = _choice(12, default="completed")
+    #: True for projects made by `flask demo`.
+    is_demo: bool = False
+    created_at: dt.datetime = _timestamp()
+
+
+class Support(SQLModel, table=True):
+    """Support one establishment received from one project, with the amounts."""
+
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("project_id", "establishment_id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="promotion_project.id", index=True)
+    establishment_id: int = Field(foreign_key="establishment.id", index=True)
+    state_support_vnd: int = Field(default=0, sa_type=BigInteger)
+    beneficiary_contribution_vnd: int = Field(default=0, sa_type=BigInteger)
+    note: Optional[str] = Field(default=None, max_length=300)
+
+
+class TrainingClass(SQLModel, table=True):
+    """A vocational training class run by a project."""
+
+    __tablename__ = "training_class"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="promotion_project.id", index=True)
+    title: str = Field(max_length=200)
+    trainees: int = 0
+    jobs_created: int = 0
+
+
+class TradeFair(SQLModel, table=True):
+    """A trade fair a project took establishments to."""
+
+    __tablename__ = "trade_fair"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="promotion_project.id", index=True)
+    name: str = Field(max_length=200)
+    establishments: int = 0
+    booths: int = 0
+
+
+class ProductCertificate(SQLModel, table=True):
+    """A typical rural industrial product certificate (Circular 26/2014/TT-BCT)."""
+
+    __tablename__ = "product_certificate"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: The holder, when registered (historic certificates may name a holder not in the registry).
+    establishment_id: Optional[int] = Field(default=None, foreign_key="establishment.id", index=True)
+    holder_name: Optional[str] = Field(default=None, max_length=200)
+    product: str = Field(max_length=200)
+    #: handicrafts / food_processing / machinery / other.
+    product_group: str = _choice(20)
+    #: district / provincial / regional / national.
+    level: str = _choice(12, index=True)
+    year: int = Field(index=True)
+    certificate_number: Optional[str] = Field(default=None, max_length=60)
+
+
+class OcopRating(SQLModel, table=True):
+    """An OCOP ("One Commune One Product") rating of a product: 1–5 stars."""
+
+    __tablename__ = "ocop_rating"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    establishment_id: Optional[int] = Field(default=None, foreign_key="establishment.id", index=True)
+    holder_name: Optional[str] = Field(default=None, max_length=200)
+    product: str = Field(max_length=200)
+    stars: int = Field(index=True)
+    year: int
 
 
 class SurveyRound(SQLModel, table=True):
@@ -297,6 +433,25 @@ class User(SQLModel, table=True):
     created_at: dt.datetime = _timestamp()
 
 
+class ApiToken(SQLModel, table=True):
+    """A personal token for the JSON API (phones, scripts). Only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    #: What the owner calls it, e.g. "Điện thoại Samsung".
+    name: str = Field(max_length=80)
+    #: SHA-256 of the token (tokens are long random strings: no slow hash needed).
+    token_hash: str = Field(unique=True, max_length=64)
+    #: First characters of the token, so its owner can tell tokens apart.
+    prefix: str = Field(max_length=12)
+    created_at: dt.datetime = _timestamp()
+    last_used_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+    #: Set when revoked; a revoked token is refused.
+    revoked_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
+
+
 class Assignment(SQLModel, table=True):
     """A user's work area: one commune in one survey round (enumerators fill, supervisors review)."""
 
@@ -340,9 +495,18 @@ class AuditEvent(SQLModel, table=True):
 
 __all__ = [
     "AdminUnit",
+    "ApiToken",
     "Assignment",
     "AuditEvent",
     "Boundary",
+    "DuplicateDecision",
+    "EstablishmentMerge",
+    "OcopRating",
+    "ProductCertificate",
+    "PromotionProject",
+    "Support",
+    "TradeFair",
+    "TrainingClass",
     "Establishment",
     "EstablishmentStatus",
     "LegalForm",

@@ -77,3 +77,28 @@ def label(mapping: dict, key: str | None) -> str:
         if choice == key:
             return str(text)
     return key
+
+
+#: Industrial promotion activities (Decree 45/2012/NĐ-CP, Art. 4), in the order the Decree lists them.
+PROMOTION_ACTIVITIES = {
+    "training": _l("Vocational training and craft teaching"),
+    "demonstration": _l("Demonstration models and technology transfer"),
+    "machinery": _l("Advanced machinery and equipment"),
+    "typical_product": _l("Typical rural industrial product contests"),
+    "trade_fair": _l("Trade fairs and exhibitions"),
+    "brand": _l("Brand building"),
+    "consultancy": _l("Consultancy"),
+    "communication": _l("Information and communication"),
+    "industrial_cluster": _l("Industrial cluster planning and infrastructure"),
+    "relocation": _l("Relocation of polluting establishments"),
+    "pollution_treatment": _l("Pollution treatment"),
+    "cooperation": _l("Cooperation and association"),
+    "other": _l("Other"),
+}
+PROJECT_LEVELS = {"national": _l("National"), "local": _l("Local")}
+CERTIFICATE_LEVELS = {"district": _l("District"), "provincial": _l("Provincial"), "regional": _l("Regional"),
+                      "national": _l("National")}
+PRODUCT_GROUPS = {"handicrafts": _l("Handicrafts"), "food_processing": _l("Agro-forestry-fishery and food processing"),
+                  "machinery": _l("Machinery and tools"), "other": _l("Other products")}
+PROJECT_STATUSES = {"planned": _l("Planned"), "ongoing": _l("Ongoing"), "completed": _l("Completed"),
+                    "cancelled": _l("Cancelled")}

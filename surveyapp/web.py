@@ -22,6 +22,8 @@ def _template_context() -> dict:
         "legal_form_labels": reference.LEGAL_FORM_LABELS,
         "record_status_labels": reference.RECORD_STATUS_LABELS,
         "establishment_status_labels": reference.ESTABLISHMENT_STATUS_LABELS,
+        "project_levels": reference.PROJECT_LEVELS, "promotion_activities": reference.PROMOTION_ACTIVITIES,
+        "certificate_levels": reference.CERTIFICATE_LEVELS, "product_groups": reference.PRODUCT_GROUPS,
         "sectors": {code: division.name(language) for code, division in reference.vsic_divisions().items()},
     }
 

@@ -6,6 +6,7 @@ from flask import Flask
 from sqlmodel import select
 
 from surveyapp.accounts.services import user_by_username
+from surveyapp.accounts.tokens import create_token
 from surveyapp.models import Assignment, SurveyRecord
 from surveyapp.questionnaire.registry import registry
 from surveyapp.survey.services import definition_for, save_record
@@ -26,12 +27,29 @@ EXPECTED = {
     "review.queue": REVIEW, "review.show": REVIEW, "review.approve": REVIEW, "review.send_back": REVIEW,
     "admin.users": ADMIN, "admin.new_user": ADMIN, "admin.edit_user": ADMIN, "admin.reset_user_password": ADMIN,
     "admin.add_assignments": ADMIN, "admin.delete_assignment": ADMIN, "admin.rounds": ADMIN,
-    "admin.toggle_round": ADMIN, "admin.audit": ADMIN,
+    "admin.toggle_round": ADMIN, "admin.audit": ADMIN, "admin.create_user_token": ADMIN,
+    "admin.revoke_user_token": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
+    "api.openapi": PUBLIC, "api.session_info": ALL, "api.assignments": ALL, "api.establishments": ALL,
+    "api.questionnaire": ALL, "api.get_record": ALL, "api.post_record": CAPTURE,
+    "offline.service_worker": PUBLIC, "offline.manifest": PUBLIC, "offline.offline_form": CAPTURE,
+    "offline.outbox": CAPTURE,
+    "duplicates.candidates": REVIEW, "duplicates.compare": REVIEW, "duplicates.merge_pair": REVIEW,
+    "duplicates.not_duplicate": REVIEW, "duplicates.merges": REVIEW, "duplicates.revert": ADMIN,
+    "coverage.coverage": {"admin", "supervisor", "analyst"},
+    "promotion.projects": ALL, "promotion.project": ALL, "promotion.report": ALL,
 }
 #: Decisions for the routes of maps and boundaries.
-MAPS: dict = {}
+MAPS: dict = {
+    "geo.district_map": ALL, "geo.download_district_map": ALL, "geo.establishment_popup": ALL,
+    "geo.gps_mismatches": ALL, "geo.recheck_gps": ADMIN, "geo.boundaries": ADMIN,
+}
 #: Decisions for the routes of exports, imports and reports.
-EXPORTS: dict = {}
+EXPORTS: dict = {
+    "exports.establishments": ALL, "reports.index": ALL, "reports.download": ALL,
+    "imports.upload": ADMIN, "imports.confirm": ADMIN, "imports.problems": ADMIN,
+}
+#: URL values of those routes (an unknown upload token: the admin gets 404, the others 403).
+EXPORT_SAMPLES = {"fmt": "csv", "table": "legal_forms", "token": "0" * 32}
 EXPECTED.update(MAPS)
 EXPECTED.update(EXPORTS)
 
@@ -51,8 +69,9 @@ def world(app, session, round_2019, add_establishment):
                                  actor_id=user_by_username(session, username).id)
             result.record.status = "submitted"
             records[username] = result.record.uuid
+    token, _secret = create_token(session, user_by_username(session, "analyst"), "phone", actor_id=None)
     session.commit()
-    return {"round": survey_round, "mine": mine, "theirs": theirs, "records": records}
+    return {"round": survey_round, "mine": mine, "theirs": theirs, "records": records, "token_id": token.id}
 
 
 def sample_values(session, world) -> dict:
@@ -60,6 +79,7 @@ def sample_values(session, world) -> dict:
         "filename": "css/app.css", "package": "leaflet", "code": world["mine"].code, "record_uuid": world["records"]["enumerator"],
         "user_id": user_by_username(session, "analyst").id,
         "assignment_id": session.exec(select(Assignment.id)).first(),
+        "token_id": world["token_id"], "merge_id": 1,
     }
 
 
@@ -76,6 +96,8 @@ def build_url(app: Flask, rule, values: dict) -> str:
             arguments[name] = "leaflet.css"
         elif name == "filename" and rule.endpoint == "bootstrap.static":
             arguments[name] = "css/bootstrap.min.css"
+        elif name in EXPORT_SAMPLES and rule.endpoint.split(".")[0] in ("exports", "reports", "imports"):
+            arguments[name] = EXPORT_SAMPLES[name]
         else:
             arguments[name] = values[name]
     with app.test_request_context("/"):
@@ -106,6 +128,8 @@ def test_access_matrix(app, session, world):
                 role = None if username is None else ACCOUNTS[username]
                 response = visit(app, username, method, url)
                 went_to_login = response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+                if rule.rule.startswith("/api/"):
+                    went_to_login = response.status_code == 401  # the API answers JSON, not a redirect
                 where = f"{method} {rule.rule} as {role or 'anonymous'}: {response.status_code}"
                 if expected == PUBLIC or (role is not None and role in expected):
                     assert response.status_code != 403 and not went_to_login, where

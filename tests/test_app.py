@@ -115,3 +115,54 @@ def test_init_db_command_is_idempotent(runner):
 
 def test_environment_has_no_debug_leak():
     assert os.environ.get("FLASK_DEBUG") in (None, "", "0")
+
+
+def test_migrations_upgrade_a_database_that_holds_data(databases):
+    """From the first schema with establishments and records in it, every migration runs and keeps the rows."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from surveyapp.db import alembic_config, migrate
+
+    from .conftest import build_app, dispose
+
+    url = databases.new_url()
+    app = build_app(url)
+    try:
+        config = alembic_config(url)
+        first = ScriptDirectory.from_config(config).get_base()
+        with get_engine(app).begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, first)
+        with get_engine(app).begin() as connection:
+            connection.execute(text(
+                "INSERT INTO admin_unit (code, name, short_name, unit_type, level, province_code, name_normalized, "
+                "successor_split) VALUES ('94', 'Tỉnh Sóc Trăng', 'Sóc Trăng', 'Tỉnh', 'province', '94', 'x', false), "
+                "('941', 'TP', 'TP', 'Thành phố', 'district', '94', 'x', false)"))
+            connection.execute(text(
+                "UPDATE admin_unit SET parent_code = '94' WHERE code = '941'"))
+            connection.execute(text(
+                "INSERT INTO admin_unit (code, name, short_name, unit_type, level, parent_code, province_code, "
+                "name_normalized, successor_split) VALUES ('31498', 'Phường 5', '5', 'Phường', 'commune', '941', '94', "
+                "'x', false)"))
+            connection.execute(text(
+                "INSERT INTO establishment (code, name, legal_form, vsic_code, sector, commune_code, district_code, "
+                "province_code, status, search_text, is_demo, version, created_at, updated_at) VALUES "
+                "('94-941-000001', 'Cơ sở A', 'household', '1071', 'C10', '31498', '941', '94', 'active', 'co so a', "
+                "false, 1, '2019-01-01', '2019-01-01')"))
+            connection.execute(text(
+                "INSERT INTO survey_round (code, title, questionnaire_id, is_open, is_demo, created_at) VALUES "
+                "('2019', '2019', 'cnnt-2019', true, false, '2019-01-01')"))
+            connection.execute(text(
+                "INSERT INTO survey_record (uuid, establishment_id, round_id, answers, status, created_at, updated_at) "
+                "SELECT 'u-1', e.id, r.id, '{}', 'submitted', '2019-01-01', '2019-01-01' FROM establishment e, survey_round r"))
+        with app.app_context():
+            migrate()
+            assert schema_is_current(app)
+        with get_engine(app).connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM establishment")).scalar() == 1
+            row = connection.execute(text("SELECT questionnaire_id, version_number, is_current FROM survey_record")).one()
+            assert tuple(row) == ("cnnt-2019", 1, True)  # filled in by the migration that added them
+    finally:
+        dispose(app)
+        databases.drop(url)

@@ -75,6 +75,22 @@ def _load_user(user_id: str) -> SignedInUser | None:
     return SignedInUser(user.id, user.username, user.full_name, user.role)
 
 
+@login_manager.request_loader
+def _load_user_from_token(request) -> SignedInUser | None:
+    """`Authorization: Bearer <token>` on API requests (phones and scripts have no session cookie)."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not request.path.startswith("/api/"):
+        return None
+    from .tokens import user_for_token
+
+    session = get_session()
+    user = user_for_token(session, header.removeprefix("Bearer ").strip())
+    if user is None:
+        return None
+    session.commit()  # last_used_at
+    return SignedInUser(user.id, user.username, user.full_name, user.role)
+
+
 def allow(*roles: Role | str) -> Callable:
     """Open a view to these roles only."""
     allowed = frozenset(Role(role).value for role in roles)
@@ -113,6 +129,8 @@ def check_access():
         current_app.logger.error("View %s declares no access rule: refused", request.endpoint)
         abort(403)
     if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401, description="Send a valid token: Authorization: Bearer <token>")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
     if current_user.role not in access:
         abort(403)

@@ -1,7 +1,7 @@
 """Every URL of signing in and out and of one's own account."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session as cookie_session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session as cookie_session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -13,6 +13,7 @@ from . import queries
 from .access import ALL_ROLES, SignedInUser, allow, public
 from .forms import LoginForm, PasswordForm
 from .services import AccountError, authenticate, change_password, is_throttled
+from .tokens import TokenError, create_token, revoke_token
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -79,3 +80,37 @@ def password():
     elif request.method == "POST":
         status = 422
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@allow(*ALL_ROLES)
+def tokens():
+    """One's own API tokens: create (shown once) and revoke."""
+    session = get_session()
+    user = queries.user_by_id(session, current_user.id)
+    if request.method == "POST":
+        try:
+            token_row, token = create_token(session, user, request.form.get("name", ""), actor_id=current_user.id)
+        except TokenError as error:
+            flash(_("Give the token a name.") if str(error) == "name" else _("Too many tokens: revoke one first."),
+                  "error")
+            return redirect(url_for("accounts.tokens"))
+        session.commit()
+        return render_template("accounts/token_once.html", token_row=token_row, token=token,
+                               back=url_for("accounts.tokens"))
+    return render_template("accounts/tokens.html", tokens=queries.active_tokens_of_user(session, user.id),
+                           create_url=url_for("accounts.tokens"),
+                           revoke_endpoint="accounts.revoke_own_token", owner=None)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@allow(*ALL_ROLES)
+def revoke_own_token(token_id: int):
+    session = get_session()
+    token = queries.token_of_user(session, current_user.id, token_id)
+    if token is None:
+        abort(404)
+    revoke_token(session, token, actor_id=current_user.id)
+    session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("accounts.tokens"))

@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..models import AdminUnit, Assignment, AuditEvent, SurveyRound, User
+from ..models import AdminUnit, ApiToken, Assignment, AuditEvent, SurveyRound, User
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:
@@ -59,3 +59,16 @@ def recent_login_failures(session: Session, since: dt.datetime, ip_address: str,
     if username is not None:
         statement = statement.where(AuditEvent.entity_id == username)
     return session.exec(statement).one()
+
+
+def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    return session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+
+def active_tokens_of_user(session: Session, user_id: int) -> list[ApiToken]:
+    statement = select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at == None)  # noqa: E711
+    return list(session.exec(statement.order_by(ApiToken.created_at)))
+
+
+def token_of_user(session: Session, user_id: int, token_id: int) -> ApiToken | None:
+    return session.exec(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id)).first()

@@ -12,6 +12,7 @@ from ..accounts.access import allow, current_actor_id
 from ..accounts.services import (
     AccountError, assign_communes, create_user, remove_assignment, reset_password, update_user,
 )
+from ..accounts.tokens import TokenError, create_token, revoke_token
 from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..models import Assignment, Role, SurveyRound
@@ -72,7 +73,8 @@ def edit_user(user_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("admin.edit_user", user_id=user_id))
     return render_template("admin/user_edit.html", user=user, form=form, assignment_form=_assignment_form(),
-                           assignments=account_queries.assignments_of_user(session, user_id)), (422 if form.errors else 200)
+                           assignments=account_queries.assignments_of_user(session, user_id),
+                           tokens=account_queries.active_tokens_of_user(session, user_id)), (422 if form.errors else 200)
 
 
 def _assignment_form() -> AssignmentForm:
@@ -194,3 +196,31 @@ def audit():
     return render_template("admin/audit.html", events=events, total=total, page=int(page),
                            pages=max(1, -(-total // AUDIT_PAGE_SIZE)), wanted=wanted, actions=actions,
                            entity_types=entity_types)
+
+
+@bp.post("/users/<int:user_id>/tokens")
+@allow(Role.admin)
+def create_user_token(user_id: int):
+    session = get_session()
+    user = _user_or_404(user_id)
+    try:
+        token_row, token = create_token(session, user, request.form.get("name", ""), actor_id=current_actor_id())
+    except TokenError:
+        flash(_("Give the token a name."), "error")
+        return redirect(url_for("admin.edit_user", user_id=user_id))
+    session.commit()
+    return render_template("accounts/token_once.html", token_row=token_row, token=token,
+                           back=url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@allow(Role.admin)
+def revoke_user_token(user_id: int, token_id: int):
+    session = get_session()
+    token = account_queries.token_of_user(session, user_id, token_id)
+    if token is None:
+        abort(404)
+    revoke_token(session, token, actor_id=current_actor_id())
+    session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))

@@ -9,6 +9,7 @@ from flask import current_app
 
 from ..db import session_scope
 from .generator import DemoError, generate_demo_census, remove_demo_data
+from .promotion import generate_promotion_demo
 
 
 @click.command("demo")
@@ -28,6 +29,7 @@ def demo_command(count: int, seed: int, province_code: str | None, replace: bool
                 removed = remove_demo_data(session)
                 click.echo(f"Removed {removed} synthetic establishments.")
             summary = generate_demo_census(session, province_code, count, seed)
+            generate_promotion_demo(session, seed)
     except DemoError as error:
         raise click.ClickException(str(error)) from error
     rounds = ", ".join(f"{code}: {n}" for code, n in summary["rounds"].items())

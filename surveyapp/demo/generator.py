@@ -16,7 +16,10 @@ from sqlmodel import Session, select
 
 from ..adminunits import queries as unit_queries
 from ..audit import record_event
-from ..models import AdminUnit, Establishment, SurveyRecord, SurveyRound
+from ..models import (
+    AdminUnit, Establishment, OcopRating, ProductCertificate, PromotionProject, Support, SurveyRecord, SurveyRound,
+    TradeFair, TrainingClass,
+)
 from ..reference import sector_of_vsic
 from ..text import establishment_search_text
 from . import catalogue
@@ -55,8 +58,15 @@ def establishments_exist(session: Session) -> bool:
 
 
 def remove_demo_data(session: Session) -> int:
-    """Delete every synthetic row (records, establishments, rounds); real data is untouched."""
+    """Delete every synthetic row (records, promotion data, establishments, rounds); real data is untouched."""
     demo_ids = select(Establishment.id).where(Establishment.is_demo == True)  # noqa: E712
+    demo_projects = select(PromotionProject.id).where(PromotionProject.is_demo == True)  # noqa: E712
+    session.execute(delete(Support).where(Support.establishment_id.in_(demo_ids) | Support.project_id.in_(demo_projects)))
+    session.execute(delete(TrainingClass).where(TrainingClass.project_id.in_(demo_projects)))
+    session.execute(delete(TradeFair).where(TradeFair.project_id.in_(demo_projects)))
+    session.execute(delete(PromotionProject).where(PromotionProject.is_demo == True))  # noqa: E712
+    for table in (ProductCertificate, OcopRating):
+        session.execute(delete(table).where(table.establishment_id.in_(demo_ids) | table.holder_name.contains("mô phỏng")))
     session.execute(delete(SurveyRecord).where(SurveyRecord.establishment_id.in_(demo_ids)))
     removed = session.execute(delete(Establishment).where(Establishment.is_demo == True)).rowcount  # noqa: E712
     empty_demo_rounds = select(SurveyRound.id).where(

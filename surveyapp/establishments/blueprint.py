@@ -1,13 +1,16 @@
 """Every URL of the establishment registry."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from .. import reference
 from ..accounts.access import READERS, allow, commune_scope
 from ..adminunits import queries as unit_queries
 from ..db import get_session
+from ..models import Establishment
+from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
 from ..survey.queries import open_rounds
 from ..survey.services import version_history
@@ -56,6 +59,10 @@ def show_establishment(code: str):
     scope = commune_scope()
     if establishment is None or (scope is not None and establishment.commune_code not in scope):
         abort(404)  # outside an enumerator's communes: as if it did not exist
+    if establishment.merged_into_id is not None:  # a merged duplicate's code leads to the survivor
+        survivor = session.get(Establishment, establishment.merged_into_id)
+        flash(_("%(old)s was merged into %(new)s.", old=establishment.code, new=survivor.code), "info")
+        return redirect(url_for("establishments.show_establishment", code=survivor.code), 301)
     commune = unit_queries.unit_by_code(session, establishment.commune_code)
     units = unit_queries.names_by_code(session, {establishment.district_code, establishment.province_code})
     return render_template(
@@ -65,5 +72,8 @@ def show_establishment(code: str):
         district_name=units.get(establishment.district_code),
         province_name=units.get(establishment.province_code),
         history=version_history(session, registry(), establishment.id, str(get_locale())),
+        supports=promotion_queries.establishment_supports(session, establishment.id),
+        certificates=promotion_queries.establishment_certificates(session, establishment.id),
+        ocop=promotion_queries.establishment_ocop(session, establishment.id),
         open_rounds=open_rounds(session),
     )

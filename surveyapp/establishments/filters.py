@@ -14,10 +14,11 @@ from sqlmodel import Session
 
 from ..adminunits import queries as unit_queries
 from ..models import EstablishmentStatus, LegalForm, UnitLevel
-from ..reference import vsic_divisions
+from ..reference import CERTIFICATE_LEVELS, vsic_divisions
 from . import queries
 
-FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch")
+FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
+                    "supported", "project", "certificate_level", "ocop_min_stars")
 _DISTRICT = re.compile(r"^\d{3}$")
 _COMMUNE = re.compile(r"^\d{5}$")
 MAX_QUERY_LENGTH = 200
@@ -35,6 +36,14 @@ class EstablishmentFilter:
     q: str | None = None
     #: "1": GPS point outside the declared district/commune; "0": inside.
     gps_mismatch: str | None = None
+    #: "1": received support from any promotion project; "0": never.
+    supported: str | None = None
+    #: Code of a promotion project the establishment was supported by.
+    project: str | None = None
+    #: Holds a typical-product certificate of this level (district/provincial/regional/national).
+    certificate_level: str | None = None
+    #: Has a product with at least this many OCOP stars ("1"–"5").
+    ocop_min_stars: str | None = None
 
     def as_query_args(self) -> dict[str, str]:
         """The non-empty arguments, to rebuild links (pagination, exports, maps)."""
@@ -70,6 +79,14 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
         errors["status"] = str(_l("Unknown status."))
     if values["gps_mismatch"] and values["gps_mismatch"] not in ("0", "1"):
         errors["gps_mismatch"] = str(_l("gps_mismatch must be 1 or 0."))
+    if values["supported"] and values["supported"] not in ("0", "1"):
+        errors["supported"] = str(_l("supported must be 1 or 0."))
+    if values["certificate_level"] and values["certificate_level"] not in CERTIFICATE_LEVELS:
+        errors["certificate_level"] = str(_l("Unknown certificate level."))
+    if values["ocop_min_stars"] and values["ocop_min_stars"] not in ("1", "2", "3", "4", "5"):
+        errors["ocop_min_stars"] = str(_l("OCOP stars go from 1 to 5."))
+    if values["project"] and len(values["project"]) > 40:
+        errors["project"] = str(_l("Unknown promotion project."))
     if values["q"] and len(values["q"]) > MAX_QUERY_LENGTH:
         errors["q"] = str(_l("Search text is too long (at most %(n)d characters).", n=MAX_QUERY_LENGTH))
 
@@ -107,6 +124,8 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
                                     commune=commune.name, district=district.name))
     if wanted.round and queries.round_by_code(session, wanted.round) is None:
         errors["round"] = str(_l("Unknown survey round: %(code)s", code=wanted.round))
+    if wanted.project and queries.project_id_by_code(session, wanted.project) is None:
+        errors["project"] = str(_l("Unknown promotion project: %(code)s", code=wanted.project))
     clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
     return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)
 

@@ -8,7 +8,10 @@ from sqlalchemy import exists, func
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
-from ..models import Establishment, SurveyRecord, SurveyRound
+from ..models import (
+    Establishment, EstablishmentStatus, OcopRating, ProductCertificate, PromotionProject, Support, SurveyRecord,
+    SurveyRound,
+)
 from ..text import search_terms
 
 if TYPE_CHECKING:
@@ -29,6 +32,10 @@ class EstablishmentPage:
     @property
     def first_index(self) -> int:
         return (self.page - 1) * self.per_page + 1
+
+
+def project_id_by_code(session: Session, code: str) -> int | None:
+    return session.exec(select(PromotionProject.id).where(PromotionProject.code == code)).first()
 
 
 def round_by_code(session: Session, code: str) -> SurveyRound | None:
@@ -56,6 +63,8 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
         statement = statement.where(Establishment.legal_form == wanted.legal_form)
     if wanted.status:
         statement = statement.where(Establishment.status == wanted.status)
+    else:  # a merged duplicate lives on in its survivor: counting both would count one producer twice
+        statement = statement.where(Establishment.status != EstablishmentStatus.merged.value)
     if wanted.gps_mismatch:
         statement = statement.where(Establishment.gps_mismatch == (wanted.gps_mismatch == "1"))
     if wanted.round:
@@ -63,7 +72,26 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
         statement = statement.where(
             exists().where(SurveyRecord.establishment_id == Establishment.id, SurveyRecord.round_id == round_id)
         )
-    return statement.where(*search_conditions(wanted.q))
+    statement = statement.where(*search_conditions(wanted.q))
+    return _promotion_filters(statement, wanted)
+
+
+def _promotion_filters(statement: Select, wanted: "EstablishmentFilter") -> Select:
+    """Support received, a given project, certificates and OCOP stars: EXISTS on their tables."""
+    if wanted.supported:
+        supported = exists().where(Support.establishment_id == Establishment.id)
+        statement = statement.where(supported if wanted.supported == "1" else ~supported)
+    if wanted.project:
+        project_id = select(PromotionProject.id).where(PromotionProject.code == wanted.project).scalar_subquery()
+        statement = statement.where(exists().where(Support.establishment_id == Establishment.id,
+                                                   Support.project_id == project_id))
+    if wanted.certificate_level:
+        statement = statement.where(exists().where(ProductCertificate.establishment_id == Establishment.id,
+                                                   ProductCertificate.level == wanted.certificate_level))
+    if wanted.ocop_min_stars:
+        statement = statement.where(exists().where(OcopRating.establishment_id == Establishment.id,
+                                                   OcopRating.stars >= int(wanted.ocop_min_stars)))
+    return statement
 
 
 def within_scope(statement: Select, communes: set[str] | None) -> Select:
@@ -89,6 +117,12 @@ def establishments_page(session: Session, wanted: "EstablishmentFilter", page: i
 
 def establishment_by_code(session: Session, code: str) -> Establishment | None:
     return session.exec(select(Establishment).where(Establishment.code == code)).first()
+
+
+def establishments_by_codes(session: Session, codes: list[str]) -> list[Establishment]:
+    if not codes:
+        return []
+    return list(session.exec(select(Establishment).where(Establishment.code.in_(codes))))
 
 
 def any_demo_establishment(session: Session) -> bool:

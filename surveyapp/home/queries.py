@@ -28,7 +28,7 @@ def totals(session: Session, province_code: str) -> Totals:
         _sum(Establishment.workers),
         _sum(Establishment.revenue_vnd),
         func.count(func.distinct(Establishment.commune_code)),
-    ).where(Establishment.province_code == province_code)
+    ).where(Establishment.province_code == province_code, Establishment.status != "merged")
     return Totals(*session.exec(statement).one())
 
 
@@ -41,7 +41,7 @@ def establishments_by_district(session: Session, province_code: str) -> list[tup
             _sum(Establishment.workers).label("workers"),
             _sum(Establishment.revenue_vnd).label("revenue"),
         )
-        .where(Establishment.province_code == province_code)
+        .where(Establishment.province_code == province_code, Establishment.status != "merged")
         .group_by(Establishment.district_code)
         .subquery()
     )
@@ -64,7 +64,7 @@ def establishments_by_sector(session: Session, province_code: str) -> list[tuple
     """(sector, establishments, workers), largest first."""
     statement = (
         select(Establishment.sector, func.count(), _sum(Establishment.workers))
-        .where(Establishment.province_code == province_code)
+        .where(Establishment.province_code == province_code, Establishment.status != "merged")
         .group_by(Establishment.sector)
         .order_by(func.count().desc(), Establishment.sector)
     )

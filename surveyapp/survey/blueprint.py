@@ -13,6 +13,7 @@ from ..accounts.access import allow, commune_scope, current_actor_id, may_work_i
 from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..establishments import queries as establishment_queries
+from ..duplicates.services import likely_matches
 from ..establishments.services import EstablishmentError, register_establishment
 from ..extensions import csrf
 from ..models import Role, SurveyRound
@@ -86,7 +87,11 @@ def register(code: str):
     session = get_session()
     unit = _commune_or_404(session, code, _chosen_round(session))
     form = RegistrationForm()
+    matches = []
     if form.validate_on_submit():
+        matches = [] if request.form.get("confirm_new") else likely_matches(
+            session, code, form.name.data, form.phone.data or None)
+    if form.validate_on_submit() and not matches:
         try:
             establishment = register_establishment(
                 session, name=form.name.data, owner=form.owner.data or None, legal_form=form.legal_form.data,
@@ -100,7 +105,9 @@ def register(code: str):
             return redirect(url_for("survey.record", code=establishment.code, round=request.args.get("round")))
     expired = bool(form.meta.csrf and form.csrf_token.errors)
     status = 400 if expired else 422 if form.errors else 200
-    return render_template("survey/register.html", form=form, commune=unit, expired=expired), status
+    existing = {e.code: e for e in establishment_queries.establishments_by_codes(session, [c for _, c in matches])}
+    return render_template("survey/register.html", form=form, commune=unit, expired=expired,
+                           matches=[(pair, existing[c]) for pair, c in matches if c in existing]), status
 
 
 def _form_class(definition: Definition, language: str) -> type[FlaskForm]:

@@ -73,3 +73,20 @@ def establishments_of_commune(session: Session, commune_code: str, round_id: int
     ).where(Establishment.commune_code == commune_code)
     statement = statement.where(*search_conditions(query)).order_by(Establishment.name).limit(limit)
     return [CommuneEntry(establishment, record) for establishment, record in session.exec(statement).all()]
+
+
+def establishments_for_offline(session: Session, survey_round: SurveyRound, scope: set[str] | None,
+                               limit: int = 5000) -> list[tuple[Establishment, SurveyRecord | None, bool]]:
+    """Establishments an enumerator may fill offline: each with its current record of the round and
+    whether an earlier round surveyed it. Three queries, whatever the number of establishments."""
+    statement = select(Establishment).order_by(Establishment.commune_code, Establishment.name).limit(limit)
+    if scope is not None:
+        statement = statement.where(Establishment.commune_code.in_(sorted(scope)))
+    establishments = list(session.exec(statement))
+    ids = [e.id for e in establishments]
+    current = {r.establishment_id: r for r in session.exec(select(SurveyRecord).where(
+        SurveyRecord.round_id == survey_round.id, SurveyRecord.is_current == True,  # noqa: E712
+        SurveyRecord.establishment_id.in_(ids)))} if ids else {}
+    earlier = set(session.exec(select(SurveyRecord.establishment_id).where(
+        SurveyRecord.round_id != survey_round.id, SurveyRecord.establishment_id.in_(ids)).distinct())) if ids else set()
+    return [(e, current.get(e.id), e.id in earlier) for e in establishments]

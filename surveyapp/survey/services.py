@@ -86,6 +86,12 @@ def gps_check(session: Session, establishment: Establishment):
 def prefill_answers(session: Session, definition: Definition, establishment: Establishment,
                     survey_round: SurveyRound) -> dict[str, Any]:
     """A new record starts from what the registry knows about the establishment."""
+    registered = queries.has_record_in_other_round(session, establishment.id, survey_round.id)
+    return prefill_from(definition, establishment, registered)
+
+
+def prefill_from(definition: Definition, establishment: Establishment, registered: bool) -> dict[str, Any]:
+    """The answers a registry row gives a new record; `registered`: surveyed in an earlier round."""
     values = {
         "name": establishment.name, "owner": establishment.owner, "legal_form": establishment.legal_form,
         "tax_code": establishment.tax_code, "phone": establishment.phone,
@@ -94,8 +100,7 @@ def prefill_answers(session: Session, definition: Definition, establishment: Est
         "location": {"lat": establishment.lat, "lon": establishment.lon, "accuracy": None}
         if establishment.lat is not None else None,
         "revenue_vnd": establishment.revenue_vnd, "capital_vnd": establishment.capital_vnd,
-        "visit_type": "update" if queries.has_record_in_other_round(session, establishment.id, survey_round.id)
-        else "new",
+        "visit_type": "update" if registered else "new",
     }
     answers: dict[str, Any] = {}
     for question in definition.walk():
@@ -137,7 +142,8 @@ def save_record(
     if current is not None and base_uuid != current.uuid:
         raise RecordConflict(current.uuid)
     status = RecordStatus.submitted.value if submit else RecordStatus.draft.value
-    if current is not None and current.status in EDITABLE_IN_PLACE:
+    # A client-made UUID names one immutable version (so a resend is recognised): never edit in place.
+    if current is not None and current.status in EDITABLE_IN_PLACE and record_uuid is None:
         record = _update_draft(session, current, definition, outcome.answers, status, actor_id)
     else:
         record = _new_version(session, current, establishment, survey_round, definition, outcome.answers,
@@ -214,6 +220,11 @@ def apply_record_to_establishment(session: Session, record: SurveyRecord, defini
     if changes:
         establishment.search_text = establishment_search_text(establishment.name, establishment.owner,
                                                               establishment.address)
+        if {"lat", "lon", "commune_code"} & changes.keys():
+            from ..geo.gps import recheck_gps_mismatch  # GeoPandas: loaded only when a point moves
+
+            session.flush()
+            recheck_gps_mismatch(session, establishment.province_code, establishment_ids=[establishment.id])
         establishment.version += 1
         establishment.updated_at = utcnow()
         session.add(establishment)

@@ -123,6 +123,121 @@
   // Disabled (hidden) fields are not sent: the server stores them empty, as it would anyway.
   refresh();
 
+  // --- answers as data, for the outbox (offline) ---------------------------------------------------
+  function rawValue(fieldName, kind, scope) {
+    if (kind === "geopoint") {
+      var parts = ["lat", "lon", "accuracy"].map(function (part) { return inputsNamed(fieldName + "-" + part, scope)[0]; });
+      if (!parts[0] || parts[0].disabled || (!parts[0].value && !parts[1].value)) { return null; }
+      return { lat: parts[0].value, lon: parts[1].value, accuracy: parts[2] ? parts[2].value : "" };
+    }
+    var inputs = inputsNamed(fieldName, scope).filter(function (i) { return !i.disabled; });
+    if (!inputs.length) { return null; }
+    if (kind === "select_multiple") {
+      return inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
+    }
+    if (inputs[0].type === "radio") {
+      var checked = inputs.filter(function (i) { return i.checked; })[0];
+      return checked ? checked.value : null;
+    }
+    return inputs[0].value === "" ? null : inputs[0].value;
+  }
+
+  function collectAnswers() {
+    var answers = {};
+    Object.keys(questions).forEach(function (name) {
+      var info = questions[name];
+      if (info.repeat || info.kind === "group" || info.kind === "note") { return; }
+      if (info.kind === "repeat") {
+        answers[name] = rowsOf(name).map(function (row) {
+          var index = rowIndex(row);
+          var values = {};
+          Object.keys(questions).forEach(function (child) {
+            if (questions[child].repeat === name) {
+              values[child] = rawValue(name + "-" + index + "-" + child, questions[child].kind, row);
+            }
+          });
+          return values;
+        });
+        return;
+      }
+      answers[name] = rawValue(name, info.kind);
+    });
+    return answers;
+  }
+
+  function shown(value, kind) {
+    if (value === null || value === undefined) { return ""; }
+    if (typeof value === "number" && (kind === "decimal" || kind === "integer")) {
+      var text = Number.isInteger(value) ? String(value) : String(value);
+      return language === "en" ? text : text.replace(".", ",");
+    }
+    return String(value);
+  }
+
+  function setValue(fieldName, kind, value, scope) {
+    if (kind === "geopoint") {
+      ["lat", "lon", "accuracy"].forEach(function (part) {
+        var input = inputsNamed(fieldName + "-" + part, scope)[0];
+        if (input) { input.value = value && value[part] !== null && value[part] !== undefined ? shown(value[part], "decimal") : ""; }
+      });
+      return;
+    }
+    var inputs = inputsNamed(fieldName, scope);
+    if (!inputs.length) { return; }
+    if (inputs[0].type === "radio" || inputs[0].type === "checkbox") {
+      var chosen = Array.isArray(value) ? value : (value === null || value === undefined ? [] : [String(value)]);
+      inputs.forEach(function (input) { input.checked = chosen.indexOf(input.value) !== -1; });
+    } else {
+      inputs[0].value = shown(value, kind);
+    }
+  }
+
+  function fillForm(answers) {
+    form.reset();
+    Object.keys(questions).forEach(function (name) {
+      var info = questions[name];
+      if (info.kind === "repeat") {
+        rowsOf(name).forEach(function (row) { row.remove(); });
+        (answers[name] || []).forEach(function (values) {
+          addRow(name);
+          var rows = rowsOf(name);
+          var row = rows[rows.length - 1];
+          var index = rowIndex(row);
+          Object.keys(values).forEach(function (child) {
+            if (questions[child]) { setValue(name + "-" + index + "-" + child, questions[child].kind, values[child], row); }
+          });
+        });
+      } else if (!info.repeat && info.kind !== "group" && info.kind !== "note") {
+        setValue(name, info.kind, answers[name]);
+      }
+    });
+    refresh();
+  }
+
+  window.SurveyForm = { collect: collectAnswers, fill: fillForm, refresh: refresh };
+
+  // --- saving into the outbox: always on the offline form, on other forms when the device is offline ---
+  var alwaysOffline = form.hasAttribute("data-offline");
+  form.addEventListener("submit", function (event) {
+    var action = event.submitter ? event.submitter.value : "draft";
+    if (!window.SurveyOutbox || (!alwaysOffline && navigator.onLine) || action.indexOf(":") !== -1) { return; }
+    event.preventDefault();
+    var chosen = form.getAttribute("data-establishment");
+    if (!chosen) {
+      document.dispatchEvent(new CustomEvent("survey:no-establishment"));
+      return;
+    }
+    var base = form.querySelector('input[name="base_uuid"]');
+    window.SurveyOutbox.save({
+      user: form.getAttribute("data-user"), establishment_code: chosen,
+      establishment_name: form.getAttribute("data-establishment-name") || chosen,
+      round: form.getAttribute("data-round"), status: action === "submit" ? "submitted" : "draft",
+      supersedes: base && base.value ? base.value : null, answers: collectAnswers()
+    }).then(function (item) {
+      document.dispatchEvent(new CustomEvent("survey:saved", { detail: item }));
+    });
+  });
+
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 })();
