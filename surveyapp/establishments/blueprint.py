@@ -34,12 +34,12 @@ def list_establishments():
         "errors": parsed.errors,
         "result": page,
         "unit_names": unit_queries.names_by_code(session, unit_codes),
-        "choices": _filter_choices(session, province_code),
+        "choices": filter_choices(session, province_code),
     }
     return render_template("establishments/list.html", **context), (400 if parsed.errors else 200)
 
 
-def _filter_choices(session, province_code: str) -> dict[str, list[tuple[str, str, str | None]]]:
+def filter_choices(session, province_code: str) -> dict[str, list[tuple[str, str, str | None]]]:
     """(value, label, district of a commune) for each filter's drop-down."""
     language = str(get_locale())
     return {
@@ -48,6 +48,8 @@ def _filter_choices(session, province_code: str) -> dict[str, list[tuple[str, st
         "sector": [(code, f"{code} – {d.name(language)}", None) for code, d in reference.vsic_divisions().items()],
         "legal_form": [(form.value, str(text), None) for form, text in reference.LEGAL_FORM_LABELS.items()],
         "round": [(r.code, r.code, None) for r in queries.all_rounds(session)],
+        "certificate_level": [(level, str(text), None) for level, text in reference.CERTIFICATE_LEVELS.items()],
+        "ocop_min_stars": [(str(n), f"≥ {n} ★", None) for n in range(1, 6)],
     }
 
 

@@ -17,7 +17,7 @@ from ..adminunits import queries as unit_queries
 from ..audit import record_event
 from ..db import get_session
 from ..establishments import queries as establishment_queries
-from ..establishments.blueprint import _filter_choices
+from ..establishments.blueprint import filter_choices
 from ..establishments.filters import parse_establishment_filter, validate_filter_codes
 from ..establishments.queries import any_demo_establishment
 from ..i18n import format_day, format_number
@@ -74,7 +74,7 @@ def district_map():
     query_args = {**parsed.filter.as_query_args(), **options.options.as_query_args()}
     return render_template(
         "geo/district_map.html", parts=parts, result=result, filter=parsed.filter, options=options.options,
-        errors=errors, query_args=query_args, choices=_filter_choices(session, current_app.config["PROVINCE_CODE"]),
+        errors=errors, query_args=query_args, choices=filter_choices(session, current_app.config["PROVINCE_CODE"]),
         indicators=INDICATORS, schemes={key: label for key, (label, _cls) in SCHEMES.items()},
         level_labels=LEVEL_LABELS, max_points=current_app.config["MAP_MAX_POINTS"],
     ), (400 if errors else 200)
@@ -153,7 +153,7 @@ def gps_mismatches():
         unit_names=unit_queries.names_by_code(session, codes), counts=queries.gps_counts(session, base, scope),
         boundary_counts=queries.boundary_counts(session, province_code),
         last_check=queries.latest_event(session, "gps_check"), tolerance_m=current_app.config["GPS_TOLERANCE_M"],
-        choices=_filter_choices(session, province_code),
+        choices=filter_choices(session, province_code),
     ), (400 if parsed.errors else 200)
 
 
