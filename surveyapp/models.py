@@ -227,6 +227,10 @@ class EstablishmentMerge(SQLModel, table=True):
     moved_record_ids: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     #: Of those, records that stopped being current because the survivor had one for the same round.
     retired_record_ids: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    #: Promotion rows moved too: {"supports": [ids], "certificates": [ids], "ocop": [ids], "summed": [...]};
+    #: "summed" holds supports from a project both had (added into the survivor's row), to undo exactly.
+    moved_promotion: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False,
+                                                                          server_default="{}"))
     #: The merged establishment's status before the merge.
     merged_status_before: str = Field(max_length=10)
     merged_by: Optional[int] = Field(default=None, foreign_key="app_user.id")

@@ -200,3 +200,40 @@ def test_coverage_per_commune_and_enumerator(client_as, session, pair, add_estab
     assert (ward["listed"], ward["submitted"], ward["done_percent"]) == ("3", "2", "0.0")
     assert client_as("analyst").get("/coverage?round=1999").status_code == 400
     assert client_as("enumerator").get("/coverage").status_code == 403
+
+
+def test_merge_moves_support_certificates_and_ocop_and_undo_restores_them(client, session, pair):
+    from surveyapp.models import OcopRating, ProductCertificate, Support
+    from surveyapp.promotion.services import add_certificate, add_ocop, add_support, save_project
+
+    first, second = pair
+    for code in ("KC-1", "KC-2"):
+        save_project(session, code=code, title=code, year=2020, level="local", activity="training",
+                     state_support_vnd=10_000_000, beneficiary_contribution_vnd=5_000_000)
+    add_support(session, project_code="KC-1", establishment_code=first.code, state_support_vnd=3_000_000,
+                beneficiary_contribution_vnd=1_000_000)
+    add_support(session, project_code="KC-1", establishment_code=second.code, state_support_vnd=2_000_000,
+                beneficiary_contribution_vnd=500_000)  # both got the same project
+    add_support(session, project_code="KC-2", establishment_code=second.code, state_support_vnd=7_000_000,
+                beneficiary_contribution_vnd=4_000_000)
+    add_certificate(session, product="Bánh pía", product_group="food_processing", level="provincial", year=2020,
+                    establishment_code=second.code)
+    add_ocop(session, product="Bánh pía", stars=4, year=2021, establishment_code=second.code)
+    session.commit()
+    before = sorted((s.establishment_id, s.project_id, s.state_support_vnd) for s in session.exec(select(Support)))
+
+    client.post("/duplicates/merge", data={"a": first.code, "b": second.code, "keep": first.code})
+    session.expire_all()
+    supports = sorted((s.establishment_id, s.state_support_vnd, s.beneficiary_contribution_vnd)
+                      for s in session.exec(select(Support)))
+    assert supports == [(first.id, 5_000_000, 1_500_000), (first.id, 7_000_000, 4_000_000)]
+    assert {c.establishment_id for c in session.exec(select(ProductCertificate))} == {first.id}
+    assert {o.establishment_id for o in session.exec(select(OcopRating))} == {first.id}
+    page = client.get(f"/establishments/{first.code}").text
+    assert page.count("/promotion/projects/KC-") == 2 and "OCOP 4" in page
+
+    client.post("/duplicates/merges/1/revert")
+    session.expire_all()
+    after = sorted((s.establishment_id, s.project_id, s.state_support_vnd) for s in session.exec(select(Support)))
+    assert after == before
+    assert {c.establishment_id for c in session.exec(select(ProductCertificate))} == {second.id}

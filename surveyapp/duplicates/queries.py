@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from ..models import DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, SurveyRecord
+from ..models import (
+    DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, OcopRating, ProductCertificate, Support,
+    SurveyRecord,
+)
 from .matching import Candidate
 
 
@@ -50,3 +53,15 @@ def merges(session: Session, include_reverted: bool = False, limit: int = 200) -
 
 def merge_by_id(session: Session, merge_id: int) -> EstablishmentMerge | None:
     return session.get(EstablishmentMerge, merge_id)
+
+
+def supports_of(session: Session, establishment_id: int) -> list[Support]:
+    return list(session.exec(select(Support).where(Support.establishment_id == establishment_id)))
+
+
+def certificates_of(session: Session, establishment_id: int) -> list[ProductCertificate]:
+    return list(session.exec(select(ProductCertificate).where(ProductCertificate.establishment_id == establishment_id)))
+
+
+def ocop_of(session: Session, establishment_id: int) -> list[OcopRating]:
+    return list(session.exec(select(OcopRating).where(OcopRating.establishment_id == establishment_id)))

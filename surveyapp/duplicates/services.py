@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from ..audit import record_event
 from ..establishments.queries import establishment_by_code
-from ..models import DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, utcnow
+from ..models import DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, Support, utcnow
 from . import queries
 from .matching import DEFAULT_THRESHOLD, Candidate, Pair, candidate_pairs
 
@@ -63,7 +63,8 @@ def merge(session: Session, survivor_code: str, merged_code: str, actor_id: int 
         moved.append(record.id)
         session.add(record)
     merge_row = EstablishmentMerge(survivor_id=survivor.id, merged_id=merged.id, moved_record_ids=moved,
-                                   retired_record_ids=retired, merged_status_before=merged.status, merged_by=actor_id)
+                                   retired_record_ids=retired, merged_status_before=merged.status, merged_by=actor_id,
+                                   moved_promotion=_move_promotion(session, merged.id, survivor.id))
     merged.status, merged.merged_into_id, merged.version = EstablishmentStatus.merged.value, survivor.id, merged.version + 1
     merged.updated_at = utcnow()
     session.add_all([merged, merge_row])
@@ -87,6 +88,7 @@ def revert_merge(session: Session, merge_row: EstablishmentMerge, actor_id: int 
         raise MergeError("reverted")
     survivor = session.get(Establishment, merge_row.survivor_id)
     merged = session.get(Establishment, merge_row.merged_id)
+    _restore_promotion(session, merge_row.moved_promotion or {}, survivor.id, merged.id)
     for record in queries.records_of(session, survivor.id):
         if record.id in merge_row.moved_record_ids:
             record.establishment_id = merged.id
@@ -114,3 +116,47 @@ def likely_matches(session: Session, commune_code: str, name: str, phone: str | 
     pairs = candidate_pairs(rows + [newcomer], threshold)
     return [(pair, pair.code_b if pair.code_a == NEW_CODE else pair.code_a)
             for pair in pairs if NEW_CODE in (pair.code_a, pair.code_b)]
+
+
+def _move_promotion(session: Session, from_id: int, to_id: int) -> dict:
+    """Support, certificates and OCOP ratings follow the records. Support from a project both got is
+    added into the survivor's row (one row per project and establishment); what was added is kept."""
+    moved: dict = {"supports": [], "certificates": [], "ocop": [], "summed": []}
+    survivor_projects = {s.project_id: s for s in queries.supports_of(session, to_id)}
+    for support in queries.supports_of(session, from_id):
+        kept = survivor_projects.get(support.project_id)
+        if kept is None:
+            support.establishment_id = to_id
+            session.add(support)
+            moved["supports"].append(support.id)
+            continue
+        moved["summed"].append({"into": kept.id, "project_id": support.project_id, "note": support.note,
+                                "state_support_vnd": support.state_support_vnd,
+                                "beneficiary_contribution_vnd": support.beneficiary_contribution_vnd})
+        kept.state_support_vnd += support.state_support_vnd
+        kept.beneficiary_contribution_vnd += support.beneficiary_contribution_vnd
+        session.add(kept)
+        session.delete(support)
+    for key, rows in (("certificates", queries.certificates_of(session, from_id)), ("ocop", queries.ocop_of(session, from_id))):
+        for row in rows:
+            row.establishment_id = to_id
+            session.add(row)
+            moved[key].append(row.id)
+    return moved
+
+
+def _restore_promotion(session: Session, moved: dict, survivor_id: int, merged_id: int) -> None:
+    for key, rows in (("supports", queries.supports_of(session, survivor_id)),
+                      ("certificates", queries.certificates_of(session, survivor_id)),
+                      ("ocop", queries.ocop_of(session, survivor_id))):
+        for row in rows:
+            if row.id in moved.get(key, []):
+                row.establishment_id = merged_id
+                session.add(row)
+    for summed in moved.get("summed", []):
+        kept = session.get(Support, summed["into"])
+        kept.state_support_vnd -= summed["state_support_vnd"]
+        kept.beneficiary_contribution_vnd -= summed["beneficiary_contribution_vnd"]
+        session.add_all([kept, Support(project_id=summed["project_id"], establishment_id=merged_id, note=summed["note"],
+                                       state_support_vnd=summed["state_support_vnd"],
+                                       beneficiary_contribution_vnd=summed["beneficiary_contribution_vnd"])])
