@@ -18,20 +18,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli, db, errors, i18n, security, web
     from .accounts import access
     from .accounts.blueprint import bp as accounts_bp
-    from .api.blueprint import bp as api_bp
     from .admin.blueprint import bp as admin_bp
+    from .api.blueprint import bp as api_bp
     from .coverage.blueprint import bp as coverage_bp
-    from .promotion.blueprint import bp as promotion_bp
     from .duplicates.blueprint import bp as duplicates_bp
     from .establishments.blueprint import bp as establishments_bp
     from .exports.blueprint import bp as exports_bp
-    from .imports.blueprint import bp as imports_bp
-    from .reports.blueprint import bp as reports_bp
     from .extensions import csrf
     from .geo.blueprint import bp as geo_bp
     from .home.blueprint import bp as home_bp
+    from .imports.blueprint import bp as imports_bp
     from .offline.blueprint import bp as offline_bp
+    from .promotion.blueprint import bp as promotion_bp
     from .questionnaire import registry
+    from .reports.blueprint import bp as reports_bp
     from .review.blueprint import bp as review_bp
     from .survey.blueprint import bp as survey_bp
     from .vendor import bp as vendor_bp
@@ -46,9 +46,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     access.init_app(app)
     registry.init_app(app)
     cli.init_app(app)
-    for blueprint in (home_bp, establishments_bp, survey_bp, review_bp, accounts_bp, admin_bp, vendor_bp, api_bp, offline_bp, duplicates_bp, coverage_bp, promotion_bp):
+    blueprints = (
+        home_bp, establishments_bp, survey_bp, review_bp, offline_bp, api_bp,  # registry and capture
+        geo_bp, exports_bp, imports_bp, reports_bp, promotion_bp,  # maps, lists out and in, reports
+        duplicates_bp, coverage_bp,  # data quality
+        accounts_bp, admin_bp, vendor_bp,  # people and assets
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    for blueprint in (exports_bp, imports_bp, reports_bp):  # lists out and in: exports, imports, reports
-        app.register_blueprint(blueprint)
-    app.register_blueprint(geo_bp)  # maps, boundaries, GPS consistency
     return app

@@ -26,11 +26,9 @@ from .questionnaire.cli import forms_cli
 
 
 def init_app(app: Flask) -> None:
-    for command in (admin_units_cli, users_cli, forms_cli, demo_command, setup_command, duplicates_command, promotion_cli):
+    for command in (setup_command, admin_units_cli, demo_command, users_cli, forms_cli, boundaries_cli,
+                    export_command, import_command, promotion_cli, duplicates_command):
         app.cli.add_command(command)
-    for command in (export_command, import_command):
-        app.cli.add_command(command)
-    app.cli.add_command(boundaries_cli)
 
 
 @click.command("setup")
