@@ -8,11 +8,12 @@ PORT ?= 5000
 CATALOGUES := $(wildcard surveyapp/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgresql setup translations extract-messages clean help
+.PHONY: run test test-sqlite test-postgresql setup translations extract-messages clean help bench
 
 help:
 	@echo "make run   - install, prepare instance/ and the database, serve on http://$(HOST):$(PORT)"
 	@echo "make test  - the whole test suite (SQLite; PostgreSQL too when SURVEYAPP_TEST_POSTGRES_URL is set)"
+	@echo "make bench - 3,209 / 100,000 / 1,000,000 establishments vs Datasette and raw SQL (BENCH_ARGS=--help)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,23 @@ test: $(VENV)/.dev translations
 		echo "CI=true but SURVEYAPP_TEST_POSTGRES_URL is not set: the PostgreSQL run cannot be skipped" >&2; exit 1; \
 	else \
 		echo "PostgreSQL run skipped: SURVEYAPP_TEST_POSTGRES_URL is not set (.ci/run starts a throwaway server)"; \
+	fi
+
+# Datasette has its own venv: it is only for the side-by-side benchmark, never a dependency of the app.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+# SQLite, and PostgreSQL too when its server binaries are installed (a durable cluster kept in
+# bench/work/pg, so its databases are built once). Databases are reused: BENCH_ARGS=--rebuild.
+bench: $(VENV)/.dev translations $(BENCH_VENV)/.installed
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		SURVEYAPP_PG_PORT=$${SURVEYAPP_BENCH_PG_PORT:-5439} SURVEYAPP_PG_DIR=bench/work/pg bash -c \
+			'. .ci/postgres.sh && $(PY) -m bench.run --postgres "$$SURVEYAPP_TEST_POSTGRES_URL" $(BENCH_ARGS)'; \
+	else \
+		echo "PostgreSQL server binaries not found: SQLite only"; $(PY) -m bench.run $(BENCH_ARGS); \
 	fi
 
 extract-messages: $(VENV)/.runtime

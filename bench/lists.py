@@ -5,20 +5,8 @@ format: the time to write all rows to a file, and (in a second run under tracema
 Python memory. Then imports 10,000 rows into an empty registry: new rows, the same file again
 (nothing changes), the XLSX of the same rows, and the same rows with --round (approved records).
 
-Figures on the development machine (2 cores, Python 3.11, SQLite, 2026-11-26):
-
-    export of 100,000 rows   time     file     peak Python memory (tracemalloc; ~5,000 rows: same)
-    csv                       3.5 s   30.7 MB   6.2 MB
-    xlsx                     47.7 s   14.8 MB   5.9 MB   (openpyxl write-only: ~18 µs a cell)
-    geojson                   5.4 s   74.3 MB   9.7 MB
-    gpkg                      5.0 s   37.7 MB  12.4 MB
-
-    import of 10,000 rows                    check    total
-    CSV, new rows                            1.4 s    16.4 s   (about 1.5 ms per new establishment)
-    CSV, the same file again                 1.5 s     1.6 s   (nothing written)
-    XLSX, new rows                           6.3 s    18.3 s   (reading the workbook: ~5 s)
-    CSV, existing rows, --round 2019         5.4 s    66.3 s   (10,000 approved records)
-    CSV, the same again with --round 2019   14.6 s    14.7 s   (nothing written)
+Used for the per-format memory figures (tracemalloc: Python allocations only); `make bench`
+(bench/run.py) measures the same exports through the web server, with the server's memory.
 """
 from __future__ import annotations
 
@@ -43,7 +31,7 @@ from surveyapp.establishments.filters import EstablishmentFilter  # noqa: E402
 from surveyapp.exports import formats, services  # noqa: E402
 from surveyapp.exports.rows import establishment_rows  # noqa: E402
 from surveyapp.imports import services as imports  # noqa: E402
-from tests.large_registry import build_large_registry  # noqa: E402
+from surveyapp.demo.scale import build_large_registry  # noqa: E402
 
 WORK = ROOT / "bench" / "work"
 PROVINCE = "94"

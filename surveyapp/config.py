@@ -29,8 +29,13 @@ class DefaultConfig:
     MAP_TILES_URL = None
     #: Attribution the tile provider requires, as plain text.
     MAP_TILES_ATTRIBUTION = ""
-    #: Most establishment points one map carries; beyond it the map shows the colours only.
+    #: Most establishment points a downloaded map file carries (it works without the app, so it
+    #: embeds them); beyond it the file shows the colours only. The map page fetches its points.
     MAP_MAX_POINTS = 150_000
+    #: Most establishments the map page shows one by one in a view; more are drawn as grid clusters.
+    MAP_VIEW_POINTS = 1_500
+    #: The same at the largest zoom, where a cluster could not open further.
+    MAP_VIEW_POINTS_AT_MAX_ZOOM = 20_000
     #: A GPS point this close (metres) to its declared commune/district still counts as inside.
     GPS_TOLERANCE_M = 100
 

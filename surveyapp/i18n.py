@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from decimal import ROUND_HALF_EVEN, Decimal
 from urllib.parse import urlsplit
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, get_locale
 
@@ -47,11 +49,26 @@ def _locale() -> str:
 
 
 def format_number(value: int | float | None, digits: int = 0) -> str:
-    """1234567 → "1.234.567" in Vietnamese, "1,234,567" in English; None → "–"."""
+    """1234567 → "1.234.567" in Vietnamese, "1,234,567" in English; None → "–".
+
+    What Babel's format_decimal("#,##0.0…") gives (half-even rounding of the decimal value), with
+    the locale's symbols looked up once: a list page formats a hundred numbers, and Babel's
+    pattern machinery cost a fifth of the page's time.
+    """
     if value is None:
         return "–"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    group, decimal_mark = _number_symbols(_locale())
+    if digits:
+        value = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
+    elif not isinstance(value, int):
+        value = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\0").replace(".", decimal_mark).replace("\0", group)
+
+
+@functools.lru_cache(maxsize=None)
+def _number_symbols(locale: str) -> tuple[str, str]:
+    return get_group_symbol(locale), get_decimal_symbol(locale)
 
 
 def format_million_vnd(value_vnd: int | None, digits: int = 0) -> str:

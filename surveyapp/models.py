@@ -11,8 +11,11 @@ import enum
 import uuid
 from typing import Any, Optional
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, Integer, String, Text, UniqueConstraint,
+                        literal_column, text)
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
 
 #: JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
@@ -137,9 +140,17 @@ class Establishment(SQLModel, table=True):
     """A rural industrial establishment: one real producer, stable across survey rounds."""
 
     __tablename__ = "establishment"
+    # One index per list filter, each ending with the code: a filtered page ordered by code is read
+    # from the index in order and stops after 50 rows, and its count never touches the table.
     __table_args__ = (
-        Index("ix_establishment_district_sector", "district_code", "sector"),
-        Index("ix_establishment_commune_sector", "commune_code", "sector"),
+        Index("ix_establishment_list_district", "district_code", "code"),
+        Index("ix_establishment_list_district_sector", "district_code", "sector", "code"),
+        Index("ix_establishment_list_commune", "commune_code", "code"),
+        Index("ix_establishment_list_commune_sector", "commune_code", "sector", "code"),
+        Index("ix_establishment_list_sector", "sector", "code"),
+        Index("ix_establishment_list_legal_form", "legal_form", "code"),
+        Index("ix_establishment_list_status", "status", "code"),
+        Index("ix_establishment_list_gps_mismatch", "gps_mismatch", "code"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -150,7 +161,7 @@ class Establishment(SQLModel, table=True):
     #: Owner or legal representative.
     owner: Optional[str] = Field(default=None, max_length=120)
     #: DNNVV / HTX / THT / HKD / household.
-    legal_form: str = _choice(20, index=True)
+    legal_form: str = _choice(20)
     #: Tax code (10 or 13 digits) or household-business registration number.
     tax_code: Optional[str] = Field(default=None, index=True, max_length=20)
     #: Contact phone.
@@ -160,20 +171,20 @@ class Establishment(SQLModel, table=True):
     #: Main activity, VSIC 2018 code (4 or 5 digits), e.g. "1079".
     vsic_code: str = Field(max_length=5)
     #: VSIC section letter + division, e.g. "C10"; derived from vsic_code, stored for filtering.
-    sector: str = Field(index=True, max_length=3)
+    sector: str = Field(max_length=3)
     #: Street address (hamlet, commune, ...).
     address: Optional[str] = Field(default=None, max_length=250)
     #: Commune the establishment is in (the code valid when it was surveyed).
-    commune_code: str = Field(foreign_key="admin_unit.code", index=True, max_length=5)
+    commune_code: str = Field(foreign_key="admin_unit.code", max_length=5)
     #: District of the commune, stored for filtering.
-    district_code: str = Field(index=True, max_length=3)
-    #: Province of the commune, stored for filtering.
-    province_code: str = Field(index=True, max_length=2)
+    district_code: str = Field(max_length=3)
+    #: Province of the commune.
+    province_code: str = Field(max_length=2)
     #: GPS point (WGS 84).
     lat: Optional[float] = None
     lon: Optional[float] = None
     #: active / closed / merged.
-    status: str = _choice(10, default=EstablishmentStatus.active.value, index=True)
+    status: str = _choice(10, default=EstablishmentStatus.active.value)
     #: Workers, from the latest approved record.
     workers: Optional[int] = None
     #: Yearly revenue in đồng, from the latest approved record.
@@ -188,7 +199,7 @@ class Establishment(SQLModel, table=True):
     merged_into_id: Optional[int] = Field(default=None, foreign_key="establishment.id", index=True)
     #: True when the GPS point falls outside the declared district (or commune, when commune
     #: boundaries exist); False when inside; None when unchecked (no point, or no boundaries yet).
-    gps_mismatch: Optional[bool] = Field(default=None, index=True)
+    gps_mismatch: Optional[bool] = None
     #: "name owner address" lowercased without diacritics: the text `q` searches.
     search_text: str = Field(default="", max_length=600)
     #: True for rows made by `flask demo`: synthetic, never real.
@@ -197,6 +208,46 @@ class Establishment(SQLModel, table=True):
     version: int = 1
     created_at: dt.datetime = _timestamp()
     updated_at: dt.datetime = _timestamp()
+
+
+class grid_cell(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """floor((value + offset) × scale) as an integer: the cell of a coordinate in the map's grid
+    (`map_grid_cell`). The same SQL text in the index and in the queries, so SQLite uses the index."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(grid_cell)
+def _grid_cell_default(element, compiler, **kw):
+    value, offset, scale = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(FLOOR(({value} + {offset}) * {scale}) AS INTEGER)"
+
+
+@compiles(grid_cell, "sqlite")
+def _grid_cell_sqlite(element, compiler, **kw):  # value + offset ≥ 0: truncation is the floor
+    value, offset, scale = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(({value} + {offset}) * {scale} AS INTEGER)"
+
+
+#: Level of the map's grid index: cells of 360 / 2**16 degrees (≈ 600 m); geo/queries.py groups by it.
+MAP_GRID_LEVEL = 16
+
+
+def map_grid_cell(column, offset: float, level: int = MAP_GRID_LEVEL) -> grid_cell:
+    """Cell of a latitude (offset 90) or longitude (offset 180) at a grid level: 2**level cells per 360°."""
+    return grid_cell(column, literal_column(repr(float(offset))), literal_column(repr(2 ** level / 360)))
+
+
+# Two covering indexes for the map at a million establishments (migration 7d41c0e5a9f3). The grid
+# index lists points cell by cell: clustering a whole province groups rows in index order (SQLite
+# would otherwise sort a million rows) and a zoomed-in view reads only its cells. The units index
+# gives the district/commune totals under the map without reading the wide table rows.
+Index("ix_establishment_map_grid", map_grid_cell(Establishment.lat, 90), map_grid_cell(Establishment.lon, 180),
+      Establishment.status, Establishment.commune_code, Establishment.district_code, Establishment.sector,
+      Establishment.lat, Establishment.lon, Establishment.id)  # id: PostgreSQL then reads the index alone
+Index("ix_establishment_map_units", Establishment.district_code, Establishment.commune_code, Establishment.status,
+      Establishment.sector, Establishment.lat, Establishment.lon, Establishment.workers, Establishment.revenue_vnd)
 
 
 class DuplicateDecision(SQLModel, table=True):

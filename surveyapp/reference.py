@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .models import EstablishmentStatus, LegalForm, RecordStatus
@@ -73,10 +74,23 @@ def label(mapping: dict, key: str | None) -> str:
     """The translated label of a choice, or the raw key when the key is unknown."""
     if key is None:
         return "–"
-    for choice, text in mapping.items():
-        if choice == key:
-            return str(text)
-    return key
+    return translated(mapping).get(key, key)
+
+
+#: (id of a label mapping, language) → (the mapping, {choice: translated label}); holding the
+#: mapping keeps its id from being reused by another dict.
+_translations: dict[tuple[int, str], tuple[dict, dict[str, str]]] = {}
+
+
+def translated(mapping: dict) -> dict[str, str]:
+    """The labels of a mapping in the current language, translated once per language (a list page
+    shows a label on every row: translating each one again cost more than the query)."""
+    language = str(get_locale() or "")
+    cached = _translations.get((id(mapping), language))
+    if cached is None:
+        names = {str(getattr(choice, "value", choice)): str(text) for choice, text in mapping.items()}
+        cached = _translations[(id(mapping), language)] = (mapping, names)
+    return cached[1]
 
 
 #: Industrial promotion activities (Decree 45/2012/NĐ-CP, Art. 4), in the order the Decree lists them.

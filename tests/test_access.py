@@ -40,7 +40,7 @@ EXPECTED = {
 }
 #: Decisions for the routes of maps and boundaries.
 MAPS: dict = {
-    "geo.district_map": ALL, "geo.download_district_map": ALL, "geo.establishment_popup": ALL,
+    "geo.district_map": ALL, "geo.download_district_map": ALL, "geo.establishment_popup": ALL, "geo.view_points": ALL,
     "geo.gps_mismatches": ALL, "geo.recheck_gps": ADMIN, "geo.boundaries": ADMIN,
 }
 #: Decisions for the routes of exports, imports and reports.

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from surveyapp.accounts.services import user_by_username
 from surveyapp.accounts.tokens import create_token, hash_token
-from surveyapp.models import ApiToken, SurveyRecord
+from surveyapp.models import ApiToken, QuestionnaireVersion, SurveyRecord
 
 from .conftest import serving
 from .test_survey import minimal_submission
@@ -240,3 +240,58 @@ def test_concurrent_different_first_versions_leave_one_current_record(app, sessi
             statuses = list(pool.map(send, payloads))
     assert statuses.count(201) == 1 and statuses.count(409) == 19, statuses
     assert len(records(session)) == 1
+
+
+def test_first_records_of_a_new_round_from_twenty_phones_at_once_all_succeed(app, session, token, mine,
+                                                                            add_establishment):
+    """The round's questionnaire version is stored by the first record: twenty first records racing to
+    store it must not fail (they did: 409 for the losers of the race)."""
+    others = [add_establishment(name=f"Cơ sở số {n}", commune_code="31498") for n in range(19)]
+    payloads = [body(establishment) for establishment in [mine, *others]]
+    start = threading.Barrier(20)
+
+    def send(payload):
+        start.wait()
+        return _post(url, token, payload)
+
+    with serving(app) as base:
+        url = base + "/api/v1/records"
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            statuses = list(pool.map(send, payloads))
+    assert statuses == [201] * 20
+    assert len(records(session)) == 20
+    assert len(session.exec(select(QuestionnaireVersion)).all()) == 1
+
+
+def test_establishments_take_the_lists_filter(client, add_establishment):
+    wanted = add_establishment(name="Cơ sở Bánh Pía Sóc Trăng", vsic_code="1071", commune_code="31498")
+    add_establishment(name="Cơ sở Bánh Pía khác ngành", vsic_code="1610", commune_code="31498")
+    add_establishment(name="Cơ sở Đan lát", vsic_code="1071", commune_code="31498")
+    found = client.get("/api/v1/establishments?sector=c10&q=banh+pia")
+    assert found.status_code == 200 and found.json["total"] == 1
+    assert [e["code"] for e in found.json["establishments"]] == [wanted.code]
+    assert client.get("/api/v1/establishments?district=941&sector=C10").json["total"] == 2
+    bad = client.get("/api/v1/establishments?sector=Z99&district=999")
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "invalid_filter"
+    assert set(bad.json["error"]["details"]["errors"]) == {"sector", "district"}
+
+
+def test_token_last_use_is_written_at_most_once_a_minute(anon_client, session, token):
+    import datetime as dt
+
+    def last_used():
+        session.expire_all()
+        return session.exec(select(ApiToken)).one().last_used_at
+
+    assert last_used() is None
+    assert anon_client.get("/api/v1/assignments", headers=bearer(token)).status_code == 200
+    first = last_used()
+    assert first is not None
+    anon_client.get("/api/v1/assignments", headers=bearer(token))
+    assert last_used() == first  # a second call within the minute writes nothing
+    row = session.exec(select(ApiToken)).one()
+    row.last_used_at = first - dt.timedelta(minutes=5)
+    session.add(row)
+    session.commit()
+    anon_client.get("/api/v1/assignments", headers=bearer(token))
+    assert last_used() > first - dt.timedelta(minutes=5)

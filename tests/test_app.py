@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from surveyapp import create_app
 from surveyapp.db import get_engine, schema_is_current
+from surveyapp.establishments.search_index import include_object
 
 
 def test_secret_key_is_generated_once_in_instance(tmp_path):
@@ -76,7 +77,8 @@ def test_migrations_match_the_models(app):
     with app.app_context():
         assert schema_is_current(app)
         with get_engine(app).connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                  "include_object": include_object})
             differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
 

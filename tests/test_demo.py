@@ -138,3 +138,23 @@ def test_demo_cli_rejects_bad_sizes(runner):
     assert result.exit_code == 2 and "0" in result.output
     result = runner.invoke(args=["demo", "--establishments", "many"])
     assert result.exit_code == 2
+
+
+def test_demo_cli_copies_a_generated_base_for_large_sizes(runner, session):
+    result = runner.invoke(args=["demo", "--establishments", "15000"])
+    assert result.exit_code == 0, result.output
+    assert "15000 establishments in province 94" in result.output
+    codes = session.exec(select(Establishment.code)).all()
+    assert len(codes) == len(set(codes)) == 15_000
+    assert all(len(code) == 13 for code in codes)  # 94-941-000123: six-digit sequence numbers stay six digits
+    records = session.exec(select(SurveyRecord)).all()
+    assert len(records) == 15_000 and len({r.uuid for r in records}) == 15_000
+    assert len({r.establishment_id for r in records}) == 15_000
+    from surveyapp.establishments.filters import EstablishmentFilter
+    from surveyapp.establishments.queries import count_establishments
+
+    searched = count_establishments(session, EstablishmentFilter(q="banh"))  # the search index was rebuilt
+    assert searched == len(session.exec(select(Establishment.id).where(Establishment.search_text.contains("banh"))).all()) > 0
+    refused = runner.invoke(args=["demo", "--establishments", "12345", "--replace"])
+    assert refused.exit_code != 0 and "multiple of 5,000" in refused.output
+    assert len(session.exec(select(Establishment.code)).all()) == 15_000  # nothing changed

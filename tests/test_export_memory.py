@@ -18,7 +18,7 @@ from surveyapp.establishments.filters import EstablishmentFilter
 from surveyapp.exports import services
 
 from .conftest import PROVINCE, build_app, dispose
-from .large_registry import build_large_registry
+from surveyapp.demo.scale import build_large_registry
 
 SIZE = 100_000
 MB = 1024 * 1024

@@ -307,3 +307,32 @@ def test_xlsx_refuses_more_rows_than_a_worksheet_holds(client, add_establishment
     assert client.get("/exports/establishments.csv").status_code == 200
     result = runner.invoke(args=["export", "--format", "xlsx", "--out", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 1 and "do not fit in one worksheet" in result.output
+
+
+def test_xlsx_escapes_markup_and_drops_characters_xml_cannot_hold(client, session, add_establishment):
+    establishment = add_establishment(name="Bánh <pía> & \"Kẹo\" 'Ngon'", owner="Chủ\x01 cơ\x1f sở",
+                                      address=" Ấp 3 > Ấp 4 ")
+    session.execute(text("UPDATE establishment SET name = :name WHERE id = :id"),
+                    {"name": "Tab\there\x0b & <b>", "id": add_establishment(name="Hai").id})
+    session.commit()
+    sheet = load_workbook(io.BytesIO(client.get("/exports/establishments.xlsx").data)).worksheets[0]
+    rows = [dict(zip(KEYS, row)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [(row["name"], row["owner"], row["address"]) for row in rows] == [
+        (establishment.name, "Chủ cơ sở", establishment.address), ("Tab\there & <b>", None, None)]
+    assert "\x01" in establishment.owner and establishment.address == " Ấp 3 > Ấp 4 "
+
+
+def test_the_command_line_xlsx_has_the_web_files_content(client, runner, add_establishment, tmp_path):
+    add_establishment(name="Cơ sở Một", workers=3)
+    add_establishment(name="=Cơ sở Hai", commune_code="31501")
+    path = tmp_path / "list.xlsx"
+    assert runner.invoke(args=["export", "--format", "xlsx", "--out", str(path), "--headers", "vi"]).exit_code == 0
+    from_cli = load_workbook(path)
+    from_web = load_workbook(io.BytesIO(client.get("/exports/establishments.xlsx?headers=vi").data))
+    assert from_cli.sheetnames == from_web.sheetnames == ["Cơ sở", "Thông tin"]
+    cells = [[[(cell.value, cell.data_type, cell.number_format, cell.quotePrefix) for cell in row]
+              for row in workbook.worksheets[0].iter_rows()] for workbook in (from_cli, from_web)]
+    assert cells[0] == cells[1] and len(cells[0]) == 3
+    facts = [dict(workbook.worksheets[1].iter_rows(values_only=True)) for workbook in (from_cli, from_web)]
+    assert facts[0]["Số dòng"] == facts[1]["Số dòng"] == 2
+    assert (facts[0]["Người xuất"], facts[1]["Người xuất"]) == ("dòng lệnh", "admin")

@@ -1,5 +1,7 @@
 """/maps/districts: values equal SQL for a filter, indicators, escaping, CSP and local assets, scope,
-the fallback without boundaries, the standalone download; GPS consistency and its data-quality page."""
+the fallback without boundaries, the standalone download; /maps/points: the view's points or grid
+clusters, exactly the filter's establishments, bad input, scope, the indexes the SQL relies on;
+GPS consistency and its data-quality page."""
 from __future__ import annotations
 
 import json
@@ -12,8 +14,10 @@ from sqlmodel import select
 from surveyapp.demo.generator import generate_demo_census
 from surveyapp.geo.gps import recheck_gps_mismatch
 from surveyapp.geo.services import import_boundaries
+from surveyapp.geo.viewport import cell_index
 from surveyapp.models import AdminUnit, Establishment, SurveyRecord, SurveyRound
 
+from .conftest import login
 from .geo_files import unit_cells, write
 
 ROW = re.compile(r'<tr data-code="(\d+)" data-value="([^"]*)" data-count="(\d+)">')
@@ -138,8 +142,9 @@ def test_the_map_page_references_nothing_outside_the_app(demo_client):
     page = response.text
     scripts = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", page)
     styles = re.findall(r"<link[^>]*rel=\"stylesheet\"[^>]*href=\"([^\"]+)\"", page)
-    assert any("leaflet.js" in src for src in scripts) and any("leaflet.markercluster" in src for src in scripts)
-    assert any("leaflet.css" in href for href in styles) and any("MarkerCluster" in href for href in styles)
+    assert any("leaflet.js" in src for src in scripts) and any("district_map.js" in src for src in scripts)
+    assert any("leaflet.css" in href for href in styles) and any("district_map.css" in href for href in styles)
+    assert "markercluster" not in page.lower()  # the page's points are clustered by the app, not the browser
     for url in scripts + styles:
         assert url.startswith("/") and not url.startswith("//"), url
     for marker in ("cdn.", "jsdelivr", "cloudflare", "bootstrapcdn", "code.jquery", "d3js", "http://", "https://"):
@@ -180,7 +185,7 @@ def test_boundaries_give_11_shapes_and_no_notice(client, census):
     response = client.get("/maps/districts")
     assert 'id="no-boundaries-notice"' not in response.text
     assert len(choropleth_values(response)) == 11 and "L.circleMarker(" not in script_of(response)
-    assert "SurveyMap.points(" in script_of(response) and "SurveyMap.legend(" in script_of(response)
+    assert "SurveyMap.livePoints(" in script_of(response) and "SurveyMap.legend(" in script_of(response)
     assert "L.control.layers(" in script_of(response) and ".fitBounds(" in script_of(response)
 
 
@@ -210,18 +215,31 @@ def test_enumerators_see_only_their_communes(client_as, round_2019, session, add
     assert enumerator.get("/maps/popup?id=abc").status_code == 404
     assert "Của người khác" not in enumerator.get("/maps/districts/download").text
     assert table_values(client_as("analyst").get("/maps/districts"))["941"] == (2, 2)
+    province = f"/maps/points?bbox={PROVINCE_BOX}&zoom=9"
+    assert ids_of(enumerator.get(province).json) == {mine.id}
+    assert ids_of(enumerator.get(province + "&commune=31501").json) == set()
+    assert ids_of(client_as("analyst").get(province).json) == {mine.id, theirs.id, other_district.id}
 
 
-def test_too_many_points_keep_the_colours(app, client, session, add_establishment):
+def test_the_page_fetches_its_points_and_a_download_embeds_them_up_to_a_cap(app, client, session,
+                                                                           add_establishment):
     for commune in ("31498", "31501", "31504"):
         establishment = add_establishment(commune_code=commune)
         establishment.lat, establishment.lon = 9.61, 105.97
         session.add(establishment)
     session.commit()
     app.config["MAP_MAX_POINTS"] = 2
-    response = client.get("/maps/districts")
-    assert 'id="points-limit-notice"' in response.text and "SurveyMap.points(" not in response.text
-    assert table_values(response)["941"] == (3, 3)
+    page = client.get("/maps/districts?sector=C10")
+    settings = json.loads(re.search(r"SurveyMap\.livePoints\(\w+, (\{.*?\})\);\n", page.text).group(1))
+    assert settings["pointsUrl"] == "/maps/points?sector=C10" and settings["thousands"] == "."
+    assert '"lat":[' not in page.text and "SurveyMap.points(" not in page.text  # no point is embedded
+    assert re.search(r'data-points="(\d+)"', page.text).group(1) == "3" and table_values(page)["941"] == (3, 3)
+    download = client.get("/maps/districts/download").text
+    assert "SurveyMap.points(" not in download and "SurveyMap.livePoints(" not in download
+    assert "Bản đồ trong ứng dụng hiển thị đầy đủ từng cơ sở." in download  # says why it has no points
+    app.config["MAP_MAX_POINTS"] = 3
+    download = client.get("/maps/districts/download").text
+    assert "SurveyMap.points(" in download and "Bản đồ trong ứng dụng" not in download
 
 
 def test_optional_tiles_and_their_host_in_the_policy(app, client):
@@ -253,6 +271,158 @@ def test_popup_details(client, add_establishment):
     assert body == {"code": establishment.code, "name": "Cơ sở Bánh Pía", "sector": "C10",
                     "legal_form": "household_business"}
     assert client.get("/maps/popup?id=999999").status_code == 404
+
+
+# --- /maps/points: the establishments of a view ------------------------------------------------
+
+#: west,south,east,north around Sóc Trăng province.
+PROVINCE_BOX = "105.3,9.2,106.5,10.0"
+
+
+def ids_of(answer: dict) -> set[int]:
+    """Every establishment an answer shows one by one (points, and clusters' single cells)."""
+    return {point[0] for point in answer["points"]}
+
+
+def located_ids(session, where: str = "1=1", **params) -> set[int]:
+    sql = (f"SELECT id FROM establishment WHERE lat IS NOT NULL AND lon IS NOT NULL AND status != 'merged' "
+           f"AND {where}")
+    return {row[0] for row in session.execute(text(sql), params)}
+
+
+@pytest.mark.parametrize("args", [{}, {"sector": "C10"}, {"district": "947", "legal_form": "household_business"},
+                                  {"q": "co so"}], ids=str)
+def test_points_are_exactly_the_filtered_establishments(app, client, census, args):
+    app.config["MAP_VIEW_POINTS"] = 10_000
+    answer = client.get("/maps/points", query_string={**args, "bbox": PROVINCE_BOX, "zoom": "9"}).json
+    where, params = ["1=1"], {}
+    for key in ("sector", "legal_form", "district"):
+        if key in args:
+            where.append(f"{key if key != 'district' else 'district_code'} = :{key}")
+            params[key] = args[key]
+    if "q" in args:
+        where.append("search_text LIKE '%co%' AND search_text LIKE '%so%'")
+    expected = located_ids(census, " AND ".join(where), **params)
+    assert expected and answer["kind"] == "points" and answer["total"] == len(expected)
+    assert ids_of(answer) == expected
+    point = answer["points"][0]
+    row = census.execute(text("SELECT lat, lon FROM establishment WHERE id = :id"), {"id": point[0]}).one()
+    assert point[1:] == [round(row.lat, 5), round(row.lon, 5)]
+
+
+def grid_counts(session, level: int, box: list[float]) -> dict[tuple[int, int], int]:
+    """Located establishments per cell of a grid level, in the cells the box touches, counted in Python."""
+    west, south, east, north = box
+    rows = (cell_index(south, 90, level), cell_index(north, 90, level))
+    columns = (cell_index(west, 180, level), cell_index(east, 180, level))
+    counts: dict[tuple[int, int], int] = {}
+    for lat, lon in session.execute(text("SELECT lat, lon FROM establishment WHERE lat IS NOT NULL "
+                                         "AND lon IS NOT NULL AND status != 'merged'")):
+        cell = (cell_index(lat, 90, level), cell_index(lon, 180, level))
+        if rows[0] <= cell[0] <= rows[1] and columns[0] <= cell[1] <= columns[1]:
+            counts[cell] = counts.get(cell, 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("zoom, box", [
+    (9, PROVINCE_BOX), (13, PROVINCE_BOX),  # grouped by the grid index's cells first
+    (15, "105.93,9.55,106.03,9.65"),  # cells finer than the index's: grouped directly
+])
+def test_a_crowded_view_gives_grid_clusters_that_count_every_establishment(app, client, census, zoom, box):
+    app.config["MAP_VIEW_POINTS"] = 10
+    answer = client.get(f"/maps/points?bbox={box}&zoom={zoom}").json
+    level = zoom + 2
+    expected = grid_counts(census, level, [float(value) for value in box.split(",")])
+    assert answer["kind"] == "clusters" and answer["total"] == sum(expected.values()) > 10
+    shown = {(cell_index(lat, 90, level), cell_index(lon, 180, level)): count
+             for count, lat, lon, _box in answer["clusters"]}
+    shown.update({(cell_index(lat, 90, level), cell_index(lon, 180, level)): 1 for _id, lat, lon in answer["points"]})
+    assert shown == expected  # one cluster per occupied cell, at its members' mean position
+    assert ids_of(answer) <= located_ids(census)
+    assert len(answer["points"]) == sum(1 for count in expected.values() if count == 1)
+    for count, lat, lon, (south, west, north, east) in answer["clusters"]:
+        assert count > 1 and south <= lat <= north and west <= lon <= east
+
+
+def test_zooming_in_switches_clusters_to_points(app, client, census):
+    app.config["MAP_VIEW_POINTS"] = 50
+    assert client.get(f"/maps/points?bbox={PROVINCE_BOX}&zoom=9").json["kind"] == "clusters"
+    lat, lon = census.execute(text("SELECT lat, lon FROM establishment WHERE lat IS NOT NULL LIMIT 1")).one()
+    box = f"{lon - 0.01},{lat - 0.01},{lon + 0.01},{lat + 0.01}"
+    answer = client.get(f"/maps/points?bbox={box}&zoom=15").json
+    expected = located_ids(census, "lat BETWEEN :s AND :n AND lon BETWEEN :w AND :e",
+                           s=lat - 0.01, n=lat + 0.01, w=lon - 0.01, e=lon + 0.01)
+    assert 0 < len(expected) <= 50 and answer == {"kind": "points", "total": len(expected),
+                                                  "points": sorted(answer["points"])}
+    assert ids_of(answer) == expected
+    # At the largest zoom a cluster could not open further: more points are shown one by one.
+    app.config["MAP_VIEW_POINTS"] = 1
+    assert client.get(f"/maps/points?bbox={box}&zoom=17").json["kind"] == "clusters"
+    assert client.get(f"/maps/points?bbox={box}&zoom=18").json["kind"] == "points"
+    app.config["MAP_VIEW_POINTS_AT_MAX_ZOOM"] = 1
+    assert client.get(f"/maps/points?bbox={box}&zoom=18").json["kind"] == "clusters"
+
+
+@pytest.mark.parametrize("query, argument", [
+    ("zoom=9", "bbox"), (f"bbox={PROVINCE_BOX}", "zoom"), ("bbox=105,9,106&zoom=9", "bbox"),
+    ("bbox=a,b,c,d&zoom=9", "bbox"), ("bbox=nan,9,106,10&zoom=9", "bbox"), ("bbox=106,9,105,10&zoom=9", "bbox"),
+    ("bbox=105,-95,106,10&zoom=9", "bbox"), ("bbox=105,9,106,10&zoom=-1", "zoom"),
+    ("bbox=105,9,106,10&zoom=19", "zoom"), ("bbox=105,9,106,10&zoom=9.5", "zoom"),
+    ("bbox=-180,-90,180,90&zoom=18", "bbox"),  # millions of cells: refused, not computed
+    (f"bbox={PROVINCE_BOX}&zoom=9&sector=Z99", "sector"), (f"bbox={PROVINCE_BOX}&zoom=9&district=999", "district"),
+    (f"bbox={PROVINCE_BOX}&zoom=9&gps_mismatch=2", "gps_mismatch"),
+])
+def test_bad_view_or_filter_gives_a_clear_400(client, query, argument):
+    response = client.get(f"/maps/points?{query}")
+    assert response.status_code == 400 and response.is_json
+    assert set(response.json["errors"]) == {argument} and response.json["errors"][argument]
+
+
+def test_bad_bbox_message_says_what_is_expected(app):
+    client = app.test_client()
+    login(client, "analyst")
+    client.set_cookie("lang", "en")
+    assert client.get("/maps/points?bbox=1,2,3&zoom=9").json == {
+        "errors": {"bbox": "bbox must be four numbers west,south,east,north in degrees."}}
+    assert client.get(f"/maps/points?bbox={PROVINCE_BOX}&zoom=x").json["errors"]["zoom"] == \
+        "zoom must be a whole number from 0 to 18."
+
+
+def test_points_need_a_signed_in_reader(anon_client):
+    response = anon_client.get(f"/maps/points?bbox={PROVINCE_BOX}&zoom=9")
+    assert response.status_code in (302, 401)
+
+
+def _plan(session, statement) -> list[str]:
+    compiled = statement.compile(session.get_bind())
+    rows = session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), tuple(
+        compiled.params[name] for name in compiled.positiontup))
+    return [f"{row[1]} {row[3]}" for row in rows]  # "<parent> <detail>"
+
+
+def test_sqlite_groups_a_province_from_the_map_indexes_without_sorting_its_rows(session, monkeypatch):
+    """A million rows in well under a second: read from the covering indexes, grouped in their order."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's planner only")
+    from surveyapp.establishments.filters import EstablishmentFilter
+    from surveyapp.geo import queries
+    from surveyapp.geo.viewport import View, cells_covering
+
+    statements = []
+    monkeypatch.setattr(session, "exec", lambda statement: statements.append(statement) or [])
+    view = View(105.3, 9.2, 106.5, 10.0, 9)
+    queries.clusters_in_cells(session, EstablishmentFilter(), None, cells_covering(view, view.level), 16)
+    queries.totals_by_unit(session, EstablishmentFilter(), None, "commune")
+    queries.points_in_view(session, EstablishmentFilter(), None, view, 1501)
+    monkeypatch.undo()
+    clusters, totals, points = (_plan(session, statement) for statement in statements)
+    inner = next(line.split()[0] for line in clusters if "ix_establishment_map_grid" in line)
+    assert any("COVERING INDEX ix_establishment_map_grid" in line for line in clusters)
+    sorts = [line for line in clusters if "TEMP B-TREE" in line]
+    assert len(sorts) == 1 and sorts[0].split()[0] != inner  # only the few fine cells are sorted
+    assert any("COVERING INDEX ix_establishment_map_units" in line for line in totals)
+    assert not any("TEMP B-TREE" in line for line in totals)
+    assert any("COVERING INDEX ix_establishment_map_grid" in line for line in points)
 
 
 # --- GPS consistency ----------------------------------------------------------------------------

@@ -156,4 +156,4 @@ def may_work_in(commune_code: str, round_id: int, roles: Iterable[Role]) -> bool
         return True
     if not current_user.has_role(*roles):
         return False
-    return commune_code in queries.assigned_communes(get_session(), current_user.id, round_id)
+    return queries.is_assigned(get_session(), current_user.id, commune_code, round_id)

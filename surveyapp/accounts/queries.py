@@ -35,6 +35,12 @@ def assigned_communes(session: Session, user_id: int, round_id: int | None = Non
     return set(session.exec(statement))
 
 
+def is_assigned(session: Session, user_id: int, commune_code: str, round_id: int) -> bool:
+    statement = select(Assignment.id).where(Assignment.user_id == user_id, Assignment.commune_code == commune_code,
+                                            Assignment.round_id == round_id).limit(1)
+    return session.exec(statement).first() is not None
+
+
 def assignments_of_user(session: Session, user_id: int) -> list[tuple[Assignment, SurveyRound, AdminUnit]]:
     statement = (
         select(Assignment, SurveyRound, AdminUnit)
@@ -61,8 +67,10 @@ def recent_login_failures(session: Session, since: dt.datetime, ip_address: str,
     return session.exec(statement).one()
 
 
-def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
-    return session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+def token_and_user_by_hash(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
+    """The token and its owner in one query (every API request asks)."""
+    statement = select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash)
+    return session.exec(statement).first()
 
 
 def active_tokens_of_user(session: Session, user_id: int) -> list[ApiToken]:

@@ -26,6 +26,17 @@ def communes_of_district(session: Session, district_code: str) -> list[AdminUnit
     return _children(session, district_code, UnitLevel.commune)
 
 
+def unit_choices(session: Session, province_code: str, level: UnitLevel) -> list[tuple[str, str, str | None]]:
+    """(code, name, parent code) of the province's units of a level, for drop-downs (plain rows: a
+    list page builds these on every request)."""
+    statement = (
+        select(AdminUnit.code, AdminUnit.name, AdminUnit.parent_code)
+        .where(AdminUnit.level == level, AdminUnit.province_code == province_code)
+        .order_by(AdminUnit.parent_code, AdminUnit.code)
+    )
+    return [tuple(row) for row in session.exec(statement)]
+
+
 def communes_of_province(session: Session, province_code: str) -> list[AdminUnit]:
     statement = (
         select(AdminUnit)

@@ -16,7 +16,9 @@ from ..accounts import queries as account_queries
 from ..accounts.access import ALL_ROLES, allow, commune_scope, current_actor_id, may_work_in, public
 from ..db import get_session
 from ..establishments import queries as establishment_queries
-from ..establishments.filters import EstablishmentFilter
+from ..establishments.filters import (
+    FILTER_ARGUMENTS, EstablishmentFilter, parse_establishment_filter, validate_filter_codes,
+)
 from ..extensions import csrf
 from ..models import Establishment, Role, SurveyRound
 from ..questionnaire.answers import check_answers
@@ -85,13 +87,21 @@ def establishments():
     session = get_session()
     page = _positive_int("page", 1)
     per_page = min(_positive_int("per_page", 100), MAX_PAGE_SIZE)
-    commune = request.args.get("commune") or None
-    result = establishment_queries.establishments_page(session, EstablishmentFilter(commune=commune), page, per_page,
+    result = establishment_queries.establishments_page(session, _establishment_filter(session), page, per_page,
                                                        scope=commune_scope())
     return _json_with_etag({
         "page": page, "per_page": per_page, "total": result.total, "pages": result.pages,
         "establishments": [serialize.establishment_json(e) for e in result.rows],
     })
+
+
+def _establishment_filter(session) -> EstablishmentFilter:
+    """The list's filter arguments (district, commune, sector, q, ...); a bad one is a 400 naming it."""
+    args = {name: request.args.get(name, "") for name in FILTER_ARGUMENTS}
+    parsed = validate_filter_codes(session, parse_establishment_filter(args), current_app.config["PROVINCE_CODE"])
+    if parsed.errors:
+        raise ApiError(400, "invalid_filter", "Some filter arguments are not valid", {"errors": parsed.errors})
+    return parsed.filter
 
 
 def _positive_int(name: str, default: int) -> int:

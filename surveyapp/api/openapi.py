@@ -33,12 +33,20 @@ def openapi_document() -> dict[str, Any]:
                 "200": _ok("Assignments", {"type": "object", "properties": {"assignments": {
                     "type": "array", "items": {"$ref": "#/components/schemas/Assignment"}}}}), **_AUTH_ERRORS}}},
             "/establishments": {"get": {
-                "summary": "Establishments of my communes, paged",
+                "summary": "Establishments of my communes, paged, filtered like the web list",
                 "parameters": [_query("page", "integer"), _query("per_page", "integer", "At most 500"),
+                               _query("district", "string", "GSO district code"),
                                _query("commune", "string", "GSO commune code"),
+                               _query("sector", "string", "VSIC division, e.g. C10"),
+                               _query("legal_form", "string"), _query("status", "string"),
+                               _query("round", "string", "Has a record in this round"),
+                               _query("q", "string", "Words of the name, owner or address; diacritics ignored"),
+                               _query("gps_mismatch", "string", "1 or 0"), _query("supported", "string", "1 or 0"),
+                               _query("project", "string"), _query("certificate_level", "string"),
+                               _query("ocop_min_stars", "string", "1 to 5"),
                                {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
                 "responses": {"200": _ok("A page", {"$ref": "#/components/schemas/EstablishmentPage"}, etag=True),
-                              **_NOT_MODIFIED, "400": _error("Bad page or per_page"), **_AUTH_ERRORS}}},
+                              **_NOT_MODIFIED, "400": _error("Bad page or per_page (invalid_argument) or filter (invalid_filter)"), **_AUTH_ERRORS}}},
             "/questionnaire": {"get": {
                 "summary": "The questionnaire definition of an open round (default: the first open round)",
                 "parameters": [_query("round", "string"),

@@ -10,6 +10,7 @@ from flask import current_app
 from ..db import session_scope
 from .generator import DemoError, generate_demo_census, remove_demo_data
 from .promotion import generate_promotion_demo
+from .scale import BASE, ScaleError, build_large_registry, round_counts
 
 
 @click.command("demo")
@@ -28,9 +29,13 @@ def demo_command(count: int, seed: int, province_code: str | None, replace: bool
             if replace:
                 removed = remove_demo_data(session)
                 click.echo(f"Removed {removed} synthetic establishments.")
-            summary = generate_demo_census(session, province_code, count, seed)
+            if count > BASE:  # copies of a generated base, in SQL: a million in about a minute
+                build_large_registry(session, province_code, count, seed=seed)
+                summary = {"establishments": count, "rounds": round_counts(session)}
+            else:
+                summary = generate_demo_census(session, province_code, count, seed)
             generate_promotion_demo(session, seed)
-    except DemoError as error:
+    except (DemoError, ScaleError) as error:
         raise click.ClickException(str(error)) from error
     rounds = ", ".join(f"{code}: {n}" for code, n in summary["rounds"].items())
     click.echo(

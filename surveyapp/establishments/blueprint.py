@@ -9,7 +9,7 @@ from .. import reference
 from ..accounts.access import READERS, allow, commune_scope
 from ..adminunits import queries as unit_queries
 from ..db import get_session
-from ..models import Establishment
+from ..models import Establishment, UnitLevel
 from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
 from ..survey.queries import open_rounds
@@ -43,8 +43,9 @@ def filter_choices(session, province_code: str) -> dict[str, list[tuple[str, str
     """(value, label, district of a commune) for each filter's drop-down."""
     language = str(get_locale())
     return {
-        "district": [(u.code, u.name, None) for u in unit_queries.districts_of_province(session, province_code)],
-        "commune": [(u.code, u.name, u.parent_code) for u in unit_queries.communes_of_province(session, province_code)],
+        "district": [(code, name, None) for code, name, _parent in
+                     unit_queries.unit_choices(session, province_code, UnitLevel.district)],
+        "commune": unit_queries.unit_choices(session, province_code, UnitLevel.commune),
         "sector": [(code, f"{code} – {d.name(language)}", None) for code, d in reference.vsic_divisions().items()],
         "legal_form": [(form.value, str(text), None) for form, text in reference.LEGAL_FORM_LABELS.items()],
         "round": [(r.code, r.code, None) for r in queries.all_rounds(session)],

@@ -1,10 +1,12 @@
 """All SQL about establishments, their records and survey rounds."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, func
+from sqlalchemy import and_, column, func, literal, literal_column, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
@@ -13,9 +15,28 @@ from ..models import (
     SurveyRound,
 )
 from ..text import search_terms
+from . import search_index
 
 if TYPE_CHECKING:
     from .filters import EstablishmentFilter
+
+
+class rare(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """A condition few rows meet (merged duplicates). SQLite's statistics know how many rows a status
+    has on average, not that "merged" is rare, so without the hint it reads a district's 100,000
+    rows to find its few merged ones instead of reading the status index. PostgreSQL knows already."""
+
+    inherit_cache = True  # untyped, not Boolean: a Boolean function would be compared "= 1" on SQLite
+
+
+@compiles(rare)
+def _rare_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(rare, "sqlite")
+def _rare_sqlite(element, compiler, **kw):
+    return f"likelihood({compiler.process(element.clauses, **kw)}, 0.001)"
 
 
 @dataclass
@@ -47,12 +68,51 @@ def all_rounds(session: Session) -> list[SurveyRound]:
 
 
 def search_conditions(query: str | None) -> list:
-    """One condition per word of the search box: each must appear in the folded name/owner/address."""
-    return [Establishment.search_text.contains(term, autoescape=True) for term in search_terms(query)]
+    """The words of the search box: each must appear in the folded name/owner/address.
+
+    Words of three letters or more go through the trigram index (search_index), all in one lookup;
+    shorter ones are checked on the rows those found.
+    """
+    terms = search_terms(query)
+    indexed = [t for t in terms if len(t) >= search_index.MIN_TERM and not set(t) & set("%_\\")]
+    conditions = [indexed_terms(*indexed)] if indexed else []
+    return conditions + [Establishment.search_text.contains(t, autoescape=True) for t in terms if t not in indexed]
 
 
-def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
-    """Add the WHERE clauses of a filter to a statement over Establishment."""
+class indexed_terms(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """search_text contains every term: SQLite asks the FTS5 trigram table once for all of them,
+    PostgreSQL ANDs one LIKE per term (its pg_trgm index serves them). Terms of three letters or
+    more without LIKE wildcards only (shorter ones have no trigram)."""
+
+    inherit_cache = True
+
+    def __init__(self, *terms: str):
+        # An FTS5 query: each term a quoted string (its trigrams in a row: the term as a substring).
+        fts_query = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        super().__init__(literal(fts_query), *(literal(f"%{term}%") for term in terms))
+
+
+_SEARCH_TABLE = table(search_index.FTS_TABLE, column("rowid"))
+
+
+@compiles(indexed_terms)
+def _indexed_terms_default(element, compiler, **kw):
+    patterns = list(element.clauses)[1:]
+    return compiler.process(and_(*(Establishment.search_text.like(pattern) for pattern in patterns)), **kw)
+
+
+@compiles(indexed_terms, "sqlite")
+def _indexed_terms_sqlite(element, compiler, **kw):
+    fts_query = list(element.clauses)[0]
+    matching = select(_SEARCH_TABLE.c.rowid).where(literal_column(search_index.FTS_TABLE).op("MATCH")(fts_query))
+    return compiler.process(Establishment.id.in_(matching.scalar_subquery()), **kw)
+
+
+def apply_filter(statement: Select, wanted: "EstablishmentFilter", with_merged: bool = False) -> Select:
+    """Add the WHERE clauses of a filter to a statement over Establishment.
+
+    Without a status filter, merged duplicates are left out unless `with_merged` (for counting).
+    """
     if wanted.district:
         statement = statement.where(Establishment.district_code == wanted.district)
     if wanted.commune:
@@ -61,36 +121,41 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter") -> Select:
         statement = statement.where(Establishment.sector == wanted.sector)
     if wanted.legal_form:
         statement = statement.where(Establishment.legal_form == wanted.legal_form)
-    if wanted.status:
+    if wanted.status == EstablishmentStatus.merged.value:
+        statement = statement.where(rare(Establishment.status == wanted.status))
+    elif wanted.status:
         statement = statement.where(Establishment.status == wanted.status)
-    else:  # a merged duplicate lives on in its survivor: counting both would count one producer twice
+    elif not with_merged:  # a merged duplicate lives on in its survivor: counting both would count one twice
         statement = statement.where(Establishment.status != EstablishmentStatus.merged.value)
     if wanted.gps_mismatch:
         statement = statement.where(Establishment.gps_mismatch == (wanted.gps_mismatch == "1"))
     if wanted.round:
         round_id = select(SurveyRound.id).where(SurveyRound.code == wanted.round).scalar_subquery()
-        statement = statement.where(
-            exists().where(SurveyRecord.establishment_id == Establishment.id, SurveyRecord.round_id == round_id)
-        )
+        statement = statement.where(Establishment.id.in_(
+            select(SurveyRecord.establishment_id).where(SurveyRecord.round_id == round_id)))
     statement = statement.where(*search_conditions(wanted.q))
     return _promotion_filters(statement, wanted)
 
 
 def _promotion_filters(statement: Select, wanted: "EstablishmentFilter") -> Select:
-    """Support received, a given project, certificates and OCOP stars: EXISTS on their tables."""
+    """Support received, a given project, certificates and OCOP stars.
+
+    `id IN (ids from the other table)` rather than a correlated EXISTS: the database can start from
+    the few matching ids (an index on the other table) instead of testing every establishment.
+    """
     if wanted.supported:
-        supported = exists().where(Support.establishment_id == Establishment.id)
+        supported = Establishment.id.in_(select(Support.establishment_id))
         statement = statement.where(supported if wanted.supported == "1" else ~supported)
     if wanted.project:
         project_id = select(PromotionProject.id).where(PromotionProject.code == wanted.project).scalar_subquery()
-        statement = statement.where(exists().where(Support.establishment_id == Establishment.id,
-                                                   Support.project_id == project_id))
+        statement = statement.where(Establishment.id.in_(
+            select(Support.establishment_id).where(Support.project_id == project_id)))
     if wanted.certificate_level:
-        statement = statement.where(exists().where(ProductCertificate.establishment_id == Establishment.id,
-                                                   ProductCertificate.level == wanted.certificate_level))
+        statement = statement.where(Establishment.id.in_(
+            select(ProductCertificate.establishment_id).where(ProductCertificate.level == wanted.certificate_level)))
     if wanted.ocop_min_stars:
-        statement = statement.where(exists().where(OcopRating.establishment_id == Establishment.id,
-                                                   OcopRating.stars >= int(wanted.ocop_min_stars)))
+        statement = statement.where(Establishment.id.in_(
+            select(OcopRating.establishment_id).where(OcopRating.stars >= int(wanted.ocop_min_stars))))
     return statement
 
 
@@ -102,17 +167,37 @@ def within_scope(statement: Select, communes: set[str] | None) -> Select:
 
 
 def count_establishments(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None = None) -> int:
-    statement = apply_filter(select(func.count()).select_from(Establishment), wanted)
-    return session.exec(within_scope(statement, scope)).one()
+    return session.exec(count_statement(wanted, scope)).one()
+
+
+def count_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None) -> Select:
+    """How many establishments the filter selects, merged duplicates left out unless asked for.
+
+    `status != 'merged'` cannot be read from an index range, so the count without a status filter is
+    "all rows of the filter" minus "its merged rows": both come from index ranges (the first from
+    the filter's index, the second from the status index), never from the table itself.
+    """
+    def counted(filter_, with_merged=False):
+        statement = apply_filter(select(func.count()).select_from(Establishment), filter_, with_merged)
+        return within_scope(statement, scope).scalar_subquery()
+
+    if wanted.status:
+        return select(counted(wanted))
+    merged = replace(wanted, status=EstablishmentStatus.merged.value)
+    return select(counted(wanted, with_merged=True) - counted(merged))
+
+
+def page_statement(wanted: "EstablishmentFilter", page: int, per_page: int, scope: set[str] | None = None) -> Select:
+    statement = within_scope(apply_filter(select(Establishment), wanted), scope)
+    return statement.order_by(Establishment.code).offset((page - 1) * per_page).limit(per_page)
 
 
 def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int,
                         scope: set[str] | None = None) -> EstablishmentPage:
     """One page of the filtered list, ordered by code, with the total count; `scope` limits communes."""
     total = count_establishments(session, wanted, scope)
-    statement = within_scope(apply_filter(select(Establishment), wanted), scope)
-    statement = statement.order_by(Establishment.code).offset((page - 1) * per_page).limit(per_page)
-    return EstablishmentPage(list(session.exec(statement)), total, page, per_page)
+    rows = list(session.exec(page_statement(wanted, page, per_page, scope)))
+    return EstablishmentPage(rows, total, page, per_page)
 
 
 def establishment_by_code(session: Session, code: str) -> Establishment | None:

@@ -21,6 +21,9 @@ class Column:
     kind: str = "text"
     #: Column width in a spreadsheet, in characters.
     width: int = 14
+    #: A code checked on the way in (a format or a fixed list): it never holds a comma, a quote, a
+    #: line break or a leading formula sign, so a CSV writer may copy it as it is.
+    checked: bool = False
 
     def header(self, language: str) -> str:
         return self.header_vi if language == "vi" else self.key
@@ -31,19 +34,19 @@ class Column:
 
 
 ESTABLISHMENT_COLUMNS: tuple[Column, ...] = (
-    Column("establishment_code", "Mã cơ sở", "code", 15),
+    Column("establishment_code", "Mã cơ sở", "code", 15, checked=True),
     Column("name", "Tên cơ sở", "text", 40),
     Column("owner", "Chủ cơ sở", "text", 24),
-    Column("legal_form", "Mã loại hình", "code", 18),
+    Column("legal_form", "Mã loại hình", "code", 18, checked=True),
     Column("legal_form_name", "Loại hình", "text", 28),
-    Column("vsic_code", "Mã ngành VSIC", "code", 10),
-    Column("sector", "Ngành cấp 2", "code", 8),
+    Column("vsic_code", "Mã ngành VSIC", "code", 10, checked=True),
+    Column("sector", "Ngành cấp 2", "code", 8, checked=True),
     Column("sector_name", "Tên ngành", "text", 34),
-    Column("commune_code", "Mã xã", "code", 9),
+    Column("commune_code", "Mã xã", "code", 9, checked=True),
     Column("commune_name", "Xã, phường, thị trấn", "text", 22),
-    Column("district_code", "Mã huyện", "code", 9),
+    Column("district_code", "Mã huyện", "code", 9, checked=True),
     Column("district_name", "Huyện, thị xã, thành phố", "text", 24),
-    Column("province_code", "Mã tỉnh", "code", 8),
+    Column("province_code", "Mã tỉnh", "code", 8, checked=True),
     Column("address", "Địa chỉ", "text", 40),
     Column("lat", "Vĩ độ", "coordinate", 11),
     Column("lon", "Kinh độ", "coordinate", 11),
@@ -51,8 +54,8 @@ ESTABLISHMENT_COLUMNS: tuple[Column, ...] = (
     Column("revenue_vnd", "Doanh thu (đồng)", "money", 17),
     Column("capital_vnd", "Vốn (đồng)", "money", 17),
     Column("latest_round", "Đợt khảo sát gần nhất", "code", 10),
-    Column("record_status", "Trạng thái phiếu", "code", 12),
-    Column("status", "Tình trạng hoạt động", "code", 10),
+    Column("record_status", "Trạng thái phiếu", "code", 12, checked=True),
+    Column("status", "Tình trạng hoạt động", "code", 10, checked=True),
     Column("tax_code", "Mã số thuế", "code", 15),
     Column("phone", "Điện thoại", "code", 13),
     Column("year_started", "Năm bắt đầu sản xuất", "int", 8),

@@ -1,15 +1,17 @@
 """File formats at the edge: each writer consumes any stream of row dicts and keeps memory flat.
 
 CSV and GeoJSON are generators of byte chunks (a web response streams them; the command line writes
-them to a file). XLSX and GeoPackage are files (a zip, an SQLite database), written to a path in
-openpyxl's write-only mode or in appended chunks, then sent.
+them to a file). XLSX and GeoPackage are files (a zip, an SQLite database), written to a path as the
+rows come (worksheet XML straight into the zip; appended chunks), then sent.
 """
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
+import operator
 import struct
 from typing import Any, Iterable, Iterator
 
@@ -35,27 +37,56 @@ def neutralise(value: Any) -> Any:
 
 def csv_chunks(rows: Iterable[dict], language: str = "en",
                columns: tuple[Column, ...] = ESTABLISHMENT_COLUMNS) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark (Excel then shows Vietnamese correctly), one header row.
+    """The CSV of row dicts: see `csv_batch_chunks`."""
+    values = operator.itemgetter(*[column.key for column in columns])
+    rows = iter(rows)
+    batches = iter(lambda: [values(row) for row in itertools.islice(rows, CHUNK_ROWS)], [])
+    return csv_batch_chunks(batches, language, columns)
+
+
+def csv_batch_chunks(batches: Iterable[list[tuple]], language: str = "en",
+                     columns: tuple[Column, ...] = ESTABLISHMENT_COLUMNS) -> Iterator[bytes]:
+    """UTF-8 with a byte-order mark (Excel then shows Vietnamese correctly), one header row, then one
+    chunk per batch of value tuples (in `columns` order).
 
     Numbers are written plainly (1500000, 9.60312: floats in their shortest exact form), empty
     values as empty fields; text columns are neutralised against formula injection.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow([neutralise(column.header(language)) for column in columns])
-    keys = [column.key for column in columns]
+    yield csv_header(language, columns)
     text = [index for index, column in enumerate(columns) if not column.numeric]
-    for count, row in enumerate(rows, 1):
-        values = [row[key] for key in keys]
+    for batch in batches:
+        writer.writerows(_neutralised(batch, text))
+        yield _drain(buffer)
+
+
+def csv_header(language: str = "en", columns: tuple[Column, ...] = ESTABLISHMENT_COLUMNS) -> bytes:
+    """The byte-order mark (Excel then shows Vietnamese correctly) and the header line."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    csv.writer(buffer, lineterminator="\r\n").writerow([neutralise(column.header(language)) for column in columns])
+    return _drain(buffer)
+
+
+def csv_line_chunks(line_batches: Iterable[list[str]], language: str = "en",
+                    columns: tuple[Column, ...] = ESTABLISHMENT_COLUMNS) -> Iterator[bytes]:
+    """The same file from lines the database wrote (`queries.csv_line_batches`): a chunk per batch."""
+    yield csv_header(language, columns)
+    for lines in line_batches:
+        if lines:
+            yield ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _neutralised(batch: list[tuple], text: list[int]) -> Iterator[tuple]:
+    for row in batch:
         for index in text:
-            value = values[index]
-            if value and isinstance(value, str) and value[0] in _TRIGGER_CHARACTERS:
-                values[index] = "'" + value
-        writer.writerow(values)
-        if count % CHUNK_ROWS == 0:
-            yield _drain(buffer)
-    yield _drain(buffer)
+            value = row[index]
+            if value and value[0] in _TRIGGER_CHARACTERS:
+                yield tuple(neutralise(value) if i in text else value for i, value in enumerate(row))
+                break
+        else:
+            yield row
 
 
 def _drain(buffer: io.StringIO) -> bytes:
@@ -106,14 +137,14 @@ def _point(lat: float | None, lon: float | None) -> dict | None:
 def write_xlsx(path: str, rows: Iterable[dict], about: list[tuple[str, Any]], language: str = "en",
                columns: tuple[Column, ...] = ESTABLISHMENT_COLUMNS) -> int:
     """Establishments on the first sheet, the filter, time and row count on the second; returns rows."""
-    workbook = new_workbook()
     sheet_columns = [SheetColumn(column.header(language), column.kind, column.width) for column in columns]
     keys = [column.key for column in columns]
+    values = operator.itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)  # one C call a row
     title = "Cơ sở" if language == "vi" else "Establishments"
-    count = write_sheet(workbook, title, sheet_columns, ([row[key] for key in keys] for row in rows))
-    write_about_sheet(workbook, "Thông tin" if language == "vi" else "About", about + [
-        ("Số dòng" if language == "vi" else "Rows", count)])
-    workbook.save(path)
+    with new_workbook(path) as workbook:
+        count = write_sheet(workbook, title, sheet_columns, map(values, rows))
+        write_about_sheet(workbook, "Thông tin" if language == "vi" else "About", about + [
+            ("Số dòng" if language == "vi" else "Rows", count)])
     return count
 
 

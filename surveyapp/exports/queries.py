@@ -3,17 +3,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Row
+from sqlalchemy import Row, String, case, cast, func, literal, null, or_
+from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from ..establishments.queries import apply_filter, within_scope
 from ..models import AdminUnit, Boundary, Establishment
+from .xlsx import FORMULA_TRIGGERS
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
+    from .columns import Column
 
 #: Rows fetched per statement: big enough to be fast, small enough to keep memory flat.
 BATCH_SIZE = 2000
+#: Lines per statement for the CSV: each is one short text, so batches can be bigger.
+CSV_BATCH_SIZE = 5000
+#: Columns whose SQL value is already a finished CSV cell.
+FORMATTED_LABELS = ("legal_form_name", "sector_name")
 
 #: The columns an export reads, in one tuple per row (no ORM objects: nothing accumulates in the session).
 EXPORTED = (
@@ -27,23 +34,88 @@ EXPORTED = (
 
 
 def establishment_batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
-                          batch_size: int = BATCH_SIZE) -> Iterator[list[Row]]:
-    """The filtered establishments ordered by code, `batch_size` at a time.
+                          batch_size: int = BATCH_SIZE, statement: Select | None = None) -> Iterator[list[Row]]:
+    """The filtered establishments ordered by code, `batch_size` at a time (rows of `statement`,
+    which must select Establishment.code as "code"; default: the EXPORTED columns).
 
     Keyset pagination (`code > last`) instead of OFFSET: every batch is an index seek, so a million
     rows cost the same per row as a thousand, and no cursor stays open between batches.
     """
-    base = within_scope(apply_filter(select(*EXPORTED), wanted), scope).order_by(Establishment.code)
+    statement = select(*EXPORTED) if statement is None else statement
+    base = within_scope(apply_filter(statement, wanted), scope).order_by(Establishment.code)
     last_code: str | None = None
     while True:
         statement = base if last_code is None else base.where(Establishment.code > last_code)
-        batch = list(session.exec(statement.limit(batch_size)).all())
+        batch = session.connection().execute(statement.limit(batch_size)).all()  # Core rows: no ORM loading
         if not batch:
             return
         yield batch
         if len(batch) < batch_size:
             return
         last_code = batch[-1].code
+
+
+def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
+                     columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
+                     batch_size: int = CSV_BATCH_SIZE) -> Iterator[list[str]]:
+    """The export's CSV lines, written by the database itself: one text per row, in batches.
+
+    The same file `formats.csv_chunks` writes from row dicts (minimal quoting, formulas neutralised,
+    empty for NULL), but each line is assembled in SQL and Python only joins the lines: a full
+    export runs several times faster. Codes checked on the way in are copied as they are; labels
+    come formatted from Python; coordinates have up to 15 significant digits (SQLite's text of a
+    real; PostgreSQL writes the shortest exact form).
+    """
+    commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
+    values = _export_values(commune, district, legal_forms, sectors)
+    position = func.strpos if session.get_bind().dialect.name == "postgresql" else func.instr
+    cells = [values[c.key] if c.key in FORMATTED_LABELS else _csv_number(values[c.key]) if c.numeric
+             else func.coalesce(values[c.key], "") if c.checked else _csv_text(values[c.key], position)
+             for c in columns]
+    line = cells[0]
+    for cell in cells[1:]:
+        line = line + "," + cell
+    statement = (select(line.label("line"), Establishment.code.label("code")).select_from(Establishment)
+                 .outerjoin(commune, commune.c.code == Establishment.commune_code)
+                 .outerjoin(district, district.c.code == Establishment.district_code))
+    for batch in establishment_batches(session, wanted, scope, batch_size, statement):
+        yield [row[0] for row in batch]
+
+
+def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict[str, str]) -> dict:
+    """Each column's SQL value; the two labels as finished CSV cells (formatted once, in Python)."""
+    e = Establishment
+    return {
+        "establishment_code": e.code, "name": e.name, "owner": e.owner, "legal_form": e.legal_form,
+        "legal_form_name": case({code: csv_cell(label) for code, label in legal_forms.items()}, value=e.legal_form,
+                                else_=func.coalesce(e.legal_form, "")),
+        "vsic_code": e.vsic_code, "sector": e.sector,
+        "sector_name": case({code: csv_cell(name) for code, name in sectors.items()}, value=e.sector, else_=""),
+        "commune_code": e.commune_code, "commune_name": commune.c.name, "district_code": e.district_code,
+        "district_name": district.c.name, "province_code": e.province_code, "address": e.address, "lat": e.lat,
+        "lon": e.lon, "workers": e.workers, "revenue_vnd": e.revenue_vnd, "capital_vnd": e.capital_vnd,
+        "latest_round": e.latest_round_code, "record_status": e.latest_record_status, "status": e.status,
+        "tax_code": e.tax_code, "phone": e.phone, "year_started": e.year_started,
+        "gps_mismatch": case((e.gps_mismatch.is_(None), null()), (e.gps_mismatch, 1), else_=0),
+    }
+
+
+def csv_cell(text: str) -> str:
+    """One text as a CSV cell, as Python's csv writer and the export write it."""
+    text = "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    return '"' + text.replace('"', '""') + '"' if any(mark in text for mark in ',"\r\n') else text
+
+
+def _csv_text(value, position):
+    """Empty for NULL; a leading apostrophe before formula signs; quoted when it holds , " or a line break."""
+    text = case((func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
+    needs_quotes = or_(*(position(value, mark) > 0 for mark in (",", '"', "\n", "\r")))  # the apostrophe adds none
+    quoted = literal('"') + func.replace(text, '"', '""') + literal('"')
+    return func.coalesce(case((needs_quotes, quoted), else_=text), "")
+
+
+def _csv_number(value):
+    return func.coalesce(cast(value, String), "")
 
 
 def unit_names(session: Session, codes: set[str]) -> dict[str, str]:

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from ..reference import LEGAL_FORM_LABELS, vsic_divisions
 from . import queries
+from .columns import ESTABLISHMENT_COLUMNS
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
@@ -24,52 +25,48 @@ def establishment_rows(session: Session, wanted: "EstablishmentFilter", scope: s
     """One dict per establishment matching the filter (and the enumerator's communes), ordered by code.
 
     Keys are `columns.ESTABLISHMENT_COLUMNS`; names of legal forms and sectors are in `language`.
+    """
+    keys = [column.key for column in ESTABLISHMENT_COLUMNS]
+    batches = establishment_value_batches(session, wanted, scope, language)
+    return (dict(zip(keys, values)) for batch in batches for values in batch)
+
+
+def establishment_csv_lines(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
+                            language: str = "en") -> Iterator[list[str]]:
+    """The rows as CSV lines written by the database, a batch at a time (the fast path of CSV)."""
+    legal_forms = legal_form_names(language)
+    sectors = {code: division.name(language) for code, division in vsic_divisions().items()}
+    return queries.csv_line_batches(session, wanted, scope, ESTABLISHMENT_COLUMNS, legal_forms, sectors)
+
+
+def establishment_value_batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
+                                language: str = "en") -> Iterator[list[tuple]]:
+    """The same rows as tuples in `ESTABLISHMENT_COLUMNS` order, a batch at a time.
+
     Memory stays flat: rows come in keyset batches and unit names from a dict that grows at most to
     the number of communes.
     """
     legal_forms = legal_form_names(language)  # now, while an app context is sure to exist
     sectors = {code: division.name(language) for code, division in vsic_divisions().items()}
-    return _rows(session, wanted, scope, legal_forms, sectors)
+    return _batches(session, wanted, scope, legal_forms, sectors)
 
 
-def _rows(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None, legal_forms: dict[str, str],
-          sectors: dict[str, str]) -> Iterator[dict[str, Any]]:
+def _batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None, legal_forms: dict[str, str],
+             sectors: dict[str, str]) -> Iterator[list[tuple]]:
     """The generator itself: needs only the session, so a streamed response may run it after the request."""
     names: dict[str, str | None] = {}
     for batch in queries.establishment_batches(session, wanted, scope):
-        unseen = {row.commune_code for row in batch} | {row.district_code for row in batch}
+        unseen = {row[6] for row in batch} | {row[7] for row in batch}  # commune and district codes
         unseen -= names.keys()
         if unseen:
             found = queries.unit_names(session, unseen)
             names.update({code: found.get(code) for code in unseen})
-        for (code, name, owner, legal_form, vsic_code, sector, commune_code, district_code, province_code,
-             address, lat, lon, workers, revenue_vnd, capital_vnd, latest_round, record_status, status, tax_code,
-             phone, year_started, gps_mismatch) in batch:  # unpacked: ~3x faster than attribute access
-            yield {
-                "establishment_code": code,
-                "name": name,
-                "owner": owner,
-                "legal_form": legal_form,
-                "legal_form_name": legal_forms.get(legal_form, legal_form),
-                "vsic_code": vsic_code,
-                "sector": sector,
-                "sector_name": sectors.get(sector),
-                "commune_code": commune_code,
-                "commune_name": names.get(commune_code),
-                "district_code": district_code,
-                "district_name": names.get(district_code),
-                "province_code": province_code,
-                "address": address,
-                "lat": lat,
-                "lon": lon,
-                "workers": workers,
-                "revenue_vnd": revenue_vnd,
-                "capital_vnd": capital_vnd,
-                "latest_round": latest_round,
-                "record_status": record_status,
-                "status": status,
-                "tax_code": tax_code,
-                "phone": phone,
-                "year_started": year_started,
-                "gps_mismatch": None if gps_mismatch is None else int(gps_mismatch),
-            }
+        yield [  # unpacked in a comprehension: several times faster than attribute access or dicts
+            (code, name, owner, legal_form, legal_forms.get(legal_form, legal_form), vsic_code, sector,
+             sectors.get(sector), commune_code, names.get(commune_code), district_code, names.get(district_code),
+             province_code, address, lat, lon, workers, revenue_vnd, capital_vnd, latest_round, record_status, status,
+             tax_code, phone, year_started, None if gps_mismatch is None else int(gps_mismatch))
+            for (code, name, owner, legal_form, vsic_code, sector, commune_code, district_code, province_code,
+                 address, lat, lon, workers, revenue_vnd, capital_vnd, latest_round, record_status, status, tax_code,
+                 phone, year_started, gps_mismatch) in batch
+        ]

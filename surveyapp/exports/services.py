@@ -17,8 +17,8 @@ from ..audit import record_event
 from ..establishments.filters import EstablishmentFilter
 from ..establishments.queries import count_establishments
 from ..text import fold
-from . import formats, queries
-from .rows import establishment_rows
+from . import formats, queries, xlsx
+from .rows import establishment_csv_lines, establishment_rows
 
 #: format → (media type, file extension).
 FORMATS = {
@@ -30,7 +30,7 @@ FORMATS = {
 #: Formats written as a stream of chunks; the others need a whole file (a zip, an SQLite database).
 STREAMED = ("csv", "geojson")
 #: Data rows a worksheet can hold (Excel's limit is 1,048,576 rows including the header).
-XLSX_MAX_ROWS = 1_048_575
+XLSX_MAX_ROWS = xlsx.MAX_ROWS
 #: Labels of the XLSX "About" sheet in each file language (file content, like the headers).
 ABOUT_LABELS = {
     "en": {"title": "Establishments of the rural industry census", "time": "Exported at", "filter": "Filter",
@@ -77,24 +77,31 @@ def record_export(session: Session, request: ExportRequest, rows: int, actor_id:
 
 def chunks(session: Session, request: ExportRequest) -> Iterator[bytes]:
     """The file as byte chunks, for the streamed formats (CSV, GeoJSON)."""
-    rows = establishment_rows(session, request.filter, request.scope, request.language)
+    return _streamed(session, request)[0]
+
+
+def _streamed(session: Session, request: ExportRequest) -> tuple[Iterator[bytes], "_Counted"]:
+    """The chunks of a streamed format, and the counter of rows that went into them."""
     if request.format == "csv":
-        return formats.csv_chunks(rows, request.language)
+        batches = _Counted(establishment_csv_lines(session, request.filter, request.scope, request.language),
+                           weight=len)
+        return formats.csv_line_chunks(batches, request.language), batches
     if request.format == "geojson":
-        return formats.geojson_chunks(rows, request.language)
+        rows = _Counted(establishment_rows(session, request.filter, request.scope, request.language))
+        return formats.geojson_chunks(rows, request.language), rows
     raise ValueError(f"{request.format} is not a streamed format")
 
 
 def write_file(session: Session, request: ExportRequest, path: str, province_code: str,
                now: dt.datetime | None = None, timezone: str = "Asia/Ho_Chi_Minh") -> int:
     """Write the export to `path` in any format; returns the number of rows written."""
-    rows = _Counted(establishment_rows(session, request.filter, request.scope, request.language))
     if request.format in STREAMED:
-        writer = formats.csv_chunks if request.format == "csv" else formats.geojson_chunks
+        stream, counted = _streamed(session, request)
         with open(path, "wb") as handle:
-            for chunk in writer(rows, request.language):
+            for chunk in stream:
                 handle.write(chunk)
-        return rows.count
+        return counted.count
+    rows = _Counted(establishment_rows(session, request.filter, request.scope, request.language))
     if request.format == "xlsx":
         about = about_facts(session, request, now or dt.datetime.now(dt.timezone.utc), timezone)
         return formats.write_xlsx(path, rows, about, request.language)
@@ -106,17 +113,17 @@ def write_file(session: Session, request: ExportRequest, path: str, province_cod
 
 
 class _Counted:
-    """An iterator that counts what passes through it."""
+    """An iterator that counts what passes through it (rows, or the rows of batches with weight=len)."""
 
-    def __init__(self, items):
-        self.items, self.count = iter(items), 0
+    def __init__(self, items, weight=lambda item: 1):
+        self.items, self.count, self.weight = iter(items), 0, weight
 
     def __iter__(self):
         return self
 
     def __next__(self):
         item = next(self.items)
-        self.count += 1
+        self.count += self.weight(item)
         return item
 
 

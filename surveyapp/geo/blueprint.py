@@ -29,6 +29,8 @@ from .gps import locate_points, recheck_gps_mismatch
 from .indicators import INDICATORS, LEVEL_LABELS, SCHEMES, parse_map_options
 from .reading import SUFFIXES, BoundaryFileError
 from .services import import_boundaries
+from .view_points import points_or_clusters
+from .viewport import parse_view
 
 bp = Blueprint("geo", __name__, template_folder="templates")
 #: Side files accepted with an uploaded .shp.
@@ -56,12 +58,14 @@ def _parsed_request():
 
 
 def _district_map(parsed, options, standalone: bool):
+    """The page's map fetches the points of each view; a standalone file embeds them (up to a cap)."""
     link_base = url_for("establishments.list_establishments", _external=standalone) + "/"
+    points_url = None if standalone else url_for("geo.view_points", **parsed.filter.as_query_args())
     return build_district_map(
         get_session(), wanted=parsed.filter, options=options.options, scope=commune_scope(),
-        province_code=current_app.config["PROVINCE_CODE"], max_points=current_app.config["MAP_MAX_POINTS"],
-        tiles=_tiles(), popup_url=url_for("geo.establishment_popup") + "?id=", link_base=link_base,
-        with_details=standalone)
+        province_code=current_app.config["PROVINCE_CODE"], tiles=_tiles(),
+        popup_url=url_for("geo.establishment_popup") + "?id=", link_base=link_base, points_url=points_url,
+        max_points=current_app.config["MAP_MAX_POINTS"], with_details=standalone)
 
 
 @bp.get("/maps/districts")
@@ -76,8 +80,24 @@ def district_map():
         "geo/district_map.html", parts=parts, result=result, filter=parsed.filter, options=options.options,
         errors=errors, query_args=query_args, choices=filter_choices(session, current_app.config["PROVINCE_CODE"]),
         indicators=INDICATORS, schemes={key: label for key, (label, _cls) in SCHEMES.items()},
-        level_labels=LEVEL_LABELS, max_points=current_app.config["MAP_MAX_POINTS"],
+        level_labels=LEVEL_LABELS,
     ), (400 if errors else 200)
+
+
+@bp.get("/maps/points")
+@allow(*READERS)
+def view_points():
+    """The filtered establishments in the map's view (`bbox`, `zoom`): points, or clusters when many."""
+    session = get_session()
+    parsed = validate_filter_codes(session, parse_establishment_filter(request.args),
+                                   current_app.config["PROVINCE_CODE"])
+    view, view_errors = parse_view(request.args)
+    errors = {**parsed.errors, **view_errors}
+    if errors:
+        return jsonify(errors=errors), 400
+    return jsonify(points_or_clusters(session, parsed.filter, commune_scope(), view,
+                                      current_app.config["MAP_VIEW_POINTS"],
+                                      current_app.config["MAP_VIEW_POINTS_AT_MAX_ZOOM"]))
 
 
 @bp.get("/maps/districts/download")
@@ -90,7 +110,13 @@ def download_district_map():
     result = _district_map(parsed, options, standalone=True)
     session = get_session()
     title = result.spec.legend["title"]
-    result.spec.info = {"title": title, "lines": _description(session, parsed.filter)}
+    lines = _description(session, parsed.filter)
+    if result.points_shown < result.points_total:
+        lines.append(_("Too many establishments to carry in one file: %(total)s have a GPS point, more than "
+                       "%(limit)s; the colours count them all. The map in the app shows every one.",
+                       total=format_number(result.points_total),
+                       limit=format_number(current_app.config["MAP_MAX_POINTS"])))
+    result.spec.info = {"title": title, "lines": lines}
     html = maps.standalone_html(maps.build_map(result.spec, maps.INLINE), title)
     record_event(session, "export", "map", "districts", actor_id=current_actor_id(), ip_address=request.remote_addr,
                  after={**parsed.filter.as_query_args(), **options.options.as_query_args(),

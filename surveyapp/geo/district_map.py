@@ -37,16 +37,20 @@ class DistrictMap:
     value_text: dict[str, str]
     count_text: dict[str, str]
     counts: dict[str, int]
+    #: Filtered establishments with a GPS point.
     points_total: int
+    #: How many of them the map carries in itself (a downloaded file); 0 when it fetches them.
     points_shown: int
     breaks: ClassBreaks | None
 
 
 def build_district_map(session: Session, *, wanted: EstablishmentFilter, options: MapOptions,
-                       scope: set[str] | None, province_code: str, max_points: int,
-                       tiles: tuple[str, str] | None, popup_url: str, link_base: str,
+                       scope: set[str] | None, province_code: str, tiles: tuple[str, str] | None,
+                       popup_url: str, link_base: str, points_url: str | None = None, max_points: int = 0,
                        with_details: bool = False) -> DistrictMap:
-    """Everything the map of this filter shows. `with_details` embeds popup texts (standalone files)."""
+    """Everything the map of this filter shows. With `points_url` (the page) the map fetches the points
+    of its view from there; without (a standalone file) it embeds up to `max_points`, and
+    `with_details` embeds their popup texts too."""
     counts_by_level = queries.boundary_counts(session, province_code)
     commune_boundaries = counts_by_level.get("commune", 0) > 0
     level = options.level or ("commune" if commune_boundaries else "district")
@@ -64,8 +68,11 @@ def build_district_map(session: Session, *, wanted: EstablishmentFilter, options
     areas = [Area(unit.code, unit.name, stored[unit.code].geometry if unit.code in stored else None,
                   values[unit.code], _tooltip(unit, label, value_text[unit.code], count_text[unit.code], options),
                   unit.lat, unit.lon) for unit in units]
-    points_total = queries.count_located(session, wanted, scope)
-    points = _points(session, wanted, scope, max_points, with_details) if points_total <= max_points else None
+    points_total = sum(unit_totals.located for unit_totals in totals.values())
+    points = None
+    if points_url is None and points_total <= max_points:
+        points = _points(session, wanted, scope, max_points, with_details)
+    point_options = _point_options(popup_url, link_base, with_details)
     spec = MapSpec(
         areas=areas,
         colours={code: (breaks.colour_of(value) if breaks else NO_DATA_COLOUR) for code, value in values.items()},
@@ -74,7 +81,8 @@ def build_district_map(session: Session, *, wanted: EstablishmentFilter, options
         layer_names={"areas": f"{label} · {LEVEL_LABELS[level]}",
                      "points": _("Establishments (%(count)s)", count=format_number(points_total)),
                      "tiles": _("Background map")},
-        points=points, point_options=_point_options(popup_url, link_base, with_details), tiles=tiles,
+        points=points, point_options=point_options, tiles=tiles,
+        live_points=_live_options(points_url, point_options) if points_url else None,
         attribution=_("Boundaries: %(files)s", files=", ".join(sorted({b.source_file for b in stored.values()
                                                                         if b.source_file}))) if stored else "",
     )
@@ -181,3 +189,16 @@ def _point_options(popup_url: str, link_base: str, standalone: bool) -> dict:
         "legalForms": {str(form.value): str(text) for form, text in reference.LEGAL_FORM_LABELS.items()},
         "popupUrl": popup_url, "linkBase": link_base, "newWindow": standalone,
     }
+
+
+def _live_options(points_url: str, point_options: dict) -> dict:
+    """Settings of the page's point layer (district_map.js `livePoints`): where to fetch, what to say."""
+    count = "{count}"  # filled in by the script with the number, grouped as format_number does
+    labels = {**point_options["labels"],
+              "inView": _("%(count)s establishments in this view.", count=count),
+              "clustered": _("Groups show how many establishments are near: click one to zoom in."),
+              "cluster": _("%(count)s establishments: click to zoom in", count=count),
+              "here": _("%(count)s establishments at this place", count=count),
+              "previous": _("Previous"), "next": _("Next"),
+              "pointsFailed": _("The establishments of this view could not be loaded.")}
+    return {**point_options, "labels": labels, "pointsUrl": points_url, "thousands": format_number(1000)[1:-3]}

@@ -1,10 +1,15 @@
 """Every Folium map of the app is built here: the choropleth (or, without boundaries, proportional
-circles at the units' centroids), clustered establishment points, legend, layer control.
+circles at the units' centroids), establishment points, legend, layer control.
+
+Points come two ways. The page's map fetches the points of its view from the app (`LivePoints`:
+clusters made by the database, see view_points.py), so a million establishments cost the page
+nothing. A downloaded file must work without the app: it embeds the points and clusters them in
+the browser with Leaflet.markercluster (`PointCluster`).
 
 No CDN: Folium links Leaflet, jQuery, Bootstrap, Font Awesome and awesome-markers from CDNs by
 default. Each map instance here gets its own `default_js`/`default_css` (never the class lists,
-which every map in the process shares) naming only what this map runs: Leaflet, markercluster and
-`static/js/district_map.js` — none of Folium's jQuery, Bootstrap or awesome-markers code is used.
+which every map in the process shares) naming only what this map runs: Leaflet, markercluster
+(downloads) and `static/js/district_map.js`; none of Folium's jQuery, Bootstrap or awesome-markers.
 Where the links point is the caller's choice (`AssetHref`): app URLs for the page, or `INLINE` for
 a standalone file that carries every script and style in itself.
 
@@ -29,6 +34,7 @@ from folium.map import Layer
 from markupsafe import escape
 
 from .. import vendor
+from .viewport import MAX_ZOOM
 
 #: (package, file) → URL written into the map.
 AssetHref = Callable[[str, str], str]
@@ -40,7 +46,6 @@ CLUSTER_CSS = [("markerclustercss", "leaflet-markercluster", "MarkerCluster.css"
                ("markerclusterdefaultcss", "leaflet-markercluster", "MarkerCluster.Default.css")]
 _INLINE_PREFIX = "inline:"
 OUTLINE = "#555555"
-MAX_ZOOM = 18
 
 
 def INLINE(package: str, filename: str) -> str:  # noqa: N802 - used like a constant
@@ -90,9 +95,12 @@ class MapSpec:
     #: [[south, west], [north, east]]
     bounds: list[list[float]]
     layer_names: dict[str, str]
+    #: Points embedded in the map (downloads).
     points: Points | None = None
     #: labels, sectors, legalForms, popupUrl, linkBase for district_map.js.
     point_options: dict = field(default_factory=dict)
+    #: Settings of points fetched for each view (the page): point_options plus pointsUrl, more labels.
+    live_points: dict | None = None
     #: Optional background: (URL template, attribution as plain text).
     tiles: tuple[str, str] | None = None
     #: Plain text shown in the map's attribution corner (boundary source).
@@ -151,12 +159,25 @@ class PointCluster(JSCSSMixin, Layer):
         figure.script.add_child(_Raw(script), name=self.get_name())
 
 
+class LivePoints(Layer):
+    """Establishments of the current view, fetched from the app: grid clusters or points."""
+
+    def __init__(self, settings: dict, name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "LivePoints"
+        self.settings = js_json(settings)
+
+    def render(self, **kwargs):
+        script = f"var {self.get_name()} = SurveyMap.livePoints({self._parent.get_name()}, {self.settings});\n"
+        self.get_root().script.add_child(_Raw(script), name=self.get_name())
+
+
 def build_map(spec: MapSpec, href: AssetHref) -> folium.Map:
     """The Folium map of a spec; asset links come from `href`."""
     (south, west), (north, east) = spec.bounds
     m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=9, tiles=None,
                    control_scale=True, width="100%", height="100%")
-    m.options.update(max_zoom=MAX_ZOOM, min_zoom=5)  # markercluster needs a maxZoom, and there may be no tiles
+    m.options.update(max_zoom=MAX_ZOOM, min_zoom=5)  # clusters need a maxZoom, and there may be no tiles
     m.default_js = [(name, href(package, filename)) for name, package, filename in MAP_JS]
     m.default_css = [(name, href(package, filename)) for name, package, filename in MAP_CSS]
     _Call("register").add_to(m)
@@ -168,7 +189,9 @@ def build_map(spec: MapSpec, href: AssetHref) -> folium.Map:
         _choropleth(spec).add_to(m)
     else:
         _circles(spec).add_to(m)
-    if spec.points is not None and spec.points.lat:
+    if spec.live_points is not None:
+        LivePoints(spec.live_points, spec.layer_names["points"]).add_to(m)
+    elif spec.points is not None and spec.points.lat:
         PointCluster(spec.points, spec.point_options, spec.layer_names["points"], href).add_to(m)
     _Call("legend", spec.legend).add_to(m)
     if spec.info:

@@ -9,7 +9,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..establishments.queries import apply_filter, within_scope
-from ..models import AdminUnit, AuditEvent, Boundary, Establishment, SurveyRecord, SurveyRound, UnitLevel
+from ..models import (MAP_GRID_LEVEL, AdminUnit, AuditEvent, Boundary, Establishment, SurveyRecord, SurveyRound,
+                      UnitLevel, map_grid_cell)
+from .viewport import LAT_OFFSET, LON_OFFSET, Cells, View, cells_covering
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
@@ -112,13 +114,22 @@ class UnitTotals:
     revenue_vnd: int
     in_sector: int | None
     certified: int | None
+    #: Establishments with a GPS point (latitude and longitude).
+    located: int = 0
 
 
 def totals_by_unit(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None, level: str,
                    share_of: str | None = None, certified: bool = False) -> dict[str, UnitTotals]:
-    """Filtered establishments grouped by district or commune, in one GROUP BY."""
-    unit = Establishment.district_code if level == UnitLevel.district.value else Establishment.commune_code
-    columns = [unit, func.count(), _sum(Establishment.workers), _sum(Establishment.revenue_vnd)]
+    """Filtered establishments grouped by district or commune, in one GROUP BY.
+
+    Communes are grouped with their district first, the order of `ix_establishment_map_units`, which
+    holds every column read here: a million rows are summed from the index, without a sort."""
+    units = [Establishment.district_code]
+    if level != UnitLevel.district.value:
+        units.append(Establishment.commune_code)
+    located = and_(Establishment.lat.is_not(None), Establishment.lon.is_not(None))
+    columns = [*units, func.count(), _sum(Establishment.workers), _sum(Establishment.revenue_vnd),
+               func.sum(case((located, 1), else_=0))]
     if share_of:
         columns.append(func.sum(case((Establishment.sector == share_of, 1), else_=0)))
     if certified:
@@ -133,15 +144,16 @@ def totals_by_unit(session: Session, wanted: "EstablishmentFilter", scope: set[s
                       _LatestRecord.is_current == True)  # noqa: E712
         statement = (statement.outerjoin(_LatestRound, _LatestRound.code == Establishment.latest_round_code)
                      .outerjoin(_LatestRecord, latest))
-    statement = within_scope(apply_filter(statement, wanted), scope).group_by(unit)
+    statement = within_scope(apply_filter(statement, wanted), scope).group_by(*units)
     result = {}
     for row in session.exec(statement):
         row = list(row)
-        code, count, workers, revenue = row[:4]
-        extra = row[4:]
+        code = row[len(units) - 1]
+        count, workers, revenue, n_located = row[len(units):len(units) + 4]
+        extra = row[len(units) + 4:]
         in_sector = int(extra.pop(0) or 0) if share_of else None
         n_certified = int(extra.pop(0) or 0) if certified else None
-        result[code] = UnitTotals(count, int(workers), int(revenue), in_sector, n_certified)
+        result[code] = UnitTotals(count, int(workers), int(revenue), in_sector, n_certified, int(n_located or 0))
     return result
 
 
@@ -150,10 +162,6 @@ def totals_by_unit(session: Session, wanted: "EstablishmentFilter", scope: set[s
 def _located(wanted: "EstablishmentFilter", scope: set[str] | None, *columns):
     statement = select(*columns).where(Establishment.lat.is_not(None), Establishment.lon.is_not(None))
     return within_scope(apply_filter(statement, wanted), scope)
-
-
-def count_located(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None) -> int:
-    return session.exec(_located(wanted, scope, func.count()).select_from(Establishment)).one()
 
 
 def point_rows(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None, limit: int,
@@ -165,6 +173,72 @@ def point_rows(session: Session, wanted: "EstablishmentFilter", scope: set[str] 
         columns += [Establishment.code, Establishment.name, Establishment.sector, Establishment.legal_form]
     statement = _located(wanted, scope, *columns).order_by(Establishment.id).limit(limit)
     return list(session.exec(statement).all())
+
+
+def _grid(level: int):
+    """The (row, column) cell expressions of a grid level; at MAP_GRID_LEVEL, those of the grid index."""
+    return map_grid_cell(Establishment.lat, LAT_OFFSET, level), map_grid_cell(Establishment.lon, LON_OFFSET, level)
+
+
+def _in_cells(statement, cells: Cells):
+    """Only rows in these cells, read from the grid index's range of them."""
+    indexed = cells.at(MAP_GRID_LEVEL)
+    row, column = _grid(MAP_GRID_LEVEL)
+    statement = statement.where(row.between(indexed.y0, indexed.y1), column.between(indexed.x0, indexed.x1))
+    if cells.level > MAP_GRID_LEVEL:
+        row, column = _grid(cells.level)
+        statement = statement.where(row.between(cells.y0, cells.y1), column.between(cells.x0, cells.x1))
+    return statement
+
+
+def points_in_view(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None, view: View,
+                   limit: int) -> list[tuple[int, float, float]]:
+    """Up to `limit` (id, lat, lon) of the filtered establishments inside the view, by id. Ask for one
+    more than you show: no ORDER BY in SQL, so a crowded view stops reading after `limit` rows."""
+    statement = _in_cells(_located(wanted, scope, Establishment.id, Establishment.lat, Establishment.lon),
+                          cells_covering(view, MAP_GRID_LEVEL))
+    statement = statement.where(Establishment.lat.between(view.south, view.north),
+                                Establishment.lon.between(view.west, view.east))
+    return sorted(tuple(row) for row in session.exec(statement.limit(limit)))
+
+
+@dataclass(frozen=True)
+class GridCluster:
+    """The filtered establishments of one grid cell."""
+    count: int
+    #: Mean position of the establishments.
+    lat: float
+    lon: float
+    #: The smallest id: the establishment itself when the cell holds one.
+    first_id: int
+    #: Cells of `inner_level` holding them: rows y0–y1, columns x0–x1.
+    y0: int
+    y1: int
+    x0: int
+    x1: int
+
+
+def clusters_in_cells(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None, cells: Cells,
+                      inner_level: int) -> list[GridCluster]:
+    """The filtered establishments in these cells, grouped by cell: first by the finer cells of
+    `inner_level` (MAP_GRID_LEVEL: SQLite groups a million rows in the grid index's order, without
+    sorting them), then those few rows by the cells asked for."""
+    row, column = _grid(inner_level)
+    per_cell = select(row.label("y"), column.label("x"), func.count().label("n"),
+                      func.sum(Establishment.lat).label("lat_sum"), func.sum(Establishment.lon).label("lon_sum"),
+                      func.min(Establishment.id).label("first_id"))  # no point: no cell, left out by _in_cells
+    fine = _in_cells(within_scope(apply_filter(per_cell, wanted), scope), cells.at(inner_level))
+    fine = fine.group_by(row, column).subquery("fine")
+    shift = 2 ** (inner_level - cells.level)
+    y, x = (fine.c.y // shift, fine.c.x // shift) if shift > 1 else (fine.c.y, fine.c.x)
+    statement = select(func.sum(fine.c.n), func.sum(fine.c.lat_sum), func.sum(fine.c.lon_sum),
+                       func.min(fine.c.first_id), func.min(fine.c.y), func.max(fine.c.y), func.min(fine.c.x),
+                       func.max(fine.c.x)).group_by(y, x)
+    clusters = []
+    for count, lat_sum, lon_sum, first_id, y0, y1, x0, x1 in session.exec(statement):
+        count = int(count)
+        clusters.append(GridCluster(count, lat_sum / count, lon_sum / count, first_id, y0, y1, x0, x1))
+    return clusters
 
 
 def establishment_by_id(session: Session, establishment_id: int) -> Establishment | None:

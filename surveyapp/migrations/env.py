@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import surveyapp.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from surveyapp.establishments import search_index
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -28,6 +29,7 @@ def _configure(connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=search_index.include_object,
     )
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from ..models import Establishment, QuestionnaireVersion, SurveyRecord, SurveyRound, User
+from ..models import Establishment, QuestionnaireVersion, SurveyRecord, SurveyRound, User, utcnow
 from ..establishments.queries import search_conditions
 
 
@@ -55,6 +57,15 @@ def stored_questionnaire(session: Session, form_id: str, version: str) -> Questi
         QuestionnaireVersion.form_id == form_id, QuestionnaireVersion.version == version
     )
     return session.exec(statement).first()
+
+
+def store_questionnaire_once(session: Session, form_id: str, version: str, source: str, sha256: str) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: a copy stored a moment ago by a parallel request wins."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(QuestionnaireVersion).values(form_id=form_id, version=version, source=source, sha256=sha256,
+                                                    created_at=utcnow())
+    session.execute(statement.on_conflict_do_nothing(index_elements=["form_id", "version"]))
 
 
 @dataclass

@@ -6,6 +6,7 @@ commit to the caller, so the web form, the JSON API and imports share one implem
 from __future__ import annotations
 
 import uuid as uuid_module
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlmodel import Session
 
 from ..adminunits.queries import unit_by_code
 from ..audit import record_event
-from ..models import Establishment, QuestionnaireVersion, RecordStatus, SurveyRecord, SurveyRound, utcnow
+from ..models import Establishment, RecordStatus, SurveyRecord, SurveyRound, utcnow
 from ..questionnaire.answers import check_answers
 from ..questionnaire.definition import Definition, DefinitionError, Question, load_definition
 from ..questionnaire.registry import Registry
@@ -54,16 +55,27 @@ def definition_for(session: Session, registry: Registry, form_id: str, version: 
     return load_definition(stored.source, f"{form_id}@{version} (stored)")
 
 
+#: (form_id, version, sha256) found stored, per database engine.
+_stored_versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def store_questionnaire_version(session: Session, definition: Definition) -> None:
     """Keep the text of a version once records use it; a changed file needs a new version."""
+    known = _stored_versions.setdefault(session.get_bind(), set())
+    if (definition.form_id, definition.version, definition.sha256) in known:
+        return  # stored rows never change: no need to ask again on every record
     stored = queries.stored_questionnaire(session, definition.form_id, definition.version)
     if stored is None:
-        session.add(QuestionnaireVersion(form_id=definition.form_id, version=definition.version,
-                                         source=definition.source_text, sha256=definition.sha256))
+        # Twenty phones sending the first records of a new round at once all find it missing: the
+        # insert ignores the copies that lose the race instead of failing their records.
+        queries.store_questionnaire_once(session, definition.form_id, definition.version,
+                                         definition.source_text, definition.sha256)
     elif stored.sha256 != definition.sha256:
         raise DefinitionError(definition.source_name, [(None, (
             f"version {definition.version} is already in use with different content; "
             "give the changed questionnaire a new version in its settings sheet"))])
+    else:
+        known.add((definition.form_id, definition.version, definition.sha256))
 
 
 def gps_check(session: Session, establishment: Establishment):

@@ -1,6 +1,7 @@
 // District maps: the helpers the Folium-generated map script calls (surveyapp/geo/maps.py).
 // Every text that comes from data reaches the page through textContent, never innerHTML, so an
 // establishment called "<script>…" stays text. Served by the app, and inlined into downloaded maps.
+// The page's points are fetched for each view (livePoints); a downloaded map embeds them (points).
 (function (global) {
   "use strict";
   var SurveyMap = global.SurveyMap = global.SurveyMap || {};
@@ -125,6 +126,18 @@
     return { code: d.code[index], name: d.name[index], sector: d.sector[index], legal_form: d.legal_form[index] };
   }
 
+  function getJson(url, signal) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, signal: signal })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      });
+  }
+
+  function fetchDetails(id, options) {
+    return getJson(options.popupUrl + encodeURIComponent(id));
+  }
+
   function openPopup(marker, data, options) {
     var index = marker.surveyIndex;
     if (data.details) {
@@ -133,12 +146,7 @@
     }
     var holder = element("div", "survey-map-popup", options.labels.loading);
     marker.bindPopup(holder).openPopup();
-    fetch(options.popupUrl + encodeURIComponent(data.id[index]), {
-      credentials: "same-origin", headers: { "Accept": "application/json" }
-    }).then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
-      return response.json();
-    }).then(function (details) {
+    fetchDetails(data.id[index], options).then(function (details) {
       marker.setPopupContent(popupContent(details, options));
     }).catch(function () {
       holder.textContent = options.labels.failed;
@@ -181,5 +189,236 @@
     if (!markers.length) { cluster.surveyLoaded = true; }
     map.getContainer().surveyPoints = cluster;
     return cluster;
+  };
+  // 1234567 → "1.234.567" with the separator of the page's language (as the app's `number` filter).
+  function grouped(count, separator) {
+    return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, separator);
+  }
+
+  function filled(text, count, separator) {
+    return text.replace("{count}", grouped(count, separator));
+  }
+
+  function pagerButton(text, label) {
+    var button = element("button", "survey-map-pager-button", text);
+    button.type = "button";
+    button.setAttribute("aria-label", label);
+    button.title = label;
+    return button;
+  }
+
+  // The popup of one place: its establishment, or "‹ 2 / 5 ›" through the several sharing the spot.
+  // Details are fetched when shown; an answer for an establishment no longer shown is dropped.
+  function openPlacePopup(marker, ids, options) {
+    var labels = options.labels;
+    var box = element("div", "survey-map-place");
+    var body = element("div", "survey-map-popup", labels.loading);
+    var position = element("span", "survey-map-pager-position");
+    var index = 0;
+    var asked = 0;
+    if (ids.length > 1) {
+      box.appendChild(element("div", "survey-map-place-count", filled(labels.here, ids.length, options.thousands)));
+    }
+    box.appendChild(body);
+    function show(wanted) {
+      index = (wanted + ids.length) % ids.length;
+      position.textContent = grouped(index + 1, options.thousands) + " / " + grouped(ids.length, options.thousands);
+      var mine = ++asked;
+      fetchDetails(ids[index], options).then(function (details) {
+        if (mine !== asked) { return; }
+        body.replaceChildren(popupContent(details, options));
+        if (marker.isPopupOpen()) { marker.getPopup().update(); }
+      }).catch(function () {
+        if (mine === asked) { body.textContent = labels.failed; }
+      });
+    }
+    if (ids.length > 1) {
+      var pager = element("div", "survey-map-pager");
+      var previous = pagerButton("‹", labels.previous);
+      var next = pagerButton("›", labels.next);
+      previous.addEventListener("click", function () { show(index - 1); });
+      next.addEventListener("click", function () { show(index + 1); });
+      pager.appendChild(previous);
+      pager.appendChild(position);
+      pager.appendChild(next);
+      box.appendChild(pager);
+    }
+    marker.bindPopup(box, { minWidth: 220 }).openPopup();
+    show(0);
+  }
+
+  // Points within about a metre of each other (the app rounds positions) become one place.
+  function placesOf(points) {
+    var byPosition = {};
+    var places = [];
+    points.forEach(function (point) {
+      var key = point[1] + "," + point[2];
+      if (!byPosition[key]) {
+        byPosition[key] = { key: key, lat: point[1], lon: point[2], ids: [] };
+        places.push(byPosition[key]);
+      }
+      byPosition[key].ids.push(point[0]);
+    });
+    return places;
+  }
+
+  // A line under the map saying what the layer shows (and, for screen readers, when it changes).
+  function statusControl() {
+    var control = L.control({ position: "bottomleft" });
+    control.onAdd = function () {
+      var box = element("div", "survey-map-status leaflet-control");
+      box.setAttribute("data-testid", "map-points-status");
+      box.setAttribute("role", "status");
+      L.DomEvent.disableClickPropagation(box);
+      control.box = box;
+      return box;
+    };
+    control.say = function (text, loading) {
+      if (!control.box) { return; }
+      if (text !== null) { control.box.textContent = text; }
+      control.box.classList.toggle("is-loading", Boolean(loading));
+    };
+    return control;
+  }
+
+  // Establishments of the current view, fetched from the app (options.pointsUrl carries the filter):
+  // grid clusters drawn as circles with their count (a click zooms to their box), or points whose
+  // popups are fetched on click. Each move (pan or zoom) asks again after a short pause; a newer
+  // question cancels the one in flight, and an answer to an older one is never drawn.
+  SurveyMap.livePoints = function (map, options) {
+    var labels = options.labels;
+    var layer = L.featureGroup();
+    // Points in a pane of their own above the choropleth (its SVG would otherwise take their clicks);
+    // that pane's SVG lets every click off a point through to the districts (district_map.css).
+    if (!map.getPane("surveyPoints")) { map.createPane("surveyPoints"); }
+    var renderer = L.svg({ pane: "surveyPoints" });
+    var style = { radius: 6, weight: 1, color: "#08306b", fillColor: "#2171b5", fillOpacity: 0.9,
+                  renderer: renderer };
+    var status = statusControl();
+    var timer = null;
+    var inFlight = null;
+    var asked = 0;
+    var kept = null;  // the place whose popup is open: drawn again, its popup stays
+    var drawn = null;  // the URL of the answer on the map
+
+    function viewUrl() {
+      var bounds = map.getBounds();
+      var box = [Math.max(-180, bounds.getWest()), Math.max(-90, bounds.getSouth()),
+                 Math.min(180, bounds.getEast()), Math.min(90, bounds.getNorth())];
+      var separator = options.pointsUrl.indexOf("?") < 0 ? "?" : "&";
+      var bbox = box.map(function (value) { return value.toFixed(6); }).join(",");
+      return options.pointsUrl + separator + "bbox=" + bbox + "&zoom=" + Math.round(map.getZoom());
+    }
+
+    function clusterMarker(cluster) {
+      var count = cluster[0];
+      var size = count < 100 ? "small" : (count < 10000 ? "medium" : "large");
+      var pixels = { small: 34, medium: 42, large: 52 }[size];
+      var inner = element("div");
+      inner.appendChild(element("span", null, grouped(count, options.thousands)));
+      var marker = L.marker([cluster[1], cluster[2]], {
+        icon: L.divIcon({ html: inner, className: "survey-map-cluster survey-map-cluster-" + size,
+                          iconSize: L.point(pixels, pixels) }),
+        title: filled(labels.cluster, count, options.thousands), riseOnHover: true
+      });
+      marker.surveyCount = count;
+      marker.on("click", function () {
+        var box = cluster[3];
+        var bounds = L.latLngBounds([box[0], box[1]], [box[2], box[3]]);
+        var zoom = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(bounds)));
+        map.setView(bounds.getCenter(), zoom);
+      });
+      return marker;
+    }
+
+    function placeMarker(place) {
+      var several = place.ids.length > 1;
+      var marker = L.circleMarker([place.lat, place.lon], several ?
+        L.extend({}, style, { radius: 8, weight: 3 }) : style);
+      marker.surveyPlace = place;
+      marker.on("click", function () { openPlacePopup(marker, place.ids, options); });
+      return marker;
+    }
+
+    function draw(answer, url, zoom) {
+      drawn = url;
+      layer.eachLayer(function (item) { if (item !== kept) { layer.removeLayer(item); } });
+      (answer.clusters || []).forEach(function (cluster) { layer.addLayer(clusterMarker(cluster)); });
+      if (kept) { kept.surveyStale = true; }
+      placesOf(answer.points || []).forEach(function (place) {
+        if (kept && kept.surveyPlace.key === place.key) {
+          kept.surveyStale = false;
+        } else {
+          layer.addLayer(placeMarker(place));
+        }
+      });
+      layer.surveyKind = answer.kind;
+      layer.surveyTotal = answer.total;
+      layer.surveyZoom = zoom;
+      layer.surveyFailed = false;
+      layer.surveyLoaded = true;
+      status.say(filled(labels.inView, answer.total, options.thousands) +
+                 (answer.kind === "clusters" ? " " + labels.clustered : ""), false);
+    }
+
+    function cancel() {
+      asked += 1;
+      if (timer) { clearTimeout(timer); timer = null; }
+      if (inFlight) { inFlight.abort(); inFlight = null; }
+    }
+
+    function load() {
+      timer = null;
+      var url = viewUrl();
+      var zoom = map.getZoom();
+      if (url === drawn) {  // the view came back to where it was (or the map only settled)
+        layer.surveyLoaded = true;
+        status.say(null, false);
+        return;
+      }
+      var mine = ++asked;
+      inFlight = typeof AbortController === "function" ? new AbortController() : null;
+      getJson(url, inFlight && inFlight.signal).then(function (answer) {
+        if (mine !== asked) { return; }
+        inFlight = null;
+        draw(answer, url, zoom);
+      }).catch(function () {
+        if (mine !== asked) { return; }  // cancelled, or overtaken by a newer question
+        inFlight = null;
+        drawn = null;
+        layer.surveyFailed = true;
+        layer.surveyLoaded = true;
+        status.say(labels.pointsFailed, false);
+      });
+    }
+
+    function schedule() {
+      cancel();
+      layer.surveyLoaded = false;
+      status.say(null, true);
+      timer = setTimeout(load, 150);
+    }
+
+    layer.on("popupopen", function (event) { kept = event.layer || null; });
+    layer.on("popupclose", function (event) {
+      if (kept !== event.layer) { return; }
+      if (kept.surveyStale) { layer.removeLayer(kept); }  // not in the view's latest answer
+      kept = null;
+    });
+    layer.on("add", function () {
+      status.addTo(map);
+      map.on("moveend", schedule);
+      schedule();  // after the page's script has fitted the map to the province
+    });
+    layer.on("remove", function () {
+      map.off("moveend", schedule);
+      cancel();
+      map.removeControl(status);
+      layer.surveyLoaded = true;
+    });
+    layer.surveyLoaded = false;
+    map.addLayer(layer);
+    map.getContainer().surveyPoints = layer;
+    return layer;
   };
 })(window);

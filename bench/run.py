@@ -1,0 +1,125 @@
+"""`make bench`: the registry at 3,209, 100,000 and 1,000,000 establishments, side by side with
+Datasette and the raw database, on SQLite and (when a server is given) PostgreSQL.
+
+    .venv/bin/python -m bench.run [--sizes 3209,100000,1000000] [--runs 30] [--postgres URL] [--rebuild]
+
+Prints a table and writes bench/results.json. Databases are built once in bench/work/ and reused.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from . import importing, scenarios
+from .build import prepare, sqlite_url
+from .report import print_table
+from .servers import datasette_server, our_server
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+PORT, DATASETTE_PORT = 5071, 5072
+
+
+def run_size(backend: str, url: str, size: int, runs: int, rebuild: bool, sqlite_path: Path | None) -> dict:
+    print(f"\n== {backend}, {size:,} establishments ==", flush=True)
+    database = prepare(url, size, rebuild=rebuild, sqlite_path=sqlite_path)
+    if database.build_seconds is not None:
+        print(f"  built in {database.build_seconds:.1f} s", flush=True)
+    results = {"backend": backend, "size": size, "build_s": database.build_seconds, "measures": {}}
+    measures = results["measures"]
+    server = our_server(url, PORT)
+    try:
+        server.reset_peak_memory()
+        measures.update(_step("list pages", lambda: scenarios.list_pages(server.base, runs)))
+        measures.update(_step("map page", lambda: scenarios.map_page(server.base, max(3, runs // 6))))
+        big = size >= 1_000_000
+        measures["csv_export"] = _step("CSV export", lambda: scenarios.csv_export(server, 2 if big else 3))
+        measures["xlsx_export"] = _step("XLSX export", lambda: scenarios.xlsx_export(server, size, 2 if big else 3))
+        measures["submissions"] = _step("submissions", lambda: scenarios.submissions(
+            server, url, database.token, min(2000, size // 2)))
+        results["server_peak_mb"] = round(server.peak_memory_mb(), 1)
+    finally:
+        server.stop()
+    measures["raw_list"] = _step("raw SQL list", lambda: scenarios.raw_list(url, runs))
+    measures["raw_csv"] = _step("raw CSV", lambda: scenarios.raw_csv(url, sqlite_path, 2 if big else 3))
+    if sqlite_path is not None:
+        datasette = datasette_server(sqlite_path, DATASETTE_PORT)
+        if datasette is None:
+            print("  Datasette is not installed (.venv-bench): skipped")
+        else:
+            try:
+                name = sqlite_path.stem
+                measures["datasette_list"] = _step("Datasette list", lambda: scenarios.datasette_list(datasette, name, runs))
+                measures["datasette_csv"] = _step("Datasette CSV", lambda: scenarios.datasette_csv(datasette, name, 2 if big else 3))
+            finally:
+                datasette.stop()
+    results["measures"] = {name: timing.as_json() for name, timing in measures.items()}
+    return results
+
+
+def _step(label: str, action):
+    started = time.perf_counter()
+    print(f"  {label}…", end="", flush=True)
+    value = action()
+    print(f" {time.perf_counter() - started:.1f} s", flush=True)
+    return value
+
+
+def postgres_database(server_url: str, size: int) -> str:
+    """One database per size on the PostgreSQL server, created when missing."""
+    name = f"bench_{size}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="3209,100000,1000000")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs of each page (after 2 warm-up runs)")
+    parser.add_argument("--postgres", default=os.environ.get("SURVEYAPP_BENCH_POSTGRES_URL"),
+                        help="a PostgreSQL server URL (postgresql+psycopg://...): also run there")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--rebuild", action="store_true", help="build the databases again")
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    arguments = parser.parse_args()
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    backends = arguments.backends.split(",")
+    runs = []
+    for size in sizes:
+        if "sqlite" in backends:
+            url, path = sqlite_url(size)
+            runs.append(run_size("sqlite", url, size, arguments.runs, arguments.rebuild, path))
+        if "postgresql" in backends and arguments.postgres:
+            runs.append(run_size("postgresql", postgres_database(arguments.postgres, size), size, arguments.runs,
+                                 arguments.rebuild, None))
+    imports = []
+    if arguments.import_rows:
+        if "sqlite" in backends:
+            imports.append(importing.measure("sqlite", None, arguments.import_rows))
+        if "postgresql" in backends and arguments.postgres:
+            imports.append(importing.measure("postgresql", postgres_database(arguments.postgres, 0),
+                                             arguments.import_rows))
+    document = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": _machine(),
+                "runs": runs, "imports": imports}
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False))
+    print_table(document)
+    print(f"\nWritten: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+
+
+def _machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)}
+
+
+if __name__ == "__main__":
+    main()
