@@ -53,9 +53,11 @@ def prepare(url: str, size: int, rebuild: bool = False, sqlite_path: Path | None
         app = app_for(url)
         with app.app_context():
             migrate()  # a database built before the newest migration is brought up to it
+            token = _read_token(url) or _accounts(app)  # e.g. a registry built by `flask demo`
         app.extensions["surveyapp.engine"].dispose()
+        (WORK / _token_file(url)).write_text(token)
         _analyze(url)
-        return BenchDatabase(url, size, None, _read_token(url), sqlite_path)
+        return BenchDatabase(url, size, None, token, sqlite_path)
     _empty(url, sqlite_path)
     started = time.perf_counter()
     app = app_for(url)
@@ -74,9 +76,11 @@ def prepare(url: str, size: int, rebuild: bool = False, sqlite_path: Path | None
 
 
 def _accounts(app) -> str:
+    """The bench's accounts (made once) and a new API token for the enumerator."""
     with session_scope() as session:
         for username, role in (("admin", "admin"), ("enumerator", "enumerator"), ("analyst", "analyst")):
-            create_user(session, username, role, PASSWORD)
+            if user_by_username(session, username) is None:
+                create_user(session, username, role, PASSWORD)
         session.flush()
         enumerator = user_by_username(session, "enumerator")
         communes = [unit.code for unit in communes_of_province(session, PROVINCE)]
@@ -122,5 +126,6 @@ def _token_file(url: str) -> str:
     return "token-" + "".join(ch if ch.isalnum() else "_" for ch in url.rsplit("@", 1)[-1])[-80:]
 
 
-def _read_token(url: str) -> str:
-    return (WORK / _token_file(url)).read_text().strip()
+def _read_token(url: str) -> str | None:
+    path = WORK / _token_file(url)
+    return path.read_text().strip() if path.exists() else None

@@ -94,26 +94,32 @@ def main() -> None:
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     backends = arguments.backends.split(",")
-    runs = []
+    document = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": _machine(),
+                "runs": [], "imports": []}
     for size in sizes:
         if "sqlite" in backends:
             url, path = sqlite_url(size)
-            runs.append(run_size("sqlite", url, size, arguments.runs, arguments.rebuild, path))
+            document["runs"].append(run_size("sqlite", url, size, arguments.runs, arguments.rebuild, path))
+            _save(document)
         if "postgresql" in backends and arguments.postgres:
-            runs.append(run_size("postgresql", postgres_database(arguments.postgres, size), size, arguments.runs,
-                                 arguments.rebuild, None))
-    imports = []
+            document["runs"].append(run_size("postgresql", postgres_database(arguments.postgres, size), size,
+                                             arguments.runs, arguments.rebuild, None))
+            _save(document)
     if arguments.import_rows:
         if "sqlite" in backends:
-            imports.append(importing.measure("sqlite", None, arguments.import_rows))
+            document["imports"].append(importing.measure("sqlite", None, arguments.import_rows))
         if "postgresql" in backends and arguments.postgres:
-            imports.append(importing.measure("postgresql", postgres_database(arguments.postgres, 0),
-                                             arguments.import_rows))
-    document = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": _machine(),
-                "runs": runs, "imports": imports}
-    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False))
+            document["imports"].append(importing.measure("postgresql", postgres_database(arguments.postgres, 0),
+                                                         arguments.import_rows))
+        _save(document)
     print_table(document)
+    _save(document)  # with the ratios print_table added
     print(f"\nWritten: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+
+
+def _save(document: dict) -> None:
+    """After every size: a run stopped later keeps what it measured."""
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def _machine() -> dict:

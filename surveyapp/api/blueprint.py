@@ -88,7 +88,7 @@ def establishments():
     page = _positive_int("page", 1)
     per_page = min(_positive_int("per_page", 100), MAX_PAGE_SIZE)
     result = establishment_queries.establishments_page(session, _establishment_filter(session), page, per_page,
-                                                       scope=commune_scope())
+                                                       scope=commune_scope(), columns=serialize.ESTABLISHMENT_COLUMNS)
     return _json_with_etag({
         "page": page, "per_page": per_page, "total": result.total, "pages": result.pages,
         "establishments": [serialize.establishment_json(e) for e in result.rows],

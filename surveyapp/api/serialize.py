@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..models import Establishment
+
 
 def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
@@ -24,11 +26,18 @@ def assignment_json(assignment, survey_round, commune) -> dict[str, Any]:
             "commune_name": commune.name, "district_code": commune.parent_code}
 
 
+ESTABLISHMENT_FIELDS = ("code", "name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code",
+                        "sector", "address", "commune_code", "district_code", "province_code", "lat", "lon", "status",
+                        "workers", "revenue_vnd", "capital_vnd", "latest_round_code", "latest_record_status",
+                        "version")
+#: The columns a list of establishments reads for its JSON (rows instead of objects).
+ESTABLISHMENT_COLUMNS = tuple(getattr(Establishment, field) for field in (*ESTABLISHMENT_FIELDS, "updated_at"))
+
+
 def establishment_json(establishment) -> dict[str, Any]:
-    fields = ("code", "name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code", "sector",
-              "address", "commune_code", "district_code", "province_code", "lat", "lon", "status", "workers",
-              "revenue_vnd", "capital_vnd", "latest_round_code", "latest_record_status", "version")
-    return {field: getattr(establishment, field) for field in fields} | {"updated_at": _iso(establishment.updated_at)}
+    """An establishment (object or row with ESTABLISHMENT_COLUMNS) as the API's JSON."""
+    return {field: getattr(establishment, field) for field in ESTABLISHMENT_FIELDS} | {
+        "updated_at": _iso(establishment.updated_at)}
 
 
 def record_json(record, establishment, survey_round) -> dict[str, Any]:

@@ -187,16 +187,22 @@ def count_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None
     return select(counted(wanted, with_merged=True) - counted(merged))
 
 
-def page_statement(wanted: "EstablishmentFilter", page: int, per_page: int, scope: set[str] | None = None) -> Select:
-    statement = within_scope(apply_filter(select(Establishment), wanted), scope)
+def page_statement(wanted: "EstablishmentFilter", page: int, per_page: int, scope: set[str] | None = None,
+                   columns: tuple | None = None) -> Select:
+    statement = within_scope(apply_filter(select(*columns) if columns else select(Establishment), wanted), scope)
     return statement.order_by(Establishment.code).offset((page - 1) * per_page).limit(per_page)
 
 
 def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int,
-                        scope: set[str] | None = None) -> EstablishmentPage:
-    """One page of the filtered list, ordered by code, with the total count; `scope` limits communes."""
+                        scope: set[str] | None = None, columns: tuple | None = None) -> EstablishmentPage:
+    """One page of the filtered list, ordered by code, with the total count; `scope` limits communes.
+
+    Rows are Establishment objects, or with `columns` plain rows of those columns (the JSON API:
+    no objects to build when they are only read).
+    """
     total = count_establishments(session, wanted, scope)
-    rows = list(session.exec(page_statement(wanted, page, per_page, scope)))
+    statement = page_statement(wanted, page, per_page, scope, columns)
+    rows = list(session.exec(statement)) if columns is None else session.connection().execute(statement).all()
     return EstablishmentPage(rows, total, page, per_page)
 
 
