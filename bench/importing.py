@@ -56,7 +56,8 @@ def _empty_registry(url: str, path):
 def _import(app, data: bytes, timing: Timing) -> float:
     with app.app_context(), force_locale("en"), session_scope(app) as session:
         started = time.perf_counter()
-        plan = imports.check_file(session, data, "establishments.csv", province_code=PROVINCE)
+        plan = imports.check_file(session, data, "establishments.csv", province_code=PROVINCE,
+                                  max_rows=len(data), max_bytes=len(data))
         checked = time.perf_counter() - started
         if not plan.ok:
             raise RuntimeError(f"import refused: {plan.errors[:3]}")
