@@ -210,25 +210,9 @@ def _post(url: str, token: str, payload: dict) -> int:
         return error.code
 
 
-def test_fifty_concurrent_identical_posts_make_one_record(app, session, token, mine):
-    payload = body(mine)
-    start = threading.Barrier(50)
-
-    def send(_):
-        start.wait()
-        return _post(url, token, payload)
-
-    with serving(app) as base:
-        url = base + "/api/v1/records"
-        with ThreadPoolExecutor(max_workers=50) as pool:
-            statuses = list(pool.map(send, range(50)))
-    assert sorted(statuses).count(201) == 1 and statuses.count(200) == 49, statuses
-    assert len(records(session)) == 1
-
-
-def test_concurrent_different_first_versions_leave_one_current_record(app, session, token, mine):
-    payloads = [body(mine) for _ in range(20)]
-    start = threading.Barrier(20)
+def post_all_at_once(app, token: str, payloads: list[dict]) -> list[int]:
+    """POST every payload from its own thread, all released together, to a real server; the statuses."""
+    start = threading.Barrier(len(payloads))
 
     def send(payload):
         start.wait()
@@ -236,8 +220,18 @@ def test_concurrent_different_first_versions_leave_one_current_record(app, sessi
 
     with serving(app) as base:
         url = base + "/api/v1/records"
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            statuses = list(pool.map(send, payloads))
+        with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
+            return list(pool.map(send, payloads))
+
+
+def test_fifty_concurrent_identical_posts_make_one_record(app, session, token, mine):
+    statuses = post_all_at_once(app, token, [body(mine)] * 50)
+    assert sorted(statuses).count(201) == 1 and statuses.count(200) == 49, statuses
+    assert len(records(session)) == 1
+
+
+def test_concurrent_different_first_versions_leave_one_current_record(app, session, token, mine):
+    statuses = post_all_at_once(app, token, [body(mine) for _ in range(20)])
     assert statuses.count(201) == 1 and statuses.count(409) == 19, statuses
     assert len(records(session)) == 1
 
@@ -247,17 +241,7 @@ def test_first_records_of_a_new_round_from_twenty_phones_at_once_all_succeed(app
     """The round's questionnaire version is stored by the first record: twenty first records racing to
     store it must not fail (they did: 409 for the losers of the race)."""
     others = [add_establishment(name=f"Cơ sở số {n}", commune_code="31498") for n in range(19)]
-    payloads = [body(establishment) for establishment in [mine, *others]]
-    start = threading.Barrier(20)
-
-    def send(payload):
-        start.wait()
-        return _post(url, token, payload)
-
-    with serving(app) as base:
-        url = base + "/api/v1/records"
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            statuses = list(pool.map(send, payloads))
+    statuses = post_all_at_once(app, token, [body(establishment) for establishment in [mine, *others]])
     assert statuses == [201] * 20
     assert len(records(session)) == 20
     assert len(session.exec(select(QuestionnaireVersion)).all()) == 1
