@@ -16,6 +16,7 @@ who confirms the preview is the reviewer. The record goes through the same `save
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,8 +27,7 @@ from ..models import Establishment, RecordStatus, SurveyRecord, SurveyRound, utc
 from ..questionnaire.answers import check_answers
 from ..questionnaire.definition import Definition
 from ..review.services import approve_record
-from ..survey.queries import current_record
-from ..survey.services import prefill_answers, save_record
+from ..survey.services import prefill_from, save_record
 
 
 class RecordImportError(Exception):
@@ -38,24 +38,42 @@ class RecordImportError(Exception):
         self.errors, self.field_of = errors, field_of
 
 
+@dataclass
+class RoundImport:
+    """What every record of one import shares, worked out once instead of for each establishment."""
+
+    survey_round: SurveyRound
+    definition: Definition
+    #: The file the values come from (named in the review comment).
+    source: str = ""
+    #: question name → establishment attribute, for the questions a registry value fills.
+    keys: dict[str, str] = field(default_factory=dict)
+    #: Round code → position in time.
+    order: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.keys = self.keys or key_questions(self.definition)
+
+
 def key_questions(definition: Definition) -> dict[str, str]:
     """question name → establishment attribute, for the questions a registry value fills."""
     return {question.name: question.establishment_field for question in definition.walk()
             if question.establishment_field and question.establishment_field != "visit_type"}
 
 
-def planned_answers(session: Session, definition: Definition, survey_round: SurveyRound, establishment,
-                    current: SurveyRecord | None) -> tuple[str, dict[str, Any]]:
+def planned_answers(context: RoundImport, establishment, current: SurveyRecord | None,
+                    registered: bool) -> tuple[str, dict[str, Any]]:
     """("create" | "new_version" | "unchanged", raw answers to save) for one establishment.
 
-    `establishment` is the registry row as it will be after the import (an object or a namespace).
+    `establishment` is the registry row as it will be after the import (an object or a namespace);
+    `registered`: it has a record in another round (its visit is an update), as `prefill_answers` asks.
     """
-    keys = key_questions(definition)
-    prefilled = prefill_answers(session, definition, establishment, survey_round)
+    keys = context.keys
+    prefilled = prefill_from(context.definition, establishment, registered)
     if current is None:
         return "create", prefilled
     raw = {**current.answers, **{name: prefilled.get(name) for name in keys}}
-    typed = check_answers(definition, raw, submit=False).answers
+    typed = check_answers(context.definition, raw, submit=False).answers
     if all(_same(typed.get(name), current.answers.get(name)) for name in keys):
         return "unchanged", raw
     return "new_version", raw
@@ -78,11 +96,14 @@ def future_registry_row(current_row, changes: dict[str, tuple[Any, Any]]) -> Sim
     return SimpleNamespace(**values)
 
 
-def write_record(session: Session, definition: Definition, survey_round: SurveyRound, establishment: Establishment,
-                 actor_id: int | None, source: str, round_order: dict[str, int]) -> str:
-    """Bring the establishment's record in the round in line with its registry values; returns the action."""
-    current = current_record(session, establishment.id, survey_round.id)
-    action, raw = planned_answers(session, definition, survey_round, establishment, current)
+def write_record(session: Session, context: RoundImport, establishment: Establishment, current: SurveyRecord | None,
+                 registered: bool, actor_id: int | None) -> str:
+    """Bring the establishment's record in the round in line with its registry values; returns the action.
+
+    `current` (its current record in the round) and `registered` are read for many establishments at once.
+    """
+    survey_round, definition = context.survey_round, context.definition
+    action, raw = planned_answers(context, establishment, current, registered)
     if action == "unchanged":
         return action
     latest = (establishment.latest_round_code, establishment.latest_record_status)
@@ -90,11 +111,12 @@ def write_record(session: Session, definition: Definition, survey_round: SurveyR
                          raw_answers=raw, submit=False, actor_id=actor_id,
                          base_uuid=current.uuid if current else None)
     if not result.ok:
-        raise RecordImportError(result.errors, key_questions(definition))
+        raise RecordImportError(result.errors, context.keys)
     record = result.record
     record.status, record.submitted_at = RecordStatus.submitted.value, utcnow()
-    approve_record(session, record, definition, actor_id, comment=f"Imported from {source}")
-    if latest[0] and round_order.get(latest[0], -1) > round_order.get(survey_round.code, -1):
+    approve_record(session, record, definition, actor_id, comment=f"Imported from {context.source}")
+    order = context.order
+    if latest[0] and order.get(latest[0], -1) > order.get(survey_round.code, -1):
         # A record for an earlier round does not make that round the establishment's latest.
         establishment.latest_round_code, establishment.latest_record_status = latest
         session.add(establishment)

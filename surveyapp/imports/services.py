@@ -2,8 +2,9 @@
 
 `check_file` reads and plans without writing anything (no write lock is taken, so a preview never
 blocks enumerators). `write_plan` applies a plan with no errors: updates first by code, new rows last
-(so a generated code never takes one the file holds), then the round's records, then one "import"
-audit event. The caller commits, or rolls back on `ImportAborted`: all or nothing.
+(so a generated code never takes one the file holds), both in batches (`writing`), then the round's
+records, then one "import" audit event. The caller commits, or rolls back on `ImportAborted`: all or
+nothing.
 """
 from __future__ import annotations
 
@@ -11,31 +12,29 @@ import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from ..adminunits.queries import unit_by_code
 from ..audit import record_event
 from ..establishments.queries import round_by_code
-from ..establishments.services import EstablishmentError, register_establishment
 from ..geo.gps import recheck_gps_mismatch
-from ..models import Establishment, SurveyRound, utcnow
+from ..models import Establishment, SurveyRecord, SurveyRound
 from ..questionnaire.definition import Definition
 from ..questionnaire.registry import registry
-from ..reference import sector_of_vsic
 from ..survey.services import definition_for
-from ..text import establishment_search_text
-from . import queries, records
+from . import queries, records, writing
 from .columns import looks_like_header
 from .reading import MAX_BYTES, MAX_ROWS, read_table
-from .validation import ImportPlan, PlannedRow, Progress, RowError, no_progress, plan_import
+from .validation import ImportPlan, Progress, RowError, no_progress, plan_import
 
-#: Establishments loaded and flushed together while writing.
+#: Establishments loaded and flushed together while writing records.
 WRITE_CHUNK = 500
-_SEARCHED = ("name", "owner", "address")
+#: Establishments per GPS recheck (its IN (...) list stays under every backend's parameter limit).
+GPS_CHUNK = 10_000
+#: Rows created or changed from which the table's planner statistics are refreshed after writing.
+ANALYZE_AFTER = 1000
 _LOCATED = ("lat", "lon", "commune_code")
 
 
@@ -92,16 +91,19 @@ def _plan_records(session: Session, plan: ImportPlan, survey_round: SurveyRound,
     existing = [row for row in plan.rows if row.establishment_id is not None]
     plan.records["create"] += len(plan.rows) - len(existing)
     plan.record_actions = {row.row: "create" for row in plan.rows if row.establishment_id is None}
+    context = records.RoundImport(survey_round, definition, plan.source)
     current: dict = {}
     rows: dict = {}
+    registered: set[int] = set()
     for index, planned in enumerate(progress(str(_l("Checking records")), existing)):
-        if index % WRITE_CHUNK == 0:
+        if index % WRITE_CHUNK == 0:  # what the records need, for the next WRITE_CHUNK establishments at once
             ids = [row.establishment_id for row in existing[index:index + WRITE_CHUNK]]
             current = queries.current_records(session, survey_round.id, ids)
             rows = queries.current_values_by_id(session, ids)
+            registered = queries.establishments_with_other_rounds(session, survey_round.id, ids)
         future = records.future_registry_row(rows[planned.establishment_id], planned.changes)
-        action, _answers = records.planned_answers(session, definition, survey_round, future,
-                                                   current.get(planned.establishment_id))
+        action, _answers = records.planned_answers(context, future, current.get(planned.establishment_id),
+                                                   planned.establishment_id in registered)
         plan.records[action] += 1
         plan.record_actions[planned.row] = action
 
@@ -113,30 +115,31 @@ def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int
         raise ImportAborted(plan.errors)
     started = time.perf_counter()
     report = ImportReport(plan)
-    ordered = sorted(plan.rows, key=lambda row: (row.establishment_id is None and row.code is None, row.row))
-    row_of: dict[int, int] = {}  # establishment id → spreadsheet row
-    # Held for the whole write: the session keeps only weak references, so without this every
-    # register_establishment() would load its commune again (and autoflush before doing so).
+    report.counts.update(planned.action for planned in plan.rows)
+    row_of = {planned.establishment_id: planned.row for planned in plan.rows if planned.establishment_id is not None}
     communes = queries.units_by_code(session, {row.values["commune_code"] for row in plan.rows})
     try:
-        loaded: dict[int, Establishment] = {}
-        for index, planned in enumerate(progress(str(_l("Writing establishments")), ordered)):
-            if index % WRITE_CHUNK == 0:  # load the next updates together; flush what is done
-                session.flush()
-                ahead = ordered[index:index + WRITE_CHUNK]
-                loaded = queries.establishments_by_id(session, [row.establishment_id for row in ahead if row.changes])
-            report.counts[planned.action] += 1
-            row_of[_write_row(session, planned, loaded, plan.source, actor_id)] = planned.row
-        session.flush()
+        session.flush()  # what the session holds goes first; the statements below bypass it
+        changed = [planned for planned in plan.rows if planned.changes]
+        writing.update_establishments(session, changed, communes, plan.source, actor_id, progress)
+        new = [planned for planned in plan.rows if planned.action == "create"]
+        highest = queries.highest_establishment_id(session)
+        row_of_code = writing.create_establishments(session, new, communes, progress)
+        if row_of_code:
+            ids = queries.codes_and_ids_after(session, highest)
+            row_of |= {ids[code]: row for code, row in row_of_code.items()}
+        writing.forget_loaded(session, [planned.establishment_id for planned in changed])
+        if len(changed) + len(new) >= ANALYZE_AFTER:
+            queries.refresh_statistics(session)
         moved = [establishment_id for establishment_id, planned in _located(plan, row_of)]
-        if moved:  # the "GPS outside its district/commune" flag follows the new points
-            recheck_gps_mismatch(session, plan.province_code, establishment_ids=moved, actor_id=actor_id)
+        for start in range(0, len(moved), GPS_CHUNK):  # the "GPS outside its district/commune" flag follows the points
+            recheck_gps_mismatch(session, plan.province_code, establishment_ids=moved[start:start + GPS_CHUNK],
+                                 actor_id=actor_id)
         if plan.survey_round is not None:
             report.records = _write_records(session, plan, row_of, actor_id, progress)
     except IntegrityError as error:
         raise ImportAborted([RowError(None, None, str(_l("The database refused the import (%(reason)s).",
                                                          reason=type(error.orig).__name__)))]) from error
-    del communes  # held until here on purpose
     report.seconds = time.perf_counter() - started
     record_event(session, "import", "establishment", None, actor_id=actor_id, after={
         "file": plan.source, "sha256": hashlib.sha256(data).hexdigest(), "rows": plan.rows_read,
@@ -156,68 +159,28 @@ def _located(plan: ImportPlan, row_of: dict[int, int]):
             yield establishment_id, planned
 
 
-def _write_row(session: Session, planned: PlannedRow, loaded: dict[int, Establishment], source: str,
-               actor_id: int | None) -> int:
-    if planned.establishment_id is None:
-        return _create(session, planned, actor_id).id
-    if planned.changes:
-        _update(session, loaded[planned.establishment_id], planned.changes, source, actor_id)
-    return planned.establishment_id
-
-
-def _create(session: Session, planned: PlannedRow, actor_id: int | None) -> Establishment:
-    values = planned.values
-    details: dict[str, Any] = {name: values[name] for name in
-                               ("tax_code", "phone", "year_started", "workers", "revenue_vnd", "capital_vnd")
-                               if values.get(name) is not None}
-    if values.get("status"):
-        details["status"] = values["status"]
-    try:
-        return register_establishment(
-            session, name=values["name"], commune_code=values["commune_code"], vsic_code=values["vsic_code"],
-            legal_form=values["legal_form"], owner=values.get("owner"), address=values.get("address"),
-            lat=values.get("lat"), lon=values.get("lon"), actor_id=actor_id, code=planned.code, **details)
-    except EstablishmentError as error:
-        raise ImportAborted([RowError(planned.row, error.field, str(error))]) from error
-
-
-def _update(session: Session, establishment: Establishment, changes: dict[str, tuple[Any, Any]], source: str,
-            actor_id: int | None) -> None:
-    for name, (_old, new) in changes.items():
-        setattr(establishment, name, new)
-    if "commune_code" in changes:
-        commune = unit_by_code(session, establishment.commune_code)
-        establishment.district_code, establishment.province_code = commune.parent_code, commune.province_code
-    if "vsic_code" in changes:
-        establishment.sector = sector_of_vsic(establishment.vsic_code)
-    if any(name in changes for name in _SEARCHED):
-        establishment.search_text = establishment_search_text(establishment.name, establishment.owner,
-                                                              establishment.address)
-    establishment.version += 1
-    establishment.updated_at = utcnow()
-    session.add(establishment)
-    record_event(session, "update", "establishment", establishment.code, actor_id=actor_id,
-                 before={name: old for name, (old, _new) in changes.items()},
-                 after={name: new for name, (_old, new) in changes.items()} | {"import": source})
-
-
 def _write_records(session: Session, plan: ImportPlan, row_of: dict[int, int], actor_id: int | None,
                    progress: Progress) -> Counter:
     survey_round = plan.survey_round
     definition = definition_for(session, registry(), survey_round.questionnaire_id or "",
                                 survey_round.questionnaire_version or "")
-    order = records.round_order(session)
+    context = records.RoundImport(survey_round, definition, plan.source, order=records.round_order(session))
     counts: Counter = Counter()
     counts["unchanged"] = sum(1 for row in row_of.values() if plan.record_actions.get(row) == "unchanged")
     ids = [establishment_id for establishment_id, row in row_of.items() if plan.record_actions.get(row) != "unchanged"]
     loaded: dict[int, Establishment] = {}
+    current: dict[int, SurveyRecord] = {}
+    registered: set[int] = set()
     for index, establishment_id in enumerate(progress(str(_l("Writing records")), ids)):
         if index % WRITE_CHUNK == 0:
             session.flush()
-            loaded = queries.establishments_by_id(session, ids[index:index + WRITE_CHUNK])
+            chunk = ids[index:index + WRITE_CHUNK]
+            loaded = queries.establishments_by_id(session, chunk)
+            current = queries.current_records(session, survey_round.id, chunk)
+            registered = queries.establishments_with_other_rounds(session, survey_round.id, chunk)
         try:
-            counts[records.write_record(session, definition, survey_round, loaded[establishment_id], actor_id,
-                                        plan.source, order)] += 1
+            counts[records.write_record(session, context, loaded[establishment_id], current.get(establishment_id),
+                                        establishment_id in registered, actor_id)] += 1
         except records.RecordImportError as error:
             raise ImportAborted([
                 RowError(row_of[establishment_id], plan.columns.label(error.field_of.get(name, name), False),

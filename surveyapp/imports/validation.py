@@ -23,6 +23,9 @@ from .reading import Table
 
 #: Coordinates are kept to 7 decimals (about 1 cm), as the questionnaire keeps them.
 COORDINATE_DECIMALS = 7
+#: Columns with few distinct cells in a file (codes, choices, small numbers): each distinct cell is parsed once.
+REPEATED = ("legal_form", "vsic_code", "commune_code", "district_code", "province_code", "status", "workers",
+            "year_started")
 Progress = Callable[[str, Iterable], Iterable]
 
 
@@ -92,7 +95,13 @@ class _Context:
         self.session, self.province_code = session, province_code
         self.units: dict[str, AdminUnit | None] = {}
         self.province = self.unit(province_code)
+        province = self.province
+        #: (min lat, max lat, min lon, max lon) of the province, or None: read once, not on every row.
+        self.box = None if province is None or province.min_lat is None else \
+            (province.min_lat, province.max_lat, province.min_lon, province.max_lon)
         self.today = dt.date.today()
+        #: (commune, district, province) of a row → [(column, message)] of the problems it has.
+        self.commune_problems: dict[tuple, list[tuple[str, Any]]] = {}
 
     def unit(self, code: str) -> AdminUnit | None:
         if code not in self.units:
@@ -114,10 +123,11 @@ def plan_import(session: Session, table: Table, *, province_code: str, source: s
         plan.errors = [RowError(table.header_row, None, message) for message in columns.errors]
         return plan
     context = _Context(session, province_code)
-    context.preload({_commune_text(cells, columns) for _, cells in table.rows} - {None})
     parsers = _parsers(context)
+    context.preload({_commune_text(cells, columns, parsers["commune_code"]) for _, cells in table.rows} - {None})
+    fields = [(name, columns.index[name], parsers[name]) for name in IMPORTED + CHECKED if columns.has(name)]
     for number, cells in progress(str(_l("Checking rows")), table.rows):
-        row_values, errors = _parse_row(number, cells, columns, context, parsers, xlsx)
+        row_values, errors = _parse_row(number, cells, columns, context, fields, xlsx)
         plan.errors.extend(errors)
         plan.rows.append(PlannedRow(number, row_values, code=row_values.get("establishment_code")))
     bad_rows = {error.row for error in plan.errors}
@@ -128,9 +138,9 @@ def plan_import(session: Session, table: Table, *, province_code: str, source: s
     return plan
 
 
-def _commune_text(cells: list[Any], columns: ColumnMap) -> str | None:
+def _commune_text(cells: list[Any], columns: ColumnMap, parse: Callable[[Any], Any]) -> str | None:
     try:
-        return values.digits_code(_cell(cells, columns.index["commune_code"]), 5)
+        return parse(_cell(cells, columns.index["commune_code"]))
     except values.CellError:
         return None
 
@@ -147,8 +157,9 @@ def _shown(raw: Any) -> str | None:
 
 
 def _parsers(context: _Context) -> dict[str, Callable[[Any], Any]]:
+    """column → parser, for one file (the parsers of REPEATED columns remember the cells they saw)."""
     text = values.text
-    return {
+    parsers = {
         "establishment_code": values.establishment_code,
         "name": lambda raw: text(raw, values.MAX_LENGTH["name"]),
         "owner": lambda raw: text(raw, values.MAX_LENGTH["owner"]),
@@ -168,10 +179,36 @@ def _parsers(context: _Context) -> dict[str, Callable[[Any], Any]]:
         "status": values.status,
         "year_started": lambda raw: values.whole_number(raw, 1800, context.today.year),
     }
+    return parsers | {name: _remembered(parsers[name]) for name in REPEATED}
+
+
+def _remembered(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`parse` that answers a cell it saw before (value or message) from memory: 100,000 rows hold a few
+    hundred communes and legal forms, not worth folding or matching again on every row."""
+    seen: dict[tuple[type, Any], tuple[bool, Any]] = {}
+
+    def remembered(raw: Any) -> Any:
+        key = (raw.__class__, raw)  # by class too: True == 1 == 1.0, but they do not parse alike
+        try:
+            outcome = seen.get(key)
+        except TypeError:  # an unhashable cell: not remembered
+            return parse(raw)
+        if outcome is None:
+            try:
+                outcome = seen[key] = (True, parse(raw))
+            except values.CellError as error:
+                outcome = seen[key] = (False, error.message)
+        if outcome[0]:
+            return outcome[1]
+        raise values.CellError(outcome[1])
+
+    return remembered
 
 
 def _parse_row(number: int, cells: list[Any], columns: ColumnMap, context: _Context,
-               parsers: dict[str, Callable[[Any], Any]], xlsx: bool) -> tuple[dict[str, Any], list[RowError]]:
+               fields: list[tuple[str, int, Callable[[Any], Any]]],
+               xlsx: bool) -> tuple[dict[str, Any], list[RowError]]:
+    """`fields`: (column, index in the row, parser) of the columns the file has."""
     parsed: dict[str, Any] = {}
     errors: list[RowError] = []
 
@@ -179,15 +216,14 @@ def _parse_row(number: int, cells: list[Any], columns: ColumnMap, context: _Cont
         raw = _cell(cells, columns.index[name]) if columns.has(name) else None
         errors.append(RowError(number, columns.label(name, xlsx), str(message), _shown(raw)))
 
-    for name in IMPORTED + CHECKED:
-        if columns.has(name):
-            try:
-                parsed[name] = parsers[name](_cell(cells, columns.index[name]))
-            except values.CellError as error:
-                fail(name, error.message)
-    failed = {error.column for error in errors}
+    width = len(cells)
+    for name, index, parse in fields:
+        try:
+            parsed[name] = parse(cells[index] if index < width else None)
+        except values.CellError as error:
+            fail(name, error.message)
     for name in REQUIRED:
-        if parsed.get(name) is None and columns.label(name, xlsx) not in failed:
+        if parsed.get(name) is None and columns.label(name, xlsx) not in {error.column for error in errors}:
             fail(name, _l("Required."))
     _check_commune(parsed, context, fail)
     _check_point(parsed, columns, context, fail)
@@ -201,6 +237,16 @@ def _check_commune(parsed: dict[str, Any], context: _Context, fail) -> None:
     code = parsed.get("commune_code")
     if code is None:
         return
+    key = (code, parsed.get("district_code"), parsed.get("province_code"))
+    problems = context.commune_problems.get(key)
+    if problems is None:  # the same few hundred communes on every row: each combination is checked once
+        problems = context.commune_problems[key] = []
+        _commune_problems(code, key[1], key[2], context, lambda name, message: problems.append((name, message)))
+    for name, message in problems:
+        fail(name, message)
+
+
+def _commune_problems(code: str, district: str | None, province: str | None, context: _Context, fail) -> None:
     commune = context.unit(code) if len(code) == 5 and code.isdigit() else None
     if len(code) != 5 or not code.isdigit():
         fail("commune_code", _l("Commune code must have 5 digits."))
@@ -210,12 +256,10 @@ def _check_commune(parsed: dict[str, Any], context: _Context, fail) -> None:
         fail("commune_code", _l("Commune %(code)s is not in this installation's province (%(province)s).",
                                 code=code, province=context.province_code))
     else:
-        district = parsed.get("district_code")
         if district and district != commune.parent_code:
             district_unit = context.unit(district)
             fail("district_code", _l("Commune %(commune)s is not in district %(district)s.", commune=commune.name,
                                      district=district_unit.name if district_unit else district))
-        province = parsed.get("province_code")
         if province and province != commune.province_code:
             fail("province_code", _l("Commune %(commune)s is in province %(province)s.", commune=commune.name,
                                      province=commune.province_code))
@@ -232,22 +276,24 @@ def _check_point(parsed: dict[str, Any], columns: ColumnMap, context: _Context, 
         else:
             fail("lon" if missing == "lat" else "lat", _l("Give both latitude and longitude, or neither."))
         return
-    province = context.province
-    if province is None or province.min_lat is None:
+    box = context.box
+    if box is None:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             fail("lat", _l("Latitude must be between -90 and 90, longitude between -180 and 180."))
         return
-    if _inside(province, lat, lon):
+    if _inside(box, lat, lon):
         return
-    if _inside(province, lon, lat):
+    if _inside(box, lon, lat):
         fail("lat", _l("Latitude and longitude look swapped (latitude %(lat)s, longitude %(lon)s).", lat=lat, lon=lon))
     else:
-        fail("lat", _l("The point %(lat)s, %(lon)s is outside %(province)s.", lat=lat, lon=lon, province=province.name))
+        fail("lat", _l("The point %(lat)s, %(lon)s is outside %(province)s.", lat=lat, lon=lon,
+                       province=context.province.name))
 
 
-def _inside(box: AdminUnit, lat: float, lon: float) -> bool:
+def _inside(box: tuple[float, float, float, float], lat: float, lon: float) -> bool:
+    min_lat, max_lat, min_lon, max_lon = box
     margin = PROVINCE_MARGIN_DEG
-    return (box.min_lat - margin <= lat <= box.max_lat + margin) and (box.min_lon - margin <= lon <= box.max_lon + margin)
+    return (min_lat - margin <= lat <= max_lat + margin) and (min_lon - margin <= lon <= max_lon + margin)
 
 
 def _identity(row_values: dict[str, Any]) -> tuple[str, str, str]:
@@ -327,10 +373,10 @@ def _resolve_uncoded(session: Session, plan: ImportPlan, bad_rows: set, xlsx: bo
 def _changes(row_values: dict[str, Any], current) -> dict[str, tuple[Any, Any]]:
     """field → (registry value, file value) where they differ; columns the file lacks are left alone."""
     changes = {}
-    for name in queries.COMPARED:
+    for name, old in zip(queries.COMPARED, queries.compared_values(current)):
         if name not in row_values:
             continue
-        old, new = getattr(current, name), row_values[name]
+        new = row_values[name]
         if name == "status" and new is None:
             continue  # an empty status cell keeps the status
         if old != new:

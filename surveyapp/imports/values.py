@@ -37,11 +37,14 @@ def text(raw: Any, limit: int | None = None) -> str | None:
     """Trimmed text; the apostrophe an export puts before "=", "+", "-", "@" is removed again."""
     if raw is None:
         return None
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    if isinstance(raw, (dt.datetime, dt.date)):
-        raw = raw.isoformat()
-    value = str(raw).strip()
+    if raw.__class__ is str:  # every cell of a CSV, most of a workbook's: the checks below are for the rest
+        value = raw.strip()
+    else:
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        if isinstance(raw, (dt.datetime, dt.date)):
+            raw = raw.isoformat()
+        value = str(raw).strip()
     if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
         value = value[1:]
     if limit is not None and len(value) > limit:
