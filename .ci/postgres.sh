@@ -10,7 +10,7 @@ if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
   return 1 2>/dev/null || exit 1
 fi
 pg_port=${SURVEYAPP_PG_PORT:-5433}
-if [ -n "$SURVEYAPP_PG_DIR" ]; then
+if [ -n "${SURVEYAPP_PG_DIR:-}" ]; then
   pg_dir=$(mkdir -p "$SURVEYAPP_PG_DIR" && cd "$SURVEYAPP_PG_DIR" && pwd)
   pg_options="-c shared_buffers=512MB"  # durable (fsync on); more cache than the 128 MB default
 else
@@ -32,7 +32,7 @@ as_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -o \"-p $pg_port -k '$pg_dir/socket' -
   || { cat "$pg_dir/server.log" >&2; return 1 2>/dev/null || exit 1; }
 _surveyapp_pg_stop() {
   as_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -m fast -w stop >/dev/null 2>&1"
-  [ -n "$SURVEYAPP_PG_DIR" ] || rm -rf "$pg_dir"
+  [ -n "${SURVEYAPP_PG_DIR:-}" ] || rm -rf "$pg_dir"
 }
 trap _surveyapp_pg_stop EXIT
 export SURVEYAPP_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postgres"
