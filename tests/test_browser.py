@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import SCREENSHOTS, sign_in
 
@@ -81,9 +82,28 @@ def test_english_switch(page, live_server):
     sign_in(page, live_server, "analyst")
     page.goto(live_server + "/establishments")
     page.get_by_role("link", name="English").click()
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert "3,209 establishments found" in page.locator("#result-count").inner_text()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#result-count")).to_contain_text("3,209 establishments found")
     page.get_by_role("link", name="Tiếng Việt").click()
-    page.wait_for_load_state()
-    assert "Tìm thấy 3.209 cơ sở" in page.locator("#result-count").inner_text()
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    expect(page.locator("#result-count")).to_contain_text("Tìm thấy 3.209 cơ sở")
+
+
+def test_the_browser_under_test_is_the_one_debian_offers_today():
+    """CI must test the Chromium a new machine gets (`.ci/run` upgrades an older one), not whatever
+    version this machine happened to keep."""
+    import shutil
+    import subprocess
+
+    from .conftest import CHROMIUM, IN_CI
+
+    if not CHROMIUM.exists() or shutil.which("apt-cache") is None:
+        if IN_CI:
+            pytest.fail("CI=true: Chromium and apt-cache are required")
+        pytest.skip("no Chromium or no apt-cache on this machine")
+    policy = subprocess.run(["apt-cache", "policy", "chromium"], capture_output=True, text=True, check=True).stdout
+    fields = dict(line.strip().split(": ", 1) for line in policy.splitlines() if ": " in line)
+    installed, candidate = fields.get("Installed"), fields.get("Candidate")
+    if not IN_CI and installed != candidate:
+        pytest.skip(f"Chromium {installed} is installed, Debian offers {candidate}: `.ci/run` upgrades it")
+    assert installed == candidate, f"Chromium {installed} is installed but Debian offers {candidate}"

@@ -1,7 +1,10 @@
 """Offline capture in Chromium: save questionnaires without a connection, reload, sync; cut a sync midway."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlmodel import select
 
 from surveyapp.models import SurveyRecord
@@ -26,8 +29,11 @@ def open_offline_form(page, live_app):
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
-def fill_short_update(page, code: str, workers: str) -> None:
-    page.select_option("#offline-establishment", code)
+def fill_short_update(page, establishment, workers: str, waiting_after: int) -> None:
+    """Fill the short update form for one establishment and save it; returns once the page says that
+    this establishment was saved and the outbox holds `waiting_after` items (not a notice or count left
+    over from the previous save)."""
+    page.select_option("#offline-establishment", establishment.code)
     page.locator('input[name="visit_type"][value="update"]').check()
     page.locator('input[name="operating_status"][value="active"]').check()
     page.fill("#workers_total", workers)
@@ -36,7 +42,19 @@ def fill_short_update(page, code: str, workers: str) -> None:
     page.locator('input[name="had_support"][value="no"]').check()
     page.locator('input[name="needs"][value="training"]').check()
     page.click('button[value="submit"]')
-    page.wait_for_selector("#offline-notice.alert-success")
+    expect_saved(page, establishment, waiting_after)
+
+
+def expect_saved(page, establishment, waiting_after: int) -> None:
+    saved = f"Đã lưu vào hộp thư đi: {establishment.name}."
+    expect(page.locator("#offline-notice")).to_have_text(saved)
+    expect(page.locator("#offline-notice")).to_have_class(re.compile(r"\balert-success\b"))
+    expect_waiting(page, waiting_after, timeout=20_000)
+    expect(page.locator("#offline-establishment")).to_have_value("")  # ready for the next establishment
+
+
+def expect_waiting(page, count: int, timeout: float = 10_000) -> None:
+    expect(page.locator("#outbox-badge")).to_have_attribute("data-outbox-count", str(count), timeout=timeout)
 
 
 def waiting(page) -> int:
@@ -56,28 +74,25 @@ def test_three_questionnaires_offline_survive_a_reload_then_sync(phone, live_app
     open_offline_form(page, live_app)
 
     page.context.set_offline(True)
-    for establishment, workers in zip(three, ("6", "7", "8")):
-        fill_short_update(page, establishment.code, workers)
-    assert waiting(page) == 3
+    for saved, (establishment, workers) in enumerate(zip(three, ("6", "7", "8")), start=1):
+        fill_short_update(page, establishment, workers, waiting_after=saved)
     assert "3" in page.inner_text("#outbox-badge")  # TRANSLATE-CHECK
     page.screenshot(path=str(SCREENSHOTS / "offline-saved.png"))
 
     page.reload()  # still offline: the service worker serves the page, IndexedDB kept the outbox
-    page.wait_for_selector("#offline-establishment")
-    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.outboxCount === '3'")
+    expect_waiting(page, 3)
     assert current_records(session) == []
 
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.outboxCount === '0'", timeout=20000)
+    expect_waiting(page, 0, timeout=20_000)
     records = current_records(session)
     assert len(records) == 3
     assert sorted(r.answers["workers_total"] for r in records) == [6, 7, 8]
     assert {r.status for r in records} == {"submitted"}
 
     page.goto(live_app + "/survey/outbox")
-    page.wait_for_selector(".outbox-item")
-    assert page.locator('.outbox-item[data-state="accepted"]').count() == 3
+    expect(page.locator('.outbox-item[data-state="accepted"]')).to_have_count(3)
     page.screenshot(path=str(SCREENSHOTS / "offline-outbox.png"), full_page=True)
     assert errors == []
 
@@ -96,18 +111,17 @@ def test_a_refused_item_is_opened_fixed_and_resent(phone, live_app, three, sessi
     page.locator('input[name="had_support"][value="no"]').check()
     page.locator('input[name="needs"][value="credit"]').check()
     page.click('button[value="submit"]')
-    page.wait_for_selector("#offline-notice.alert-success")
+    expect_saved(page, three[0], 1)
     page.context.set_offline(False)
     page.goto(live_app + "/survey/outbox")
-    page.wait_for_selector('.outbox-item[data-state="invalid"]')
+    expect(page.locator('.outbox-item[data-state="invalid"]')).to_have_count(1)
     assert "workers_female" in page.inner_text(".outbox-errors")
     page.click('.outbox-item[data-state="invalid"] a')
-    page.wait_for_selector(".outbox-field-error")
+    expect(page.locator("#q-workers_female .outbox-field-error")).to_have_count(1)
     assert page.input_value("#workers_female") == "5" and page.input_value("#workers_total") == "3"
-    assert page.locator("#q-workers_female .outbox-field-error").count() == 1
     page.fill("#workers_female", "2")
     page.click('button[value="submit"]')
-    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.outboxCount === '0'", timeout=20000)
+    expect_saved(page, three[0], 0)  # online now: saved, then sent at once
     records = current_records(session)
     assert [(r.answers["workers_female"], r.status) for r in records] == [(2, "submitted")]
 
@@ -118,10 +132,10 @@ def test_a_sync_cut_midway_loses_nothing_and_duplicates_nothing(phone, live_app,
     page.goto(live_app + "/survey/outbox")  # visited once online: kept for offline use
     page.goto(live_app + "/survey/offline?round=2019")
     page.context.set_offline(True)
-    for establishment, workers in zip(three, ("4", "5", "6")):
-        fill_short_update(page, establishment.code, workers)
+    for saved, (establishment, workers) in enumerate(zip(three, ("4", "5", "6")), start=1):
+        fill_short_update(page, establishment, workers, waiting_after=saved)
     page.goto(live_app + "/survey/outbox")
-    page.wait_for_selector(".outbox-item")
+    expect(page.locator('.outbox-item[data-state="pending"]')).to_have_count(3)
 
     calls = {"n": 0}
 
@@ -138,18 +152,68 @@ def test_a_sync_cut_midway_loses_nothing_and_duplicates_nothing(phone, live_app,
     page.route("**/api/v1/records", cut_after_first)
     page.context.set_offline(False)  # the connection returns: the outbox starts sending by itself
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("() => document.querySelectorAll('.outbox-item[data-state=\"accepted\"]').length === 1")
-    for _ in range(100):
-        if calls["n"] >= 2:
-            break
-        page.wait_for_timeout(100)
-    page.wait_for_function("() => !document.getElementById('outbox-status').textContent.endsWith('…')")
+    # The round stops at the cut: one accepted, two still waiting, and the page says why.
+    expect(page.locator("#outbox-status")).to_have_text(
+        "Mất kết nối: các phiếu chưa gửi sẽ được gửi sau.", timeout=20_000)
+    expect(page.locator('.outbox-item[data-state="accepted"]')).to_have_count(1)
+    expect(page.locator('.outbox-item[data-state="pending"]')).to_have_count(2)
+    assert calls["n"] >= 2  # a second "online" event may start one more round: it is cut too
     assert len(current_records(session)) == 2  # first answered, second saved without an answer
     assert waiting(page) == 2
 
     page.unroute("**/api/v1/records")
     page.click("#outbox-sync")
-    page.wait_for_function("() => document.getElementById('outbox-badge').dataset.outboxCount === '0'", timeout=20000)
+    expect(page.locator('.outbox-item[data-state="accepted"]')).to_have_count(3, timeout=20_000)
+    expect(page.locator("#outbox-page-count")).to_have_attribute("data-outbox-count", "0")
     records = current_records(session)
     assert len(records) == 3  # the resent second one was recognised by its UUID: no duplicate
     assert len(list(session.exec(select(SurveyRecord)))) == 3
+
+
+HOLD_SAVES = """() => {
+  const save = window.SurveyOutbox.save;
+  window.__held = [];
+  window.SurveyOutbox.save = (entry) => new Promise((resolve) => {
+    window.__held.push(() => resolve(save(entry)));
+  });
+}"""
+
+
+def test_the_next_choice_made_while_a_save_finishes_is_kept(phone, live_app, three, session):
+    """A slow device: the enumerator taps "submit", picks the next establishment and starts typing
+    before the save has finished. The save must not clear the new choice nor what was typed, and a
+    double tap saves once."""
+    page = phone
+    open_offline_form(page, live_app)
+    page.context.set_offline(True)
+    page.evaluate(HOLD_SAVES)
+
+    page.select_option("#offline-establishment", three[0].code)
+    page.locator('input[name="visit_type"][value="update"]').check()
+    page.locator('input[name="operating_status"][value="active"]').check()
+    page.fill("#workers_total", "6")
+    page.evaluate("() => { const b = document.querySelector('button[value=submit]'); b.click(); b.click(); }")
+    assert page.evaluate("window.__held.length") == 1  # the second tap found the save under way
+    expect(page.locator("#offline-notice")).to_be_hidden()
+
+    page.select_option("#offline-establishment", three[1].code)
+    page.locator('input[name="visit_type"][value="update"]').check()
+    page.fill("#workers_total", "9")
+    page.evaluate("() => window.__held.shift()()")  # the first save finishes now
+    expect(page.locator("#offline-notice")).to_have_text(f"Đã lưu vào hộp thư đi: {three[0].name}.")
+    expect_waiting(page, 1)
+    expect(page.locator("#offline-establishment")).to_have_value(three[1].code)
+    assert page.input_value("#workers_total") == "9"
+    assert page.locator('input[name="visit_type"][value="update"]').is_checked()
+
+    page.locator('input[name="operating_status"][value="active"]').check()
+    page.fill("#revenue_million_vnd", "900")
+    page.fill("#capital_million_vnd", "100")
+    page.locator('input[name="had_support"][value="no"]').check()
+    page.locator('input[name="needs"][value="credit"]').check()
+    page.click('button[value="submit"]')
+    page.evaluate("() => window.__held.shift()()")
+    expect_saved(page, three[1], 2)
+    items = page.evaluate("() => window.SurveyOutbox.all()")
+    assert sorted((item["establishment_code"], item["answers"]["workers_total"]) for item in items) == [
+        (three[0].code, "6"), (three[1].code, "9")]

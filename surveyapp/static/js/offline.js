@@ -11,16 +11,26 @@
   var base = form.querySelector('input[name="base_uuid"]');
   var notice = document.getElementById("offline-notice");
   var replacing = null;
+  // Counts the establishments chosen on this page. A save finishes a moment after the tap; if the
+  // enumerator has already picked the next establishment by then, that choice (and what they began to
+  // type) must stay: the form is cleared only when nothing was chosen since the save began.
+  var choices = 0;
+  var choicesAtSave = null;
 
   function show(message, kind) {
     notice.className = "alert alert-" + kind;
     notice.textContent = message;
-    notice.classList.remove("d-none");
     notice.scrollIntoView({ block: "center" });
+  }
+
+  function hideNotice() {
+    notice.className = "d-none";
+    notice.textContent = "";
   }
 
   function choose(code, answers) {
     var establishment = establishments[code];
+    choices += 1;
     form.setAttribute("data-establishment", establishment ? code : "");
     form.setAttribute("data-establishment-name", establishment ? establishment.name : "");
     base.value = establishment && establishment.current_uuid ? establishment.current_uuid : "";
@@ -34,13 +44,25 @@
     picker.focus();
   });
 
+  document.addEventListener("survey:saving", function () {
+    hideNotice();  // the next notice is about this save, never the previous one
+    choicesAtSave = choices;
+  });
+
+  document.addEventListener("survey:save-failed", function (event) {
+    show((window.SurveyOutbox.texts.save_failed || "").replace("{error}", event.detail.error), "danger");
+  });
+
   document.addEventListener("survey:saved", function (event) {
     var done = replacing ? window.SurveyOutbox.remove(replacing) : Promise.resolve();
     replacing = null;
     done.then(function () {
+      if (choices === choicesAtSave) {
+        picker.value = "";
+        choose("");
+      }
+      notice.setAttribute("data-saved-uuid", event.detail.uuid);
       show((window.SurveyOutbox.texts.saved || "").replace("{name}", event.detail.establishment_name), "success");
-      picker.value = "";
-      choose("");
       window.SurveyOutbox.refresh();
     });
   });

@@ -227,16 +227,34 @@
       document.dispatchEvent(new CustomEvent("survey:no-establishment"));
       return;
     }
+    if (form.getAttribute("data-saving")) { return; }  // a double tap saves once
     var base = form.querySelector('input[name="base_uuid"]');
-    window.SurveyOutbox.save({
+    var entry = {
       user: form.getAttribute("data-user"), establishment_code: chosen,
       establishment_name: form.getAttribute("data-establishment-name") || chosen,
       round: form.getAttribute("data-round"), status: action === "submit" ? "submitted" : "draft",
       supersedes: base && base.value ? base.value : null, answers: collectAnswers()
-    }).then(function (item) {
+    };
+    savingStarted();
+    document.dispatchEvent(new CustomEvent("survey:saving", { detail: entry }));
+    window.SurveyOutbox.save(entry).then(function (item) {
+      savingEnded();
       document.dispatchEvent(new CustomEvent("survey:saved", { detail: item }));
+    }, function (error) {
+      savingEnded();  // the answers stay on the page: nothing is lost
+      document.dispatchEvent(new CustomEvent("survey:save-failed", { detail: { error: String(error) } }));
     });
   });
+
+  function savingStarted() {
+    form.setAttribute("data-saving", "1");
+    Array.prototype.forEach.call(form.querySelectorAll('button[type="submit"]'), function (b) { b.disabled = true; });
+  }
+
+  function savingEnded() {
+    form.removeAttribute("data-saving");
+    Array.prototype.forEach.call(form.querySelectorAll('button[type="submit"]'), function (b) { b.disabled = false; });
+  }
 
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
