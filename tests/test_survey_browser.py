@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from surveyapp.accounts.services import assign_communes, user_by_username
 from surveyapp.models import SurveyRound
@@ -54,7 +55,8 @@ def test_enumerator_fills_a_whole_questionnaire_on_a_phone(phone, live_app, cens
     page.wait_for_url("**/survey/communes/31498**")
     page.fill("#q", "banh pia ut hen")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#no-results")
+    page.wait_for_url("**/survey/communes/31498?**q=banh+pia+ut+hen**")  # the empty commune said "none" already
+    expect(page.locator("#no-results")).to_be_visible()
     page.click("#register-link")
     page.fill("#name", "Cơ sở Bánh Pía Út Hên")
     page.fill("#owner", "Trần Thị Hên")
