@@ -191,13 +191,13 @@ def test_registration_shows_likely_existing_matches_first(client_as, session, ro
 def test_coverage_per_commune_and_enumerator(client_as, session, pair, add_establishment):
     add_establishment(name="Cơ sở chưa khảo sát", commune_code="31498")
     page = client_as("analyst").get("/coverage?round=2019&district=941").text
-    row = re.search(r"<tr><td>Phường 5.*?</tr>", page, re.S).group(0)
-    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
-    assert cells[:5] == ["3", "0", "2", "0", "0"]  # listed, draft, submitted, returned, approved
+    row = re.search(r'<tr data-commune="31498">.*?</tr>', page, re.S).group(0)
+    cells = re.findall(r'<td class="num" data-figure="\w+">([^<]*)</td>', row)
+    assert cells[:6] == ["3", "2", "0", "2", "0", "0"]  # to visit, records, draft, submitted, returned, approved
     csv_text = client_as("analyst").get("/coverage?round=2019&district=941&format=csv").data.decode("utf-8-sig")
     lines = list(csv.DictReader(io.StringIO(csv_text)))
     ward = next(line for line in lines if line["commune_code"] == "31498")
-    assert (ward["listed"], ward["submitted"], ward["done_percent"]) == ("3", "2", "0.0")
+    assert (ward["listed"], ward["submitted"], ward["done_percent"], ward["coverage_percent"]) == ("3", "2", "0.0", "66.7")
     assert client_as("analyst").get("/coverage?round=1999").status_code == 400
     assert client_as("enumerator").get("/coverage").status_code == 403
 

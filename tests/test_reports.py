@@ -80,14 +80,17 @@ def test_round_coverage_equals_sql(demo_client, demo_session):
         expected.setdefault((round_code, district), {})[status] = count
     registered = dict(sql(demo_session, "SELECT district_code, count(*) FROM establishment GROUP BY district_code"))
     by_district = [row for row in rows if row[1]]
-    assert {(row[0], row[1]) for row in by_district} == set(expected)
-    for round_code, code, _name, listed_registered, listed, draft, submitted, returned, approved, share in by_district:
-        counts = expected[(round_code, code)]
-        assert listed_registered == registered[code]
-        assert (draft, submitted, returned, approved) == tuple(counts.get(s, 0) for s in
-                                                               ("draft", "submitted", "returned", "approved"))
-        assert listed == sum(counts.values())
-        assert share == pytest.approx(100 * approved / registered[code])
+    assert {(row[0], row[1]) for row in by_district} == {(round_code, district) for round_code in ("2018", "2019")
+                                                         for district in registered}
+    for round_code, code, _name, to_visit, records, *statuses, approval_rate, coverage, approved_coverage in by_district:
+        counts = expected.get((round_code, code), {})
+        draft, submitted, returned, approved = statuses
+        assert to_visit == registered[code]
+        assert statuses == [counts.get(s, 0) for s in ("draft", "submitted", "returned", "approved")]
+        assert records == sum(counts.values())
+        assert approval_rate == (round(100 * approved / records, 1) if records else None)
+        assert coverage == round(100 * (submitted + returned + approved) / to_visit, 1)
+        assert approved_coverage == round(100 * approved / to_visit, 1)
     totals = {row[0]: row for row in rows if not row[1]}
     assert set(totals) == {"2018", "2019"}
     assert totals["2018"][4] + totals["2019"][4] == 3209

@@ -13,7 +13,8 @@ from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..establishments.queries import all_rounds
 from ..models import Role
-from . import queries
+from ..progress import figures
+from . import rows as coverage_rows
 
 bp = Blueprint("coverage", __name__, template_folder="templates")
 
@@ -35,21 +36,22 @@ def coverage():
     district = request.args.get("district") or None
     if district and district not in {d.code for d in districts}:
         abort(400, description=_("Unknown district: %(code)s", code=district))
-    rows = queries.commune_coverage(session, province_code, survey_round.id, district)
+    rows = coverage_rows.commune_rows(session, province_code, survey_round.id, district)
     if request.args.get("format") == "csv":
         return _csv(rows, survey_round.code, district)
-    return render_template("coverage/coverage.html", rounds=rounds, survey_round=survey_round, rows=rows,
-                           people=queries.enumerator_progress(session, survey_round.id), districts=districts,
-                           district=district, statuses=queries.STATUSES)
+    return render_template(
+        "coverage/coverage.html", rounds=rounds, survey_round=survey_round, rows=rows,
+        total=figures.total([row.counts for row in rows]),
+        people=coverage_rows.enumerator_rows(session, province_code, survey_round.id, district),
+        districts=districts, district=district, statuses=figures.STATUSES, names=figures.NAMES, order=figures.ORDER, definitions=figures.DEFINITIONS)
 
 
-def _csv(rows, round_code: str, district: str | None) -> Response:
+def _csv(rows: list[coverage_rows.CommuneRow], round_code: str, district: str | None) -> Response:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # Excel reads UTF-8 with a BOM
-    fields = ["commune_code", "commune_name", "district_code", "listed", *queries.STATUSES, "done_percent"]
-    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer = csv.DictWriter(buffer, fieldnames=coverage_rows.CSV_FIELDS)
     writer.writeheader()
-    writer.writerows(row.as_dict() for row in rows)
+    writer.writerows(row.as_csv() for row in rows)
     name = f"coverage_{round_code}{'_' + district if district else ''}_{dt.date.today().isoformat()}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -6,6 +6,9 @@ from flask import Blueprint, current_app, render_template
 from ..accounts.access import READERS, allow
 from ..adminunits import queries as unit_queries
 from ..db import get_session
+from ..establishments.queries import all_rounds
+from ..progress import figures
+from ..progress.queries import round_counts
 from . import queries
 
 bp = Blueprint("home", __name__, template_folder="templates")
@@ -22,5 +25,7 @@ def index():
         totals=queries.totals(session, province_code),
         by_district=queries.establishments_by_district(session, province_code),
         by_sector=queries.establishments_by_sector(session, province_code),
-        rounds=queries.round_progress(session),
+        rounds=all_rounds(session),
+        round_counts=round_counts(session, province_code),
+        names=figures.NAMES, order=figures.ORDER, definitions=figures.DEFINITIONS,
     )

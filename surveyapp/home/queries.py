@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, cast, func
 from sqlmodel import Session, select
 
-from ..models import AdminUnit, Establishment, SurveyRecord, SurveyRound
+from ..models import AdminUnit, Establishment
 
 
 def _sum(column):
@@ -69,15 +69,3 @@ def establishments_by_sector(session: Session, province_code: str) -> list[tuple
         .order_by(func.count().desc(), Establishment.sector)
     )
     return list(session.exec(statement).all())
-
-
-def round_progress(session: Session) -> list[tuple[SurveyRound, dict[str, int]]]:
-    """Each round with its number of records per status."""
-    statement = select(SurveyRecord.round_id, SurveyRecord.status, func.count()).group_by(
-        SurveyRecord.round_id, SurveyRecord.status
-    )
-    by_round: dict[int, dict[str, int]] = {}
-    for round_id, status, count in session.exec(statement):
-        by_round.setdefault(round_id, {})[str(status)] = count
-    rounds = session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code))
-    return [(survey_round, by_round.get(survey_round.id, {})) for survey_round in rounds]

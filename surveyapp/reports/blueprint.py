@@ -95,6 +95,7 @@ def _about(context: tables.ReportContext, report: tables.ReportTable) -> list[tu
         facts.append((_("Limited to your communes"), ", ".join(sorted(context.scope)) or "–"))
     if report.note:
         facts.append((_("Note"), report.note))
+    facts += [(str(name), str(definition)) for name, definition in report.definitions]
     if report.key.startswith("district_sector"):
         divisions = reference.vsic_divisions()
         facts += [(column.header, divisions[column.header].name(context.language))

@@ -4,12 +4,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, cast, func
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from ..establishments.queries import apply_filter, within_scope
-from ..models import Establishment, SurveyRecord, SurveyRound
+from ..models import Establishment, SurveyRound
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
@@ -50,21 +49,6 @@ def by_district(session: Session, province_code: str, wanted: "EstablishmentFilt
                        _sum(Establishment.revenue_vnd))
     statement = _filtered(statement, province_code, wanted, scope).group_by(Establishment.district_code)
     return {code: (count, workers, revenue) for code, count, workers, revenue in session.exec(statement).all()}
-
-
-def current_records_by_round_district_status(session: Session, province_code: str, wanted: "EstablishmentFilter",
-                                             scope: set[str] | None) -> list[tuple[int, str, str, int]]:
-    """(round id, district code, record status, current records) over the filtered establishments."""
-    record = aliased(SurveyRecord)  # the filter's own "has a record in round R" subquery must not correlate with it
-    statement = (
-        select(record.round_id, Establishment.district_code, record.status, func.count())
-        .select_from(Establishment)
-        .join(record, record.establishment_id == Establishment.id)
-        .where(record.is_current == True)  # noqa: E712
-    )
-    statement = _filtered(statement, province_code, wanted, scope).group_by(
-        record.round_id, Establishment.district_code, record.status)
-    return [tuple(row) for row in session.exec(statement).all()]
 
 
 def rounds(session: Session) -> list[SurveyRound]:

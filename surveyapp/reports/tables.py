@@ -13,15 +13,14 @@ from sqlmodel import Session
 
 from .. import reference
 from ..adminunits import queries as unit_queries
-from ..models import RecordStatus
+from ..progress import figures
+from ..progress.queries import round_counts
 from . import queries
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
 
 TABLES = ("districts", "district_sector_establishments", "district_sector_workers", "legal_forms", "round_coverage")
-COVERAGE_STATUSES = (RecordStatus.draft.value, RecordStatus.submitted.value, RecordStatus.returned.value,
-                     RecordStatus.approved.value)
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,8 @@ class ReportColumn:
     #: Longer explanation (a tooltip on the page).
     title: str | None = None
     width: int = 12
+    #: The fieldwork figure the column holds (progress.figures), marked on the page's cells.
+    key: str | None = None
 
 
 @dataclass
@@ -42,6 +43,8 @@ class ReportTable:
     rows: list[list[Any]] = field(default_factory=list)
     total: list[Any] | None = None
     note: str | None = None
+    #: (name, definition) of the figures the table holds, shown under it and in the XLSX's About sheet.
+    definitions: tuple = ()
 
 
 @dataclass
@@ -125,43 +128,35 @@ def legal_forms_table(context: ReportContext) -> ReportTable:
 
 
 def round_coverage_table(context: ReportContext) -> ReportTable:
-    """Per round and district: establishments registered, records listed in the round, and their review state."""
-    registered = {code: counts[0] for code, counts in
-                  queries.by_district(context.session, context.province_code, context.filter, context.scope).items()}
-    by_key: dict[tuple[int, str], dict[str, int]] = {}
-    for round_id, district, status, count in queries.current_records_by_round_district_status(
-            context.session, context.province_code, context.filter, context.scope):
-        by_key.setdefault((round_id, district), {})[str(status)] = count
+    """Per round and district: establishments to visit, current records by state, and the three rates.
+
+    A district shows when it has something to visit or a record; each round's total row is the sum of
+    its district rows, so it equals the province's figures (progress.queries counts both).
+    """
+    table_counts = round_counts(context.session, context.province_code, "district", wanted=context.filter,
+                                scope=context.scope)
     labels = reference.RECORD_STATUS_LABELS
     table = ReportTable("round_coverage", _("Survey round coverage"), [
         ReportColumn(_("Survey round"), "code", width=10), ReportColumn(_("Code"), "code", width=7),
         ReportColumn(_("District"), "text", width=26),
-        ReportColumn(_("Registered"), title=_("Establishments in the registry (matching the filter)")),
-        ReportColumn(_("Listed"), title=_("Establishments with a record in the round, whatever its state")),
-        *(ReportColumn(str(reference.label(labels, status))) for status in COVERAGE_STATUSES),
-        ReportColumn(_("Approved (%)"), "percent", title=_("Approved records per registered establishment"),
-                     width=10)],
-        note=_("Listed: establishments with a record in the round. Approved (%): approved records per registered "
-               "establishment of the district."))
+        ReportColumn(str(figures.TO_VISIT), key="to_visit", width=14),
+        ReportColumn(str(figures.RECORDS), key="records"),
+        *(ReportColumn(str(reference.label(labels, status)), key=status) for status in figures.STATUSES),
+        ReportColumn(str(figures.APPROVAL_RATE), "percent", key="approval_rate", width=14),
+        ReportColumn(str(figures.COVERAGE), "percent", key="coverage", width=14),
+        ReportColumn(str(figures.APPROVED_COVERAGE), "percent", key="approved_coverage", width=14)],
+        definitions=figures.DEFINITIONS)
     districts = context.districts()
     for survey_round in queries.rounds(context.session):
-        round_rows = []
-        for code, name in districts:
-            counts = by_key.get((survey_round.id, code), {})
-            if not counts and (context.narrowed or not registered.get(code)):
-                continue
-            round_rows.append(_coverage_row(survey_round.code, code, name, registered.get(code, 0), counts))
-        if round_rows:
-            totals = {status: sum(by_key.get((survey_round.id, code), {}).get(status, 0) for code, _n in districts)
-                      for status in COVERAGE_STATUSES}
-            table.rows.extend(round_rows)
+        district_rows = [(code, name, table_counts.of(survey_round.id, code)) for code, name in districts]
+        shown = [(code, name, counts) for code, name, counts in district_rows if counts.to_visit or counts.records]
+        if shown:
+            table.rows.extend(_coverage_row(survey_round.code, code, name, counts) for code, name, counts in shown)
             table.rows.append(_coverage_row(survey_round.code, "", _("All districts"),
-                                            sum(row[3] for row in round_rows), totals))
+                                            figures.total([counts for _code, _name, counts in shown])))
     return table
 
 
-def _coverage_row(round_code: str, code: str, name: str, registered: int, counts: dict[str, int]) -> list[Any]:
-    listed = sum(counts.get(status, 0) for status in COVERAGE_STATUSES)
-    approved = counts.get(RecordStatus.approved.value, 0)
-    return [round_code, code, name, registered, listed, *(counts.get(status, 0) for status in COVERAGE_STATUSES),
-            100 * approved / registered if registered else 0.0]
+def _coverage_row(round_code: str, code: str, name: str, counts: figures.RoundCounts) -> list[Any]:
+    values = counts.figures()
+    return [round_code, code, name, *(values[name] for name in figures.ORDER)]
