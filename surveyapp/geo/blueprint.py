@@ -30,6 +30,7 @@ from .reading import SUFFIXES, BoundaryFileError
 from .services import import_boundaries
 from .view_points import points_or_clusters
 from .viewport import parse_view
+from ..web import redirect_past_last_page
 
 bp = Blueprint("geo", __name__, template_folder="templates")
 #: Side files accepted with an uploaded .shp.
@@ -170,6 +171,10 @@ def gps_mismatches():
     scope = commune_scope()
     page = establishment_queries.establishments_page(
         session, dataclasses.replace(base, gps_mismatch="1"), parsed.page, current_app.config["PAGE_SIZE"], scope)
+    moved = None if parsed.errors else redirect_past_last_page(
+        "geo.gps_mismatches", base.as_query_args(), page.page, page.pages, page.total)
+    if moved:
+        return moved
     found = locate_points(session, province_code, [(row.id, row.lat, row.lon) for row in page.rows])
     codes = {row.commune_code for row in page.rows} | {row.district_code for row in page.rows}
     codes |= {code for where in found.values() for code in where.values()}
