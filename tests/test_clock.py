@@ -159,8 +159,11 @@ def test_imports_take_the_local_year(runner, session, tmp_path):
     path = csv_file(tmp_path, [["", "Cơ sở mới năm mới", "", "31498", "1071", "household_business", "", "", "3", "",
                                 "2027"]], header=[*HEADER, "year_started"])
     with time_machine.travel(dt.datetime(2026, 12, 31, 22, 20, tzinfo=UTC), tick=True):  # 1 January 2027 in Sóc Trăng
-        result = run_import(runner, path)
-    assert result.exit_code == 0, result.output
+        result = run_import(runner, path, "--dry-run")
+        assert result.exit_code == 0, result.output
+        too_late = run_import(runner, csv_file(tmp_path, [["", "Cơ sở năm sau", "", "31498", "1071", "household_business",
+                                                          "", "", "3", "", "2028"]], header=[*HEADER, "year_started"]))
+    assert too_late.exit_code == 1 and "at most 2027." in too_late.output  # a year, not "2.027"
 
 
 def test_the_api_gives_times_with_the_apps_offset(late_evening, anon_client, session, round_2019, establishment):

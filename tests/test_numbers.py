@@ -59,6 +59,16 @@ def test_coordinates_in_english_keep_the_dot(client, round_2019, located):
     assert input_value(page, "location-lat") == "9.62315"
 
 
+def test_answers_show_years_plainly_and_counts_grouped():
+    from surveyapp.survey.history import display_value
+
+    definition = load_definition_file(Path(__file__).parents[1] / "forms" / "cnnt-2019.md")
+    shown = lambda name, value: display_value(definition, definition.by_name[name], value, "vi")  # noqa: E731
+    assert (shown("year_started", 2015), shown("support_year", 2018)) == ("2015", "2018")
+    assert shown("workers_total", 1500) == "1.500" and shown("revenue_million_vnd", 1234.5) == "1.234,5 triệu đồng"
+    assert shown("location", {"lat": 9.62315, "lon": 105.97391, "accuracy": 8.5}) == "9,62315, 105,97391 (±8,5 m)"
+
+
 # --- the duplicates threshold -----------------------------------------------------------------------
 
 def test_the_threshold_is_shown_and_read_the_vietnamese_way(client):
@@ -208,3 +218,28 @@ def test_vietnamese_pages_show_no_english_decimals(demo_client, demo_session):
         if decimals:
             found[url] = decimals[:10]
     assert found == {}, "\n".join(f"{url}: {tokens}" for url, tokens in found.items())
+
+
+@pytest.mark.browser
+def test_the_browser_form_round_trips_vietnamese_coordinates(phone, live_app, round_2019, located):
+    from surveyapp.questionnaire.answers import check_answers
+
+    from .conftest import sign_in
+
+    page = phone
+    sign_in(page, live_app, "enumerator")
+    page.goto(f"{live_app}/survey/establishments/{located.code}/record?round=2019")
+    assert (page.input_value("#location-lat"), page.input_value("#location-lon")) == ("9,62315", "105,97391")
+    # the offline outbox stores what the form holds and fills it back (a refused item reopened)
+    collected = page.evaluate("() => window.SurveyForm.collect().location")
+    assert collected == {"lat": "9,62315", "lon": "105,97391", "accuracy": ""}
+    page.evaluate("() => window.SurveyForm.fill({location: {lat: 9.6, lon: 105.97391, accuracy: 8.5}})")
+    assert (page.input_value("#location-lat"), page.input_value("#location-accuracy")) == ("9,6", "8,5")
+    page.evaluate("(point) => window.SurveyForm.fill({location: point})", collected)
+    assert page.input_value("#location-lat") == "9,62315"
+    definition = load_definition_file(Path(__file__).parents[1] / "forms" / "cnnt-2019.md")
+    typed = check_answers(definition, {"location": collected}, submit=False).answers["location"]
+    assert typed == {"lat": 9.62315, "lon": 105.97391, "accuracy": None}
+    page.click(".gps-locate")  # the device's position is written the Vietnamese way too
+    page.wait_for_function("document.getElementById('location-lat').value !== '9,62315'")
+    assert re.fullmatch(r"9,6031\d*", page.input_value("#location-lat"))
