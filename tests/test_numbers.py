@@ -243,3 +243,9 @@ def test_the_browser_form_round_trips_vietnamese_coordinates(phone, live_app, ro
     page.click(".gps-locate")  # the device's position is written the Vietnamese way too
     page.wait_for_function("document.getElementById('location-lat').value !== '9,62315'")
     assert re.fullmatch(r"9,6031\d*", page.input_value("#location-lat"))
+
+
+def test_upload_limits_are_written_the_vietnamese_way(app, client):
+    app.config.update(IMPORT_MAX_BYTES=512 * 1024, IMPORT_MAX_ROWS=100_000)
+    page = client.get("/imports").text
+    assert "0,5 MB" in page and "100.000" in page and "0.5 MB" not in page
