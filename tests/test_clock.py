@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from surveyapp import clock
 from surveyapp.i18n import format_day, format_moment
-from surveyapp.models import AuditEvent, SurveyRecord, SurveyRound
+from surveyapp.models import SurveyRecord
 
 from .test_survey import minimal_submission, post_record
 
