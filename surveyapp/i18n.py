@@ -12,6 +12,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import Babel, get_locale
 
+from . import clock
 from .accounts.access import public
 
 LANGUAGE_COOKIE = "lang"
@@ -79,17 +80,19 @@ def format_million_vnd(value_vnd: int | None, digits: int = 0) -> str:
 
 
 def format_day(value: dt.date | dt.datetime | None) -> str:
+    """A date as it is; a stored datetime (naive UTC or aware) on its day in the app's zone."""
     if value is None:
         return "–"
-    return babel_format_date(value, DATE_PATTERNS.get(_locale(), "yyyy-MM-dd"), locale=_locale())
+    return babel_format_date(clock.local_day(value), DATE_PATTERNS.get(_locale(), "yyyy-MM-dd"), locale=_locale())
 
 
 def format_moment(value: dt.datetime | None) -> str:
+    """A stored datetime (naive UTC or aware) in the app's zone."""
     if value is None:
         return "–"
-    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     pattern = DATETIME_PATTERNS.get(_locale(), "yyyy-MM-dd HH:mm")
-    return babel_format_datetime(value, pattern, tzinfo=tz, locale=_locale())
+    local = clock.to_local(value)
+    return babel_format_datetime(local, pattern, tzinfo=local.tzinfo, locale=_locale())
 
 
 def safe_next_url(target: str | None, fallback: str = "/") -> str:

@@ -18,12 +18,15 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
 
+from . import clock
+
 #: JSON on SQLite, JSONB on PostgreSQL (indexable, compact).
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """What timestamps store: now, aware, in UTC (shown in the app's zone through `clock`)."""
+    return clock.utc_now()
 
 
 def _timestamp(**kwargs: Any) -> Any:

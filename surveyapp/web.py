@@ -1,7 +1,8 @@
 """What every page's template can use: labels, the demo-data banner, links that keep filters."""
 from __future__ import annotations
 
-from flask import Flask, request, url_for
+from flask import Flask, redirect, request, url_for
+from werkzeug.wrappers import Response
 from sqlalchemy.exc import SQLAlchemyError
 from flask_babel import get_locale
 
@@ -44,3 +45,13 @@ def url_with(endpoint: str, args: dict, **changes) -> str:
     """url_for with the current filter arguments, some changed or removed (None)."""
     merged = {**args, **changes}
     return url_for(endpoint, **{key: value for key, value in merged.items() if value not in (None, "")})
+
+
+def redirect_past_last_page(endpoint: str, args: dict, page: int, pages: int, total: int) -> Response | None:
+    """A page beyond the last of a list that has rows: a 302 to its last page, every other argument kept.
+
+    A list with no rows at all stays where it is and says there is nothing to show.
+    """
+    if total and page > pages:
+        return redirect(url_with(endpoint, args, page=pages if pages > 1 else None))
+    return None

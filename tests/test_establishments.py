@@ -118,8 +118,7 @@ def test_pagination_edges(demo_client):
     second = demo_client.get("/establishments?page=2")
     assert set(codes_on(first)).isdisjoint(codes_on(second))
     past = demo_client.get(f"/establishments?page={last_page + 1}")
-    assert past.status_code == 200 and codes_on(past) == []
-    assert 'id="past-last-page"' in past.text and f"page={last_page}" in past.text
+    assert past.status_code == 302 and past.headers["Location"] == f"/establishments?page={last_page}"
 
 
 def test_pagination_links_keep_the_filter(demo_client):
@@ -128,7 +127,7 @@ def test_pagination_links_keep_the_filter(demo_client):
 
 
 @pytest.mark.parametrize("query", [
-    "page=0", "page=abc", "page=-3", "page=1.5", "page=99999999999", "district=999", "district=abc",
+    "page=0", "page=abc", "page=-3", "page=1.5", "district=999", "district=abc",
     "commune=31499x", "commune=00001", "sector=Z99", "legal_form=corporation", "round=1999", "status=gone",
     "q=" + "x" * 300,
 ])

@@ -106,7 +106,7 @@ def test_xlsx_equals_the_sql_query_and_is_formatted(demo_client, demo_session):
     facts = {row[0].strip(): row[1] for row in about.iter_rows(values_only=True)}
     assert facts["Rows"] == len(rows)
     assert facts["district"].startswith("947 – Huyện Mỹ Xuyên") and facts["sector"] == "C10"
-    assert re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Asia/Ho_Chi_Minh\)", facts["Exported at"])
+    assert re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} \+07:00 \(Asia/Ho_Chi_Minh\)", facts["Exported at"])
 
 
 def test_geojson_is_rfc7946_and_equals_the_sql_query(demo_client, demo_session):

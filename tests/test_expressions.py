@@ -135,10 +135,10 @@ def test_coercions_are_public():
     assert boolean("false") is True and boolean(0.0) is False and boolean([]) is False
 
 
-def test_default_today_is_the_servers_date():
-    import datetime
+def test_default_today_is_the_apps_date():
+    from surveyapp.clock import local_today
 
-    assert evaluate(parse("today()"), lambda name: None) == datetime.date.today().isoformat()
+    assert evaluate(parse("today()"), lambda name: None) == local_today().isoformat()
 
 
 def test_nothing_is_ever_handed_to_eval(monkeypatch):

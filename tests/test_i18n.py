@@ -10,7 +10,7 @@ from surveyapp.i18n import format_day, format_million_vnd, format_moment, format
 
 def test_vietnamese_is_the_default(client):
     page = client.get("/establishments", headers={"Accept-Language": "en-US,en;q=0.9"}).text
-    assert '<html lang="vi">' in page
+    assert '<html lang="vi" ' in page
     assert "Tổng quan" in page and "Tìm thấy 0 cơ sở" in page
 
 
@@ -20,7 +20,7 @@ def test_switching_to_english_and_back(client):
     assert response.headers["Location"] == "/establishments?district=941"
     assert "lang=en" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
     page = client.get("/establishments").text
-    assert '<html lang="en">' in page and "Overview" in page and "0 establishments found" in page
+    assert '<html lang="en" ' in page and "Overview" in page and "0 establishments found" in page
     client.get("/lang/vi")
     assert "Tổng quan" in client.get("/").text
 
@@ -29,7 +29,7 @@ def test_unknown_language_is_ignored(client):
     response = client.get("/lang/fr?next=/")
     assert response.status_code == 302 and "Set-Cookie" not in response.headers
     client.set_cookie("lang", "xx")
-    assert '<html lang="vi">' in client.get("/").text
+    assert '<html lang="vi" ' in client.get("/").text
 
 
 def test_language_switch_is_visible_and_keeps_the_page(client):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from .. import clock
 from ..models import AuditEvent, SurveyRound, User
 
 
@@ -15,6 +16,7 @@ class AuditFilter:
     action: str | None = None
     entity_type: str | None = None
     actor: str | None = None  #: username
+    #: First and last day included, whole days in the app's time zone.
     since: dt.date | None = None
     until: dt.date | None = None
 
@@ -27,9 +29,9 @@ def _audit_statement(statement, wanted: AuditFilter):
     if wanted.actor:
         statement = statement.where(AuditEvent.actor_id.in_(select(User.id).where(User.username == wanted.actor)))
     if wanted.since:
-        statement = statement.where(AuditEvent.created_at >= dt.datetime.combine(wanted.since, dt.time.min))
+        statement = statement.where(AuditEvent.created_at >= clock.day_start_utc(wanted.since))
     if wanted.until:
-        statement = statement.where(AuditEvent.created_at < dt.datetime.combine(wanted.until + dt.timedelta(days=1), dt.time.min))
+        statement = statement.where(AuditEvent.created_at < clock.day_start_utc(wanted.until + dt.timedelta(days=1)))
     return statement
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid as uuid_module
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -17,7 +18,7 @@ from ..accounts.access import ALL_ROLES, allow, commune_scope, current_actor_id,
 from ..db import get_session
 from ..establishments import queries as establishment_queries
 from ..establishments.filters import (
-    FILTER_ARGUMENTS, EstablishmentFilter, parse_establishment_filter, validate_filter_codes,
+    FILTER_ARGUMENTS, MAX_PAGE, EstablishmentFilter, parse_establishment_filter, validate_filter_codes,
 )
 from ..extensions import csrf
 from ..models import Establishment, Role, SurveyRound
@@ -108,8 +109,9 @@ def _positive_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise ApiError(400, "invalid_argument", f"{name} must be a whole number of 1 or more", {"argument": name})
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        raise ApiError(400, "invalid_argument", f"{name} must be a whole number from 1 to {MAX_PAGE}",
+                       {"argument": name})
     return int(raw)
 
 

@@ -34,7 +34,8 @@ def openapi_document() -> dict[str, Any]:
                     "type": "array", "items": {"$ref": "#/components/schemas/Assignment"}}}}), **_AUTH_ERRORS}}},
             "/establishments": {"get": {
                 "summary": "Establishments of my communes, paged, filtered like the web list",
-                "parameters": [_query("page", "integer"), _query("per_page", "integer", "At most 500"),
+                "parameters": [_query("page", "integer", "1 to 1000000; a page past the last is empty, with the total"),
+                               _query("per_page", "integer", "At most 500"),
                                _query("district", "string", "GSO district code"),
                                _query("commune", "string", "GSO commune code"),
                                _query("sector", "string", "VSIC division, e.g. C10"),
@@ -85,6 +86,8 @@ def _query(name: str, kind: str, description: str = "") -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     text, nullable_text = {"type": "string"}, {"type": ["string", "null"]}
+    timestamp = {"type": ["string", "null"], "format": "date-time",
+                 "description": "ISO 8601 in the app's time zone, with its offset: 2026-12-06T05:20:00+07:00"}
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["code", "message"],
@@ -96,7 +99,7 @@ def _schemas() -> dict[str, Any]:
             "code": text, "name": text, "owner": nullable_text, "legal_form": text, "vsic_code": text, "sector": text,
             "address": nullable_text, "commune_code": text, "district_code": text, "lat": {"type": ["number", "null"]},
             "lon": {"type": ["number", "null"]}, "workers": {"type": ["integer", "null"]},
-            "revenue_vnd": {"type": ["integer", "null"]}, "version": {"type": "integer"}}},
+            "revenue_vnd": {"type": ["integer", "null"]}, "version": {"type": "integer"}, "updated_at": timestamp}},
         "EstablishmentPage": {"type": "object", "properties": {
             "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
             "pages": {"type": "integer"},
@@ -111,5 +114,6 @@ def _schemas() -> dict[str, Any]:
         "Record": {"type": "object", "properties": {
             "uuid": text, "establishment_code": text, "round": text, "status": text,
             "version_number": {"type": "integer"}, "is_current": {"type": "boolean"}, "supersedes": nullable_text,
-            "answers": {"type": "object"}, "created": {"type": "boolean"}}},
+            "answers": {"type": "object"}, "created": {"type": "boolean"}, "created_at": timestamp,
+            "submitted_at": timestamp, "approved_at": timestamp}},
     }

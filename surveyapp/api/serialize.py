@@ -1,12 +1,18 @@
 """Rows as the API's JSON. Pure functions: no database, no request."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from .. import clock
 from ..models import Establishment
 
 
 def _iso(value) -> str | None:
+    """Dates as YYYY-MM-DD; times always aware, in the app's zone with its offset (2026-12-06T05:20:00+07:00),
+    whichever database they came from (SQLite gives naive UTC, PostgreSQL aware values)."""
+    if isinstance(value, dt.datetime):
+        return clock.iso_local(value)
     return value.isoformat() if value is not None else None
 
 

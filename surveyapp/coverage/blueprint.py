@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
+from .. import clock
 from ..accounts.access import allow
 from ..adminunits import queries as unit_queries
 from ..db import get_session
@@ -52,6 +52,6 @@ def _csv(rows: list[coverage_rows.CommuneRow], round_code: str, district: str | 
     writer = csv.DictWriter(buffer, fieldnames=coverage_rows.CSV_FIELDS)
     writer.writeheader()
     writer.writerows(row.as_csv() for row in rows)
-    name = f"coverage_{round_code}{'_' + district if district else ''}_{dt.date.today().isoformat()}.csv"
+    name = f"coverage_{round_code}{'_' + district if district else ''}_{clock.local_today().isoformat()}.csv"
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

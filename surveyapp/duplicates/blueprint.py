@@ -1,6 +1,8 @@
 """Every URL of duplicate review: candidate pairs, side-by-side comparison, merge, undo."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -10,16 +12,19 @@ from ..accounts import queries as account_queries
 from ..accounts.access import allow, current_actor_id
 from ..adminunits import queries as unit_queries
 from ..db import get_session
+from ..i18n import format_number
 from ..establishments.queries import establishment_by_code
 from ..models import Role
 from ..questionnaire.registry import registry
 from ..survey.services import version_history
 from . import queries
-from .matching import DEFAULT_THRESHOLD
+from .matching import DEFAULT_THRESHOLD, Evidence
 from .services import MergeError, find_pairs, mark_not_duplicate, merge, revert_merge
 
 bp = Blueprint("duplicates", __name__, template_folder="templates", url_prefix="/duplicates")
 REVIEWERS = (Role.admin, Role.supervisor)
+#: Below this score the pairs are mostly noise (and too many to list).
+MIN_THRESHOLD = 0.5
 
 
 def _my_communes() -> set[str] | None:
@@ -37,15 +42,37 @@ def candidates():
     district = request.args.get("district") or (districts[0].code if districts else None)
     if district not in {d.code for d in districts}:
         abort(400, description=_("Unknown district: %(code)s", code=district))
-    try:
-        threshold = float(request.args.get("threshold", DEFAULT_THRESHOLD))
-    except ValueError:
-        abort(400, description=_("The threshold is a number between 0 and 1."))
-    if not 0.5 <= threshold <= 1:
-        abort(400, description=_("The threshold is a number between 0 and 1."))
+    typed = request.args.get("threshold")
+    threshold = DEFAULT_THRESHOLD if typed is None else parse_threshold(typed)
+    page = {"districts": districts, "district": district, "threshold": threshold, "typed": typed}
+    if threshold is None:  # say why beside the box, with what was typed still in it
+        error = _("The lowest score is a number from %(low)s to %(high)s, e.g. %(example)s.",
+                  low=format_number(MIN_THRESHOLD, 1), high=format_number(1), example=format_number(DEFAULT_THRESHOLD, 2))
+        return render_template("duplicates/candidates.html", pairs=[], total=0, threshold_error=error, **page), 400
     pairs = find_pairs(session, district, threshold, _my_communes())
-    return render_template("duplicates/candidates.html", pairs=pairs[:500], total=len(pairs), districts=districts,
-                           district=district, threshold=threshold)
+    return render_template("duplicates/candidates.html", pairs=pairs[:500], total=len(pairs), **page)
+
+
+@bp.app_template_filter("reason_text")
+def reason_text(evidence: Evidence) -> str:
+    """One reason of a pair in the page's language, its numbers the language's way."""
+    if evidence.kind == "name":
+        similarity = format_number(evidence.value, 2)
+        if evidence.same_commune:
+            return _("similar name (%(similarity)s) in the same commune", similarity=similarity)
+        return _("similar name (%(similarity)s)", similarity=similarity)
+    if evidence.kind == "gps":
+        return _("GPS points %(metres)s m apart", metres=format_number(evidence.value))
+    return {"tax_code": _("same tax code"), "phone": _("same phone")}[evidence.kind]
+
+
+def parse_threshold(typed: str) -> float | None:
+    """0,85 or 0.85 (one decimal mark, either) between MIN_THRESHOLD and 1; None when it is not."""
+    text = typed.strip()
+    if not re.fullmatch(r"\d+(?:[.,]\d+)?", text):
+        return None
+    value = float(text.replace(",", "."))
+    return value if MIN_THRESHOLD <= value <= 1 else None
 
 
 def _pair_or_404(code_a: str | None, code_b: str | None):

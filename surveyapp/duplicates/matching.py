@@ -64,12 +64,34 @@ class Candidate:
     lon: float | None = None
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """Why a pair was proposed, as data: pages word and format it in their language."""
+
+    #: name | tax_code | phone | gps
+    kind: str
+    #: Name similarity (0–1) or distance in metres.
+    value: float | None = None
+    same_commune: bool = False
+
+    def __str__(self) -> str:  # English, for the CLI's CSV
+        if self.kind == "name":
+            return f"similar name ({self.value:.2f})" + (" in the same commune" if self.same_commune else "")
+        if self.kind == "gps":
+            return f"GPS {self.value:.0f} m apart"
+        return {"tax_code": "same tax code", "phone": "same phone"}[self.kind]
+
+
 @dataclass
 class Pair:
     code_a: str
     code_b: str
     score: float
-    reasons: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [str(item) for item in self.evidence]
 
 
 def name_similarity(first: str, second: str) -> float:
@@ -94,24 +116,24 @@ class _Prepared:
 
 
 def _score(a: _Prepared, b: _Prepared, similarity: float | None = None) -> Pair:
-    reasons = []
+    reasons: list[Evidence] = []
     if similarity is None:
         similarity = name_similarity(a.name, b.name)
     same_commune = a.row.commune_code == b.row.commune_code
     score = similarity if same_commune else similarity * 0.8
     if similarity >= 0.8:
-        reasons.append(f"similar name ({similarity:.2f})" + (" in the same commune" if same_commune else ""))
+        reasons.append(Evidence("name", similarity, same_commune))
     if a.tax and a.tax == b.tax:
         score = max(score, 0.95) + 0.05
-        reasons.append("same tax code")
+        reasons.append(Evidence("tax_code"))
     if a.phone and a.phone == b.phone:
         score = max(score, 0.7) + 0.15
-        reasons.append("same phone")
+        reasons.append(Evidence("phone"))
     if None not in (a.row.lat, a.row.lon, b.row.lat, b.row.lon) and similarity >= 0.6:
         metres = _metres(a.row, b.row)
         if metres <= NEAR_METRES:
             score += 0.1
-            reasons.append(f"GPS {metres:.0f} m apart")
+            reasons.append(Evidence("gps", metres))
     code_a, code_b = sorted((a.row.code, b.row.code))
     return Pair(code_a, code_b, round(min(score, 1.0), 3), reasons)
 

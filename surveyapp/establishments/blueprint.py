@@ -14,6 +14,7 @@ from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
 from ..survey.queries import open_rounds
 from ..survey.services import version_history
+from ..web import redirect_past_last_page
 from . import queries
 from .filters import parse_establishment_filter, validate_filter_codes
 
@@ -28,6 +29,10 @@ def list_establishments():
     parsed = validate_filter_codes(session, parse_establishment_filter(request.args), province_code)
     page = queries.establishments_page(session, parsed.filter, parsed.page, current_app.config["PAGE_SIZE"],
                                        scope=commune_scope())
+    moved = None if parsed.errors else redirect_past_last_page(
+        "establishments.list_establishments", parsed.filter.as_query_args(), page.page, page.pages, page.total)
+    if moved:
+        return moved
     unit_codes = {row.commune_code for row in page.rows} | {row.district_code for row in page.rows}
     context = {
         "filter": parsed.filter,

@@ -104,9 +104,9 @@ def _parse_page(raw: str | None) -> tuple[int, str | None]:
         page = int(raw)
     except ValueError:
         return 1, str(_l("Page must be a whole number."))
-    if page < 1 or page > MAX_PAGE:
+    if page < 1:
         return 1, str(_l("Page must be 1 or more."))
-    return page, None
+    return min(page, MAX_PAGE), None  # past the last page either way: the list moves to its last
 
 
 def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code: str | None) -> ParsedFilter:

@@ -1,15 +1,14 @@
 """Every URL of exports: /exports/establishments.<csv|xlsx|geojson|gpkg>?<the list's filter arguments>."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import clock
 from ..accounts.access import READERS, allow, commune_scope, current_actor_id
 from ..db import get_session
 from ..establishments.filters import FILTER_ARGUMENTS, parse_establishment_filter, validate_filter_codes
@@ -32,15 +31,14 @@ def establishments(fmt: str):
         abort(400, description=_("Too many rows for one worksheet: filter further or export CSV."))
     services.record_export(session, export, rows, current_actor_id(), request.remote_addr)
     session.commit()
-    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    name = services.export_file_name(export.filter, fmt, dt.datetime.now(ZoneInfo(timezone)).date())
+    name = services.export_file_name(export.filter, fmt, clock.local_today())
     mimetype = services.FORMATS[fmt][0]
     if fmt in services.STREAMED:
         stream_session = current_app.extensions["surveyapp.sessionmaker"]()
         response = Response(_closing(services.chunks(stream_session, export), stream_session), mimetype=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     else:
-        response = _send_temporary_file(session, export, name, mimetype, timezone)
+        response = _send_temporary_file(session, export, name, mimetype)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -73,14 +71,14 @@ def _language_or_400() -> str:
     return language
 
 
-def _send_temporary_file(session, export: services.ExportRequest, name: str, mimetype: str, timezone: str):
+def _send_temporary_file(session, export: services.ExportRequest, name: str, mimetype: str):
     """Formats that need a whole file (XLSX, GeoPackage): written to a temporary file, sent, deleted."""
     handle, path = tempfile.mkstemp(prefix="surveyapp-export-", suffix=f".{services.FORMATS[export.format][1]}")
     os.close(handle)
     try:
         if export.format == "gpkg":
             os.unlink(path)  # GDAL creates the GeoPackage itself
-        services.write_file(session, export, path, current_app.config["PROVINCE_CODE"], timezone=timezone)
+        services.write_file(session, export, path, current_app.config["PROVINCE_CODE"])
         handle = open(path, "rb")
     except BaseException:
         _remove(path)

@@ -58,8 +58,7 @@ def export_command(fmt: str, out: str, language: str, round_code: str | None, ex
         if fmt == "gpkg" and os.path.exists(out):
             os.unlink(out)  # a GeoPackage is a database: replace it rather than add to it
         try:
-            rows = services.write_file(session, export, out, province_code,
-                                       timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            rows = services.write_file(session, export, out, province_code)
         except OSError as error:
             raise click.ClickException(f"Cannot write {out}: {error}") from error
         services.record_export(session, export, rows, None, destination=os.path.abspath(out))

@@ -9,10 +9,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from .. import clock
 from ..audit import record_event
 from ..establishments.filters import EstablishmentFilter
 from ..establishments.queries import count_establishments
@@ -93,7 +93,7 @@ def _streamed(session: Session, request: ExportRequest) -> tuple[Iterator[bytes]
 
 
 def write_file(session: Session, request: ExportRequest, path: str, province_code: str,
-               now: dt.datetime | None = None, timezone: str = "Asia/Ho_Chi_Minh") -> int:
+               now: dt.datetime | None = None, timezone: str | None = None) -> int:
     """Write the export to `path` in any format; returns the number of rows written."""
     if request.format in STREAMED:
         stream, counted = _streamed(session, request)
@@ -103,7 +103,7 @@ def write_file(session: Session, request: ExportRequest, path: str, province_cod
         return counted.count
     rows = _Counted(establishment_rows(session, request.filter, request.scope, request.language))
     if request.format == "xlsx":
-        about = about_facts(session, request, now or dt.datetime.now(dt.timezone.utc), timezone)
+        about = about_facts(session, request, now or clock.utc_now(), timezone)
         return formats.write_xlsx(path, rows, about, request.language)
     if request.format == "gpkg":
         layers = {"district_boundaries": queries.boundaries(session, "district", province_code),
@@ -127,15 +127,16 @@ class _Counted:
         return item
 
 
-def about_facts(session: Session, request: ExportRequest, now: dt.datetime, timezone: str) -> list[tuple[str, Any]]:
-    """What the XLSX "About" sheet says: title, time, filter (with unit names), who, headers."""
+def about_facts(session: Session, request: ExportRequest, now: dt.datetime,
+                timezone: str | None = None) -> list[tuple[str, Any]]:
+    """What the XLSX "About" sheet says: title, time (app's zone, with its offset), filter (with unit
+    names), who, headers."""
     labels = ABOUT_LABELS[request.language]
-    local = now.astimezone(ZoneInfo(timezone))
     arguments = request.filter.as_query_args()
     names = queries.unit_names(session, {arguments[k] for k in ("district", "commune") if k in arguments})
     facts: list[tuple[str, Any]] = [
         (labels["title"], ""),
-        (labels["time"], f"{local:%Y-%m-%d %H:%M} ({timezone})"),
+        (labels["time"], clock.local_stamp(now, timezone)),
         (labels["by"], request.username or labels["cli"]),
         (labels["headers"], request.language),
         (labels["filter"], "" if arguments else labels["none"]),

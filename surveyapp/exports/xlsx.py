@@ -35,6 +35,8 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from .. import clock
+
 NUMBER_FORMATS = {
     "int": "#,##0",
     "money": "#,##0",
@@ -397,7 +399,8 @@ def _content_types(sheets: int) -> str:
 
 
 def _core_properties() -> str:
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The package's own stamp is UTC ("Z"), as the format expects: Excel shows it in the reader's zone.
+    now = clock.utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return ('<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>surveyapp</dc:creator>'

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redi
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from .. import reference
+from .. import clock, reference
 from ..accounts.access import READERS, allow, commune_scope, current_actor_id
 from ..adminunits import queries as unit_queries
 from ..audit import record_event
@@ -21,7 +20,7 @@ from ..establishments.blueprint import filter_choices
 from ..establishments.filters import parse_establishment_filter, validate_filter_codes
 from ..establishments.queries import any_demo_establishment
 from ..i18n import format_day, format_number
-from ..models import Role, utcnow
+from ..models import Role
 from . import maps, queries
 from .district_map import build_district_map
 from .forms import BoundaryUploadForm
@@ -31,6 +30,7 @@ from .reading import SUFFIXES, BoundaryFileError
 from .services import import_boundaries
 from .view_points import points_or_clusters
 from .viewport import parse_view
+from ..web import redirect_past_last_page
 
 bp = Blueprint("geo", __name__, template_folder="templates")
 #: Side files accepted with an uploaded .shp.
@@ -122,7 +122,7 @@ def download_district_map():
                  after={**parsed.filter.as_query_args(), **options.options.as_query_args(),
                         "points": result.points_shown})
     session.commit()
-    name = f"map-{result.level}-{options.options.indicator}-{dt.date.today().isoformat()}.html"
+    name = f"map-{result.level}-{options.options.indicator}-{clock.local_today().isoformat()}.html"
     return Response(html, mimetype="text/html",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -142,7 +142,7 @@ def _description(session, wanted) -> list[str]:
             value = _("outside its declared unit") if value == "1" else _("inside its declared unit")
         parts.append(f"{labels.get(key, key)}: {value}")
     lines = [_("Filter: %(filter)s", filter="; ".join(parts)) if parts else _("All establishments")]
-    lines.append(_("Made on %(day)s by surveyapp", day=format_day(utcnow())))
+    lines.append(_("Made on %(day)s by surveyapp", day=format_day(clock.local_today())))
     if any_demo_establishment(session):
         lines.append(_("Synthetic demo data: not real census results."))
     return lines
@@ -171,6 +171,10 @@ def gps_mismatches():
     scope = commune_scope()
     page = establishment_queries.establishments_page(
         session, dataclasses.replace(base, gps_mismatch="1"), parsed.page, current_app.config["PAGE_SIZE"], scope)
+    moved = None if parsed.errors else redirect_past_last_page(
+        "geo.gps_mismatches", base.as_query_args(), page.page, page.pages, page.total)
+    if moved:
+        return moved
     found = locate_points(session, province_code, [(row.id, row.lat, row.lon) for row in page.rows])
     codes = {row.commune_code for row in page.rows} | {row.district_code for row in page.rows}
     codes |= {code for where in found.values() for code in where.values()}

@@ -18,7 +18,7 @@ from ..extensions import csrf
 from ..models import Role
 from . import services, uploads
 from .forms import ConfirmForm, UploadForm
-from .reading import MAX_BYTES, MAX_ROWS, ImportFileError
+from .reading import MAX_BYTES, MAX_ROWS, ImportFileError, megabytes
 
 bp = Blueprint("imports", __name__, template_folder="templates")
 #: Problems listed on the page; all of them are in the downloadable list.
@@ -50,7 +50,7 @@ def upload():
     else:
         too_large = False
     form.round.choices = _round_choices()
-    page = {"form": form, "max_mb": f"{max_bytes / 1024 / 1024:g}", "max_rows": max_rows}
+    page = {"form": form, "max_mb": megabytes(max_bytes), "max_rows": max_rows}
     if too_large:
         return render_template("imports/upload.html", file_error=_too_large(max_bytes), **page), 413
     if request.method == "GET" or not form.validate_on_submit():
@@ -66,7 +66,7 @@ def upload():
 
 
 def _too_large(max_bytes: int) -> str:
-    return _("The file is larger than %(mb)s MB; split it into smaller files.", mb=f"{max_bytes / 1024 / 1024:g}")
+    return _("The file is larger than %(mb)s MB; split it into smaller files.", mb=megabytes(max_bytes))
 
 
 def _check(stored: uploads.Upload):

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import format_number
+
 #: Default limits (override with IMPORT_MAX_BYTES / IMPORT_MAX_ROWS in the configuration).
 MAX_BYTES = 64 * 1024 * 1024  # a 100,000-row CSV is about 30 MB; the web limit (MAX_CONTENT_LENGTH) is 64 MB
 MAX_ROWS = 100_000
@@ -43,7 +45,7 @@ def read_table(data: bytes, filename: str, is_header: Callable[[list[Any]], bool
     extension = Path(filename or "").suffix.lower()
     if len(data) > max_bytes:
         raise ImportFileError(str(_l("The file is larger than %(mb)s MB; split it into smaller files.",
-                                     mb=_megabytes(max_bytes))))
+                                     mb=megabytes(max_bytes))))
     if not data:
         raise ImportFileError(str(_l("The file is empty.")))
     if extension == ".xls" or data.startswith(_OLE_MAGIC):
@@ -59,8 +61,11 @@ def read_table(data: bytes, filename: str, is_header: Callable[[list[Any]], bool
     raise ImportFileError(str(_l("Only .xlsx and .csv files can be imported.")))
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:g}"
+def megabytes(size: int) -> str:
+    """A size in MB the language's way: 64, 0,5 (Vietnamese) or 0.5 (English)."""
+    value = size / 1024 / 1024
+    digits = next(d for d in (0, 1, 2) if d == 2 or round(value, d) == round(value, 2))
+    return format_number(value, digits)
 
 
 def _read_xlsx(data: bytes, is_header, max_rows: int) -> Table:
@@ -114,7 +119,7 @@ def _table(numbered_rows, is_header, max_rows: int, sheet: str | None) -> Table:
             continue
         if len(table.rows) >= max_rows:
             raise ImportFileError(str(_l("The file has more than %(n)s rows; import at most %(n)s at a time.",
-                                         n=f"{max_rows:,}".replace(",", "."))))
+                                         n=format_number(max_rows))))
         table.rows.append((number, values))
     if table is None:
         raise ImportFileError(str(_l("No header row found: the first rows name none of the expected columns "

@@ -5,7 +5,6 @@ step. Problems are collected for every row and column; one problem anywhere mean
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -13,6 +12,7 @@ from typing import Any, Callable, Iterable
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from .. import clock
 from ..adminunits.queries import unit_by_code
 from ..models import AdminUnit, SurveyRound, UnitLevel
 from ..survey.services import PROVINCE_MARGIN_DEG
@@ -99,7 +99,7 @@ class _Context:
         #: (min lat, max lat, min lon, max lon) of the province, or None: read once, not on every row.
         self.box = None if province is None or province.min_lat is None else \
             (province.min_lat, province.max_lat, province.min_lon, province.max_lon)
-        self.today = dt.date.today()
+        self.today = clock.local_today()
         #: (commune, district, province) of a row → [(column, message)] of the problems it has.
         self.commune_problems: dict[tuple, list[tuple[str, Any]]] = {}
 

@@ -83,7 +83,8 @@ def whole_number(raw: Any, low: int = 0, high: int | None = None) -> int | None:
     if value < low:
         raise CellError(_l("Must be at least %(n)s.", n=low))
     if high is not None and value > high:
-        raise CellError(_l("Must be at most %(n)s.", n=f"{high:,}".replace(",", ".")))
+        # Vietnamese thousands dots for amounts (1.000.000); a bound of four digits is a year: 2026, never 2.026.
+        raise CellError(_l("Must be at most %(n)s.", n=f"{high:,}".replace(",", ".") if high >= 10_000 else str(high)))
     return value
 
 

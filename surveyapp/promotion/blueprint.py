@@ -1,13 +1,13 @@
 """Every URL of industrial promotion: projects, and the provincial report (page and XLSX)."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 
+from .. import clock
 from ..accounts.access import READERS, allow, current_actor_id
 from ..audit import record_event
 from ..db import get_session
@@ -23,7 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _years() -> tuple[int, int]:
     session = get_session()
     first, last = queries.year_span(session)
-    this_year = dt.date.today().year
+    this_year = clock.local_today().year
     try:
         year_from = int(request.args.get("from") or first or this_year)
         year_to = int(request.args.get("to") or last or this_year)
@@ -77,7 +77,7 @@ def _xlsx(session, built):
         write_sheet(workbook, str(table.title), columns, rows)
     write_about_sheet(workbook, _("About"), [(_("Report"), _("Industrial promotion")),
                                              (_("Years"), f"{built.year_from}–{built.year_to}"),
-                                             (_("Made on"), dt.datetime.now().strftime("%d/%m/%Y %H:%M"))])
+                                             (_("Made on"), clock.local_stamp())])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     workbook.save(path)
@@ -85,6 +85,6 @@ def _xlsx(session, built):
                  after={"format": "xlsx"}, actor_id=current_actor_id())
     session.commit()
     response = send_file(path, mimetype=XLSX, as_attachment=True,
-                         download_name=f"khuyen-cong_{built.year_from}-{built.year_to}_{dt.date.today().isoformat()}.xlsx")
+                         download_name=f"khuyen-cong_{built.year_from}-{built.year_to}_{clock.local_today().isoformat()}.xlsx")
     response.call_on_close(lambda: os.path.exists(path) and os.remove(path))
     return response

@@ -6,6 +6,7 @@ the top level except repeat rows (FieldList of FormField) and GPS points (FormFi
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -115,13 +116,26 @@ def _data(items: list[Question], answers: dict[str, Any], language: str) -> dict
 def _as_text(question: Question, value: Any, language: str) -> Any:
     if value is None:
         return [] if question.kind == "select_multiple" else ({} if question.kind == "geopoint" else "")
+    if question.kind == "geopoint" and isinstance(value, dict):
+        return {part: decimal_text(value.get(part), language) for part in ("lat", "lon", "accuracy")}
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if question.kind == "decimal" and isinstance(value, float) and language != "en":
-        return repr(value).replace(".", ",")
+    if question.kind == "decimal" and isinstance(value, float):
+        return decimal_text(value, language)
     if question.kind in ("integer", "decimal"):
         return str(value)
     return value
+
+
+def decimal_text(value: Any, language: str) -> str:
+    """A stored number as typed in the language, every digit kept and no thousands groups (9,62315 in
+    Vietnamese, 9.62315 in English): what the parser reads back as the same float."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return str(value)
+    text = str(int(value)) if float(value).is_integer() else f"{Decimal(repr(float(value))):f}"
+    return text if language == "en" else text.replace(".", ",")
 
 
 def attach_errors(form: FlaskForm, errors: dict[str, str]) -> list[tuple[str, str]]:

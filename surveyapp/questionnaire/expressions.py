@@ -15,6 +15,8 @@ import operator
 import re
 from decimal import Decimal
 
+from .. import clock
+
 MAX_LENGTH = 1000
 MAX_DEPTH = 50
 NAN = float("nan")
@@ -433,7 +435,7 @@ _EAGER = {
 
 def evaluate(ast, lookup, self_value=None, today: str | None = None):
     """The value of `ast`; `lookup(name)` gives the current value of ${name}, `self_value` that of `.`."""
-    today = today or datetime.date.today().isoformat()
+    today = today or clock.local_today().isoformat()
 
     def ev(node):
         kind = node[0]

@@ -1,16 +1,14 @@
 """Every URL of reports: /reports (tables and charts) and /reports/<table>.xlsx, for the list's filter."""
 from __future__ import annotations
 
-import datetime as dt
 import io
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import reference
+from .. import clock, reference
 from ..accounts.access import READERS, allow, commune_scope
 from ..db import get_session
 from ..establishments.filters import FILTER_ARGUMENTS, parse_establishment_filter, validate_filter_codes
@@ -64,8 +62,7 @@ def download(table: str):
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    today = dt.datetime.now(ZoneInfo(timezone)).date().isoformat()
+    today = clock.local_today().isoformat()
     suffix = "".join(f"_{name.replace('_', '-')}-{value}" for name, value in context.filter.as_query_args().items()
                      if value.isascii() and value.replace("-", "").isalnum())
     response = send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -81,12 +78,10 @@ def _xlsx_row(report: tables.ReportTable, row: list) -> list:
 
 
 def _about(context: tables.ReportContext, report: tables.ReportTable) -> list[tuple[str, object]]:
-    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    now = dt.datetime.now(ZoneInfo(timezone))
     arguments = context.filter.as_query_args()
     facts: list[tuple[str, object]] = [
         (_("Report"), report.title),
-        (_("Made at"), f"{now:%Y-%m-%d %H:%M} ({timezone})"),
+        (_("Made at"), clock.local_stamp()),
         (_("Made by"), current_user.username),
         (_("Filter"), ", ".join(f"{name}={value}" for name, value in arguments.items()) or _("none")),
         (_("Rows"), len(report.rows)),

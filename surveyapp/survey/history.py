@@ -21,6 +21,8 @@ def display_value(definition: Definition, question: Question, value: Any, langua
         return definition.choice_label(question.list_name, value, language)
     if question.kind == "select_multiple":
         return "; ".join(definition.choice_label(question.list_name, item, language) for item in value)
+    if question.kind == "integer" and _is_year(question):
+        return str(value)  # 2015, never 2.015
     if question.kind in ("integer", "decimal"):
         text = format_decimal(value, format="#,##0.###", locale=locale)
         return text + _UNIT_SUFFIX.get(question.unit, {}).get(locale, "")
@@ -31,6 +33,11 @@ def display_value(definition: Definition, question: Question, value: Any, langua
         text = f"{format_decimal(value['lat'], '0.00000', locale=locale)}, {format_decimal(value['lon'], '0.00000', locale=locale)}"
         return text + (f" (±{format_decimal(value['accuracy'], '0.#', locale=locale)} m)" if value.get("accuracy") else "")
     return str(value)
+
+
+def _is_year(question: Question) -> bool:
+    """Year questions are named so in every form (year_started, support_year, typical_product_year)."""
+    return "year" in question.name.split("_")
 
 
 def _flatten(definition: Definition, answers: dict[str, Any], language: str) -> dict[str, tuple[str, str]]:

@@ -119,10 +119,14 @@
     return compiled.test(string(value));
   }
 
-  function localToday() {
-    var now = new Date();
-    function pad(n) { return (n < 10 ? "0" : "") + n; }
-    return String(now.getFullYear()).padStart(4, "0") + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate());
+  // Today in the app's time zone (<html data-timezone>, as the server's today()), not the device's:
+  // at 05:20 in Sóc Trăng a phone set to UTC still thinks it is yesterday.
+  function appToday() {
+    var zone = document.documentElement.getAttribute("data-timezone") || "Asia/Ho_Chi_Minh";
+    var parts = {};
+    new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+      .formatToParts(new Date()).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day;
   }
 
   function call(name, args, ev, today) {
@@ -157,7 +161,7 @@
 
   // lookup(name) gives the current value of ${name}; selfValue that of `.`; today is "YYYY-MM-DD".
   function evaluate(ast, lookup, selfValue, today) {
-    var day = today || localToday();
+    var day = today || appToday();
     function ev(node) {
       switch (node[0]) {
         case "num": case "str": return node[1];
