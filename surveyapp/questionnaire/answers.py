@@ -40,6 +40,16 @@ class Outcome:
         return not self.errors
 
 
+@dataclass
+class Violation:
+    """One answer that breaks a rule of the questionnaire."""
+
+    key: str  #: as the error keys: "workers_female", "products-0-product_value_million_vnd"
+    question: Question
+    value: Any  #: the typed answer, or the raw one when its type is wrong
+    message: str
+
+
 class _Invalid(Exception):
     def __init__(self, message):
         self.message = str(message)
@@ -174,11 +184,21 @@ def check_answers(
     return Outcome(answers, checker.errors)
 
 
+def rule_violations(definition: Definition, answers: dict[str, Any], *, language: str = "vi",
+                    today: str | None = None) -> list[Violation]:
+    """Answers (stored or about to be) that break a type or constraint rule, skip logic applied as on
+    submit. Missing required answers are not violations here: a draft may still lack them."""
+    checker = _Checker(definition, True, language, today, None, required=False)
+    checker.run(answers or {})
+    return checker.violations
+
+
 class _Checker:
-    def __init__(self, definition, submit, language, today, extra_check):
+    def __init__(self, definition, submit, language, today, extra_check, required: bool = True):
         self.definition, self.submit, self.language = definition, submit, language
-        self.today, self.extra_check = today, extra_check
+        self.today, self.extra_check, self.required = today, extra_check, required
         self.errors: dict[str, str] = {}
+        self.violations: list[Violation] = []
         self.answers: dict[str, Any] = {}
 
     def run(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -234,19 +254,23 @@ class _Checker:
         try:
             value = coerce(question, self.definition, raw, self.language)
         except _Invalid as invalid:
-            self.errors[key] = invalid.message
+            self._broken(key, question, raw, invalid.message)
             return None
         if not self.submit:
             return value
         if value is None:
-            if question.required:
+            if question.required and self.required:
                 self.errors[key] = question.text("required_message", self.language) or str(_l("This answer is required."))
             return value
         if question.constraint is not None and not self._true(question.constraint, row, value):
-            self.errors[key] = question.text("constraint_message", self.language) or str(
-                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text))
+            self._broken(key, question, value, question.text("constraint_message", self.language) or str(
+                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text)))
         elif self.extra_check:
             message = self.extra_check(question, value)
             if message:
                 self.errors[key] = message
         return value
+
+    def _broken(self, key: str, question: Question, value: Any, message: str) -> None:
+        self.errors[key] = message
+        self.violations.append(Violation(key, question, value, message))
