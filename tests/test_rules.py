@@ -131,3 +131,73 @@ def test_the_upload_preview_names_the_broken_rule_in_vietnamese(client, session,
     assert 'id="confirm-form"' not in preview.text
     assert "Vốn sản xuất kinh doanh phải từ 0 đến 200.000 triệu đồng" in preview.text
     assert session.exec(select(Establishment)).all() == []
+
+
+UNBOUNDED_FORM = """| settings |
+|  | form_id | version | form_title |
+|  | t | 1 | Thử |
+
+| survey |
+|  | type | name | label::vi | label::en | constraint |
+|  | integer | bounded | Có cận | Bounded | . >= 0 and . <= ${plain} |
+|  | integer | plain | Không ràng buộc | No constraint | |
+|  | decimal | ceiling_only | Chỉ cận trên | Ceiling only | . <= 100 |
+|  | integer | by_answer | Theo câu khác | From an answer | . >= ${bounded} |
+|  | integer | either | Hoặc | Either | . >= 0 or . = -1 |
+|  | integer | mirrored | Viết ngược | Mirrored | 1 <= . |
+|  | integer | chosen | Theo năm | By year | . >= if(${plain} = 1, 2018, 2012) |
+|  | text | words | Chữ | Words | |
+
+| choices |
+|  | list_name | name | label::vi | label::en |
+|  | yes_no | yes | Có | Yes |
+"""
+
+
+def test_forms_check_warns_about_numbers_without_a_lower_bound(tmp_path, databases, template_url):
+    from .conftest import build_app, dispose
+
+    (tmp_path / "t.md").write_text(UNBOUNDED_FORM, encoding="utf-8")
+    url = databases.copy(template_url)
+    app = build_app(url, FORMS_DIR=str(tmp_path))
+    try:
+        result = app.test_cli_runner().invoke(args=["forms", "check"])
+    finally:
+        dispose(app)
+        databases.drop(url)
+    assert result.exit_code == 0, result.output  # a warning, not an error
+    warned = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert warned == [
+        "Warning: forms/t.md, line 8: integer question 'plain' has no lower bound in its constraint (e.g. '. >= 0')",
+        "Warning: forms/t.md, line 9: decimal question 'ceiling_only' has no lower bound in its constraint "
+        "(e.g. '. >= 0')",
+        "Warning: forms/t.md, line 10: integer question 'by_answer' has no lower bound in its constraint "
+        "(e.g. '. >= 0')",
+        "Warning: forms/t.md, line 11: integer question 'either' has no lower bound in its constraint "
+        "(e.g. '. >= 0')",
+    ]
+    assert "t version 1, 8 questions: OK (4 warnings)" in result.output
+
+
+def test_forms_check_gives_no_warning_on_the_shipped_forms(runner):
+    result = runner.invoke(args=["forms", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.output
+    assert "forms/cnnt-2019.md: cnnt-2019 version 2" in result.output
+    assert "forms/previous/cnnt-2019.v1.md: cnnt-2019 version 1 (earlier version): OK" in result.output
+
+
+def test_lower_and_upper_bounds_read_from_constraints():
+    from surveyapp.questionnaire.expressions import parse
+    from surveyapp.questionnaire.rules import lower_bound, upper_bound
+
+    assert lower_bound(parse(". >= 0 and . <= 200000")) == 0 and upper_bound(parse(". >= 0 and . <= 200000")) == 200000
+    assert lower_bound(parse("2012 <= . and . > 2015")) == 2015
+    assert lower_bound(parse(". >= -5")) == -5 and lower_bound(parse(". >= -(5)")) == -5
+    assert lower_bound(parse(". = 3")) == 3 and upper_bound(parse(". = 3")) == 3
+    assert lower_bound(parse(". >= if(${a} = 1, 2018, 2012)")) == 2012
+    assert upper_bound(parse(". <= if(${a} = 1, 2018, 2012)")) == 2018
+    for unbounded in (". <= 5", ". >= ${a}", ". >= 0 or . = -1", "not(. < 0)", ". >= if(${a}, ${b}, 0)",
+                      "regex(., '^[0-9]+$')", ". + 1 >= 0"):
+        assert lower_bound(parse(unbounded)) is None, unbounded
+    assert lower_bound(None) is None and upper_bound(None) is None
