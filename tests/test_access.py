@@ -36,6 +36,8 @@ EXPECTED = {
     "duplicates.candidates": REVIEW, "duplicates.compare": REVIEW, "duplicates.merge_pair": REVIEW,
     "duplicates.not_duplicate": REVIEW, "duplicates.merges": REVIEW, "duplicates.revert": ADMIN,
     "coverage.coverage": {"admin", "supervisor", "analyst"},
+    "dataquality.index": {"admin", "supervisor", "analyst"}, "dataquality.answers": {"admin", "supervisor", "analyst"},
+    "dataquality.answers_csv": {"admin", "supervisor", "analyst"},
     "promotion.projects": ALL, "promotion.project": ALL, "promotion.report": ALL,
 }
 #: Decisions for the routes of maps and boundaries.

@@ -196,7 +196,8 @@ def rule_violations(definition: Definition, answers: dict[str, Any], *, language
 class _Checker:
     def __init__(self, definition, submit, language, today, extra_check, required: bool = True):
         self.definition, self.submit, self.language = definition, submit, language
-        self.today, self.extra_check, self.required = today, extra_check, required
+        self.today = today or dt.date.today().isoformat()  # once, not per expression
+        self.extra_check, self.required = extra_check, required
         self.errors: dict[str, str] = {}
         self.violations: list[Violation] = []
         self.answers: dict[str, Any] = {}
@@ -220,16 +221,38 @@ class _Checker:
     def _true(self, ast, row: dict | None, self_value: Any = None) -> bool:
         return expressions.boolean(expressions.evaluate(ast, self._lookup(row), self_value, self.today))
 
-    def _items(self, items: list[Question], raw: dict, row: dict | None, row_key: str, relevant: bool) -> None:
+    def _items(self, items: list[Question], raw: dict, row: dict | None, row_key: str, relevant: bool,
+               answered: set[str] | None = None) -> None:
         target = row if row is not None else self.answers
+        if answered is None and not self.required:
+            answered = {name for name, value in raw.items() if not _empty(value)}
         for item in items:
+            if answered is not None and self._unanswered(item, answered):
+                # Looking for violations only: nothing answered here can break a rule. Outside a repeat
+                # row a missing answer reads as None or [] already; inside one it must be None.
+                if row is not None:
+                    self._leave_empty(item, target)
+                continue
             shown = relevant and (item.relevant is None or self._true(item.relevant, row))
             if item.kind == "group":
-                self._items(item.children, raw, row, row_key, shown)
+                self._items(item.children, raw, row, row_key, shown, answered)
             elif item.kind == "repeat":
                 self._repeat(item, raw.get(item.name), shown)
             elif item.kind != "note":
                 target[item.name] = self._answer(item, raw.get(item.name), row, row_key, shown)
+
+    def _unanswered(self, item: Question, answered: set[str]) -> bool:
+        """No answer in this question or group: `answered` holds the names with a non-empty raw answer."""
+        if item.kind == "group":
+            return self.definition.keys_within[item.name].isdisjoint(answered)
+        return item.name not in answered
+
+    def _leave_empty(self, item: Question, target: dict) -> None:
+        for name in self.definition.keys_within[item.name] if item.kind == "group" else (item.name,):
+            if self.definition.by_name[name].kind == "repeat":
+                self.answers[name] = []
+            elif self.definition.by_name[name].kind != "note":
+                target[name] = None
 
     def _repeat(self, repeat: Question, raw_rows: Any, shown: bool) -> None:
         rows: list[dict] = []
