@@ -21,13 +21,15 @@ VALID = {"visit_type": "new", "establishment_name": "Cơ sở", "workers_total":
 @pytest.fixture
 def stored(session, round_2019, add_establishment):
     """Old records: Phường 5 and Phường 7 (district 941), Kế Sách (943); one valid; one in round 2018."""
-    round_2018 = SurveyRound(code="2018", title="Điều tra 2018", questionnaire_id="cnnt-2018", questionnaire_version="1")
+    round_2018 = SurveyRound(code="2018", title="Điều tra 2018", questionnaire_id="cnnt-2018",
+                             questionnaire_version="1")
     session.add(round_2018)
     session.flush()
     places = {"female": ("Cơ sở Nữ Âm", "31498"), "capital": ("Cơ sở Vốn Khủng", "31501"),
               "valid": ("Cơ sở Đúng", "31498"), "other_district": ("Cơ sở Kế Sách", "31528"),
               "census": ("Cơ sở 2018", "31498")}
-    establishments = {key: add_establishment(name=name, commune_code=commune) for key, (name, commune) in places.items()}
+    establishments = {key: add_establishment(name=name, commune_code=commune)
+                      for key, (name, commune) in places.items()}
     answers = {"female": VALID | {"workers_female": -5}, "capital": VALID | {"capital_million_vnd": 99_999_999_999_999},
                "valid": VALID, "other_district": VALID | {"workers_female": -2},
                "census": {k: v for k, v in VALID.items() if k != "visit_type"} | {"revenue_million_vnd": 900_000}}

@@ -188,16 +188,16 @@ def rule_violations(definition: Definition, answers: dict[str, Any], *, language
                     today: str | None = None) -> list[Violation]:
     """Answers (stored or about to be) that break a type or constraint rule, skip logic applied as on
     submit. Missing required answers are not violations here: a draft may still lack them."""
-    checker = _Checker(definition, True, language, today, None, required=False)
+    checker = _Checker(definition, True, language, today, None, violations_only=True)
     checker.run(answers or {})
     return checker.violations
 
 
 class _Checker:
-    def __init__(self, definition, submit, language, today, extra_check, required: bool = True):
+    def __init__(self, definition, submit, language, today, extra_check, violations_only: bool = False):
         self.definition, self.submit, self.language = definition, submit, language
         self.today = today or dt.date.today().isoformat()  # once, not per expression
-        self.extra_check, self.required = extra_check, required
+        self.extra_check, self.violations_only = extra_check, violations_only
         self.errors: dict[str, str] = {}
         self.violations: list[Violation] = []
         self.answers: dict[str, Any] = {}
@@ -224,7 +224,7 @@ class _Checker:
     def _items(self, items: list[Question], raw: dict, row: dict | None, row_key: str, relevant: bool,
                answered: set[str] | None = None) -> None:
         target = row if row is not None else self.answers
-        if answered is None and not self.required:
+        if answered is None and self.violations_only:
             answered = {name for name, value in raw.items() if not _empty(value)}
         for item in items:
             if answered is not None and self._unanswered(item, answered):
@@ -282,7 +282,7 @@ class _Checker:
         if not self.submit:
             return value
         if value is None:
-            if question.required and self.required:
+            if question.required and not self.violations_only:
                 self.errors[key] = question.text("required_message", self.language) or str(_l("This answer is required."))
             return value
         if question.constraint is not None and not self._true(question.constraint, row, value):
