@@ -89,7 +89,7 @@ def import_figures(source_app, rows: int) -> None:
     with target.app_context(), session_scope(target) as session:
         from surveyapp.models import SurveyRound
 
-        session.add(SurveyRound(code="2019", title="2019", questionnaire_id="cnnt-2019", questionnaire_version="1"))
+        session.add(SurveyRound(code="2019", title="2019", questionnaire_id="cnnt-2019", questionnaire_version="2"))
     run(target, csv_path, "CSV, existing rows, --round 2019", round_code="2019")
     run(target, csv_path, "CSV, the same again with --round 2019", round_code="2019")
 

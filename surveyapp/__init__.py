@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .admin.blueprint import bp as admin_bp
     from .api.blueprint import bp as api_bp
     from .coverage.blueprint import bp as coverage_bp
+    from .dataquality.blueprint import bp as dataquality_bp
     from .duplicates.blueprint import bp as duplicates_bp
     from .establishments.blueprint import bp as establishments_bp
     from .exports.blueprint import bp as exports_bp
@@ -49,7 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     blueprints = (
         home_bp, establishments_bp, survey_bp, review_bp, offline_bp, api_bp,  # registry and capture
         geo_bp, exports_bp, imports_bp, reports_bp, promotion_bp,  # maps, lists out and in, reports
-        duplicates_bp, coverage_bp,  # data quality
+        duplicates_bp, coverage_bp, dataquality_bp,  # data quality
         accounts_bp, admin_bp, vendor_bp,  # people and assets
     )
     for blueprint in blueprints:

@@ -23,6 +23,8 @@ from .imports.cli import import_command
 from .geo.cli import boundaries_cli
 from .models import AdminUnit, Role
 from .questionnaire.cli import forms_cli
+from .questionnaire.registry import registry
+from .survey.versions import settle_questionnaire_versions
 
 
 def init_app(app: Flask) -> None:
@@ -56,6 +58,8 @@ def setup_command(demo_establishments: int) -> None:
             click.echo(f"Loaded a synthetic demo census of {summary['establishments']} establishments.")
             accounts = create_demo_accounts(session, province_code)
     with session_scope() as session:
+        _echo_version_changes(settle_questionnaire_versions(session, registry()))
+    with session_scope() as session:
         if not any_user_with_role(session, Role.admin):
             user, password = create_user(session, "admin", Role.admin, full_name="Administrator")
             accounts.insert(0, (user.username, user.role, password))
@@ -64,3 +68,12 @@ def setup_command(demo_establishments: int) -> None:
         click.echo(click.style(f"Accounts created (role, username, password):\n{lines}\n"
                                "These passwords are shown only once: write them down now.", fg="yellow", bold=True))
     click.echo(f"Ready in {time.perf_counter() - started:.1f} s.")
+
+
+def _echo_version_changes(changes) -> None:
+    for code, form_id, old, new in changes.moved:
+        click.echo(f"Round {code} now uses {form_id} version {new} (was {old}): new records and edits follow its "
+                   f"rules; records already made keep version {old}.")
+    for form_id, version in changes.missing:
+        click.echo(click.style(f"Records use {form_id} version {version}, which is neither stored nor in forms/ "
+                               "or forms/previous/: they cannot be displayed.", fg="red"), err=True)

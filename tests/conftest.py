@@ -324,7 +324,7 @@ def round_2019(session):
     from surveyapp.models import SurveyRound
 
     survey_round = SurveyRound(code="2019", title="Khảo sát bổ sung 2019", questionnaire_id="cnnt-2019",
-                               questionnaire_version="1", is_open=True)
+                               questionnaire_version="2", is_open=True)
     session.add(survey_round)
     session.flush()
     for username, commune in (("enumerator", "31498"), ("supervisor", "31498"), ("enumerator2", "31501")):

@@ -36,6 +36,8 @@ EXPECTED = {
     "duplicates.candidates": REVIEW, "duplicates.compare": REVIEW, "duplicates.merge_pair": REVIEW,
     "duplicates.not_duplicate": REVIEW, "duplicates.merges": REVIEW, "duplicates.revert": ADMIN,
     "coverage.coverage": {"admin", "supervisor", "analyst"},
+    "dataquality.index": {"admin", "supervisor", "analyst"}, "dataquality.answers": {"admin", "supervisor", "analyst"},
+    "dataquality.answers_csv": {"admin", "supervisor", "analyst"},
     "promotion.projects": ALL, "promotion.project": ALL, "promotion.report": ALL,
 }
 #: Decisions for the routes of maps and boundaries.
@@ -61,7 +63,7 @@ def world(app, session, round_2019, add_establishment):
     mine = add_establishment(name="Cơ sở của A", commune_code="31498")
     theirs = add_establishment(name="Cơ sở của B", commune_code="31501")
     with app.test_request_context("/"):
-        definition = definition_for(session, registry(), "cnnt-2019", "1")
+        definition = definition_for(session, registry(), "cnnt-2019", "2")
         records = {}
         for establishment, username in ((mine, "enumerator"), (theirs, "enumerator2")):
             result = save_record(session, establishment=establishment, survey_round=survey_round,

@@ -151,13 +151,14 @@ def test_admin_assigns_communes_and_changes_roles(client, session):
 
 def test_admin_creates_and_closes_a_round(client, session):
     bad = client.post("/admin/rounds", data={"code": "2026 !", "title": "Khảo sát 2026",
-                                             "questionnaire": "cnnt-2019@1"})
+                                             "questionnaire": "cnnt-2019@2"})
     assert bad.status_code == 422 and 'value="Khảo sát 2026"' in bad.text
-    good = client.post("/admin/rounds", data={"code": "2026", "title": "Khảo sát 2026", "questionnaire": "cnnt-2019@1",
+    good = client.post("/admin/rounds", data={"code": "2026", "title": "Khảo sát 2026", "questionnaire": "cnnt-2019@2",
                                               "start_date": "2026-03-01", "end_date": "2026-09-30", "is_open": "y"})
     assert good.status_code == 302
     survey_round = session.exec(select(SurveyRound).where(SurveyRound.code == "2026")).one()
     assert survey_round.is_open and survey_round.questionnaire_id == "cnnt-2019"
+    assert survey_round.questionnaire_version == "2"  # the round form offers the current versions only
     client.post("/admin/rounds/2026/open", data={"open": "0"})
     session.expire_all()
     assert not session.exec(select(SurveyRound).where(SurveyRound.code == "2026")).one().is_open

@@ -212,3 +212,58 @@ def test_the_generated_form_has_csrf_and_one_field_per_question(app):
         assert all(name in form for name in top_level)
         assert (form.legal_form.choices[0].value, form.legal_form.choices[0].label) == (
             "enterprise", "Doanh nghiệp nhỏ và vừa (DNNVV)")
+
+
+IN_ROW = """
+| settings |
+|  | form_id | version | form_title |
+|  | in-row | 1 | Trong dòng |
+
+| survey |
+|  | type | name | label::vi | label::en | required | constraint | relevant |
+|  | integer | total | Tổng | Total | yes | . >= 1 | |
+|  | begin_group | more | Thêm | More | | | ${total} > 1 |
+|  | integer | part | Phần | Part | | . >= 0 and . <= ${total} | |
+|  | end_group | more | | | | | |
+|  | begin_repeat | rows | Dòng | Rows | | | |
+|  | decimal | low | Thấp | Low | | . >= 0 | |
+|  | decimal | high | Cao | High | yes | not(. < coalesce(${low}, 0)) | |
+|  | end_repeat | rows | | | | | |
+|  | integer | rows_count | Số dòng | Rows | | . = count(${rows}) | |
+
+| choices |
+|  | list_name | name | label::vi | label::en |
+|  | yes_no | yes | Có | Yes |
+"""
+
+
+@pytest.mark.parametrize("raw", [
+    {"total": 5, "part": 6, "rows": [{"low": 3, "high": 2}, {"high": 1}, {"low": -1}], "rows_count": 2},
+    {"total": 1, "part": -4, "rows": [{"low": "", "high": 4}], "rows_count": 1},
+    {"total": "x", "part": 2, "rows": [], "rows_count": 0},
+    {"total": 0, "rows": [{"low": "a", "high": "b"}]},
+    {"part": 3, "rows_count": 1},
+    {},
+])
+def test_rule_violations_are_the_type_and_constraint_errors_of_a_submission(raw):
+    """The report's judge skips what is unanswered; it must still agree with the submission's."""
+    from surveyapp.questionnaire.answers import rule_violations
+
+    definition = load_definition(IN_ROW, "forms/in-row.md")
+    errors = check_answers(definition, raw, submit=True).errors
+    required = {key for key, message in errors.items() if message == "This answer is required."}
+    violations = rule_violations(definition, raw)
+    assert {v.key: v.message for v in violations} == {k: m for k, m in errors.items() if k not in required}
+
+
+def test_rule_violations_on_every_type(definition):
+    from surveyapp.questionnaire.answers import rule_violations
+
+    raw = full_raw(total="-3", female="5", share="120", since="01/01/2999", tax="12", products=[
+        {"product": "Bánh", "value": "-1"}, {"product": "", "value": "2"}], product_count="9")
+    errors = check_answers(definition, raw, submit=True).errors
+    violations = rule_violations(definition, raw)
+    assert {v.key for v in violations} == {
+        "total", "female", "share", "since", "tax", "products-0-value", "product_count"}
+    assert set(errors) - {v.key for v in violations} == {"products-1-product"}  # required: not a rule broken
+    assert next(v for v in violations if v.key == "share").value == 120

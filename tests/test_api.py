@@ -95,7 +95,7 @@ def test_reads_assignments_establishments_and_questionnaire(anon_client, token, 
     assert anon_client.get("/api/v1/establishments?page=0", headers=bearer(token)).json["error"]["code"] == "invalid_argument"
     questionnaire = anon_client.get("/api/v1/questionnaire?round=2019", headers=bearer(token))
     definition = questionnaire.json["questionnaire"]
-    assert definition["form_id"] == "cnnt-2019" and definition["version"] == "1"
+    assert definition["form_id"] == "cnnt-2019" and definition["version"] == "2"
     assert definition["items"][0]["name"] == "visit_type"
     cached = anon_client.get("/api/v1/questionnaire?round=2019", headers=bearer(token) | {"If-None-Match": questionnaire.headers["ETag"]})
     assert cached.status_code == 304
@@ -139,7 +139,7 @@ def test_invalid_answers_are_refused_with_per_field_errors(anon_client, session,
     assert response.status_code == 422
     error = response.json["error"]
     assert error["code"] == "invalid_answers"
-    assert error["details"]["errors"] == {"workers_female": "Female workers cannot exceed total workers"}
+    assert error["details"]["errors"] == {"workers_female": "Female workers must be between 0 and total workers"}
     typed_wrong = anon_client.post("/api/v1/records", json=body(mine, answers={"visit_type": "sometimes"}),
                                    headers=bearer(token))
     assert "visit_type" in typed_wrong.json["error"]["details"]["errors"]

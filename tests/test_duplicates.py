@@ -119,7 +119,7 @@ def pair(app, session, round_2019, add_establishment):
     first = add_establishment(name="Cơ sở Bánh Pía Tân Huê Viên", commune_code="31498", workers=5)
     second = add_establishment(name="CS Bánh pía Tân Huê Viên", commune_code="31498", workers=4)
     with app.test_request_context("/"):
-        definition = definition_for(session, registry(), "cnnt-2019", "1")
+        definition = definition_for(session, registry(), "cnnt-2019", "2")
         for establishment in (first, second):
             save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                         raw_answers=minimal_submission(), submit=True, actor_id=None)

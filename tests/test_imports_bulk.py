@@ -194,7 +194,7 @@ def test_points_are_checked_in_chunks(runner, session, tmp_path, monkeypatch):
 def test_round_records_know_which_establishments_were_surveyed_in_another_round(
         runner, session, tmp_path, round_2019, add_establishment):
     surveyed = add_establishment(name="Đã điều tra 2018", workers=3)
-    earlier = SurveyRound(code="2018", title="2018", questionnaire_id="cnnt-2018", questionnaire_version="1")
+    earlier = SurveyRound(code="2018", title="2018", questionnaire_id="cnnt-2018", questionnaire_version="2")
     session.add(earlier)
     session.flush()
     session.add(SurveyRecord(establishment_id=surveyed.id, round_id=earlier.id, status="approved"))

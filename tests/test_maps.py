@@ -97,7 +97,7 @@ def test_workers_revenue_and_sector_share_equal_sql(demo_client, demo_session):
 
 
 def test_certified_counts_the_latest_records_answer(client, session, add_establishment):
-    rounds = {code: SurveyRound(code=code, title=code, questionnaire_id=f"cnnt-{code}", questionnaire_version="1")
+    rounds = {code: SurveyRound(code=code, title=code, questionnaire_id=f"cnnt-{code}", questionnaire_version="2")
               for code in ("2018", "2019")}
     session.add_all(rounds.values())
     session.flush()

@@ -30,7 +30,7 @@ def problems_of(text: str) -> list[str]:
 @pytest.mark.parametrize("name", ["cnnt-2018", "cnnt-2019"])
 def test_cnnt_questionnaires_load_with_both_languages(name):
     definition = load_definition_file(FORMS / f"{name}.md")
-    assert definition.form_id == name and definition.version == "1"
+    assert definition.form_id == name and definition.version == "2"
     assert set(definition.title) == {"vi", "en"}
     questions = definition.questions()
     assert len(questions) >= 60
@@ -151,7 +151,7 @@ def test_markdown_tables_with_pipes_rules_and_notes():
 def test_forms_check_cli_passes_on_the_real_forms(runner):
     result = runner.invoke(args=["forms", "check"])
     assert result.exit_code == 0, result.output
-    assert "cnnt-2018 version 1" in result.output and "cnnt-2019 version 1" in result.output
+    assert "cnnt-2018 version 2" in result.output and "cnnt-2019 version 2" in result.output
 
 
 def test_forms_check_cli_reports_broken_files(tmp_path, databases, template_url):

@@ -16,7 +16,7 @@ def assigned(session, round_2019, add_establishment):
     establishment = add_establishment(name="Cơ sở Nước mắm Ba Xuyên", owner="Lâm Văn Sơn", commune_code="31498",
                                       workers=4, revenue_vnd=500_000_000)
     # Registered in an earlier census: the 2019 form opens on the short update.
-    session.add(SurveyRound(code="2018", title="2018", questionnaire_id="cnnt-2018", questionnaire_version="1"))
+    session.add(SurveyRound(code="2018", title="2018", questionnaire_id="cnnt-2018", questionnaire_version="2"))
     session.commit()
     return establishment
 

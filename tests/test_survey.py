@@ -87,14 +87,14 @@ def test_draft_then_submit_with_errors_then_fixed(client, session, round_2019, e
     assert draft.status_code == 302  # a draft does not enforce required fields or cross-field rules
     record = session.exec(select(SurveyRecord)).one()
     assert record.status == "draft" and record.answers["workers_female"] == 9
-    assert record.questionnaire_id == "cnnt-2019" and record.questionnaire_version == "1"
+    assert record.questionnaire_id == "cnnt-2019" and record.questionnaire_version == "2"
     assert session.exec(select(QuestionnaireVersion)).one().form_id == "cnnt-2019"
 
     failing = post_record(client, establishment.code, minimal_submission(workers_female="9"), "submit", record.uuid)
     assert failing.status_code == 422
     text = failing.text
     assert 'id="error-summary"' in text
-    assert "Số lao động nữ không được lớn hơn tổng số lao động" in text
+    assert "Số lao động nữ phải từ 0 đến tổng số lao động" in text
     assert 'value="9"' in text and 'value="Số 12, Phường 5"' in text  # everything typed comes back
     session.refresh(record)
     assert record.status == "draft"  # nothing written
@@ -168,7 +168,7 @@ def test_csrf_is_enforced_and_values_survive(app, client, round_2019, establishm
 
 def test_apply_an_approved_record_to_the_establishment(app, session, round_2019, establishment):
     with app.test_request_context("/"):
-        definition = definition_for(session, registry(), "cnnt-2019", "1")
+        definition = definition_for(session, registry(), "cnnt-2019", "2")
         result = save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                              raw_answers=minimal_submission(**{"vsic_code": "1079", "location-lat": "9.61",
                                                                "location-lon": "105.97"}),
@@ -190,7 +190,7 @@ def test_apply_an_approved_record_to_the_establishment(app, session, round_2019,
 
 
 def test_old_records_display_after_the_definition_changes(tmp_path, databases, template_url):
-    """A record filled with version 1 still shows its answers (and diffs) once forms/ holds version 2."""
+    """A record filled with one version still shows its answers (and diffs) once forms/ holds the next."""
     from surveyapp.db import session_scope
 
     from .conftest import build_app, dispose, login
@@ -204,7 +204,7 @@ def test_old_records_display_after_the_definition_changes(tmp_path, databases, t
     try:
         with app.app_context(), session_scope(app) as session:
             session.add(SurveyRound(code="2019", title="2019", questionnaire_id="cnnt-2019",
-                                    questionnaire_version="1", is_open=True))
+                                    questionnaire_version="2", is_open=True))
             from surveyapp.establishments.services import register_establishment
             register_establishment(session, name="Cơ sở A", commune_code="31498", vsic_code="1071",
                                    legal_form="household")
@@ -212,14 +212,14 @@ def test_old_records_display_after_the_definition_changes(tmp_path, databases, t
         post_record(client, "94-941-000001", minimal_submission(workers_total="9"), "submit",
                     _current_uuid(app))
         text = (forms / "cnnt-2019.md").read_text(encoding="utf-8")
-        text = text.replace("Tổng số lao động", "Tổng lao động (mới)").replace("| 1       |", "| 2       |", 1)
+        text = text.replace("Tổng số lao động", "Tổng lao động (mới)").replace("| 2       |", "| 3       |", 1)
         (forms / "cnnt-2019.md").write_text(text, encoding="utf-8")
         with app.app_context(), session_scope(app) as session:
-            assert registry().get("cnnt-2019").version == "2"
+            assert registry().get("cnnt-2019").version == "3"
             survey_round = session.exec(select(SurveyRound)).one()
-            survey_round.questionnaire_version = "2"
+            survey_round.questionnaire_version = "3"
         page = client.get("/establishments/94-941-000001").text
-        assert "Tổng số lao động" in page and "<ins>9</ins>" in page  # labels of version 1, from the stored copy
+        assert "Tổng số lao động" in page and "<ins>9</ins>" in page  # labels of version 2, from the stored copy
     finally:
         dispose(app)
         databases.drop(url)
@@ -237,7 +237,7 @@ def test_a_changed_file_with_the_same_version_is_refused(app, session, round_201
     from surveyapp.survey.services import store_questionnaire_version
 
     with app.test_request_context("/"):
-        definition = definition_for(session, registry(), "cnnt-2019", "1")
+        definition = definition_for(session, registry(), "cnnt-2019", "2")
         store_questionnaire_version(session, definition)
         session.commit()
         changed = load_definition(definition.source_text.replace("Tổng số lao động", "Lao động"), "forms/x.md")
@@ -253,7 +253,7 @@ def test_unknown_establishment_and_no_round_2019(client, establishment):
 
 def test_record_conflict_in_the_service(app, session, round_2019, establishment):
     with app.test_request_context("/"):
-        definition = definition_for(session, registry(), "cnnt-2019", "1")
+        definition = definition_for(session, registry(), "cnnt-2019", "2")
         save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                     raw_answers=minimal_submission(), submit=False, actor_id=None)
         with pytest.raises(RecordConflict):

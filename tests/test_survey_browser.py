@@ -27,7 +27,7 @@ CHECKBOXES = {"markets": ["district", "province"], "energy_sources": ["grid_elec
 @pytest.fixture
 def census_round(session):
     survey_round = SurveyRound(code="2018", title="Điều tra cơ sở CNNT năm 2018", questionnaire_id="cnnt-2018",
-                               questionnaire_version="1", is_open=True)
+                               questionnaire_version="2", is_open=True)
     session.add(survey_round)
     session.flush()
     assign_communes(session, user_by_username(session, "enumerator"), survey_round, ["31498", "31501"], None)
@@ -106,8 +106,8 @@ def test_enumerator_fills_a_whole_questionnaire_on_a_phone(phone, live_app, cens
     page.click('button[value="submit"]')
     page.wait_for_selector("#error-summary")
     summary = page.locator("#error-summary").inner_text()
-    assert "Số lao động nữ không được lớn hơn tổng số lao động" in summary
-    assert "Số lao động nữ không được lớn hơn tổng số lao động" in page.locator('#q-workers_female').inner_text()
+    assert "Số lao động nữ phải từ 0 đến tổng số lao động" in summary
+    assert "Số lao động nữ phải từ 0 đến tổng số lao động" in page.locator('#q-workers_female').inner_text()
     assert page.input_value("#workers_female") == "7" and page.input_value("#year_started") == "2005"
     assert page.input_value('[name="products-0-product_name"]') == "Bánh pía sầu riêng"
     assert page.locator('input[name="needs"][value="credit"]').is_checked()

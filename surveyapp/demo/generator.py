@@ -46,7 +46,7 @@ ROUNDS = (
     RoundPlan("2018", "Điều tra cơ sở CNNT năm 2018", "cnnt-2018", dt.date(2018, 5, 2), dt.date(2018, 11, 30), False),
     RoundPlan("2019", "Khảo sát bổ sung cơ sở CNNT năm 2019", "cnnt-2019", dt.date(2019, 4, 1), dt.date(2019, 9, 30), True),
 )
-QUESTIONNAIRE_VERSION = "1"
+QUESTIONNAIRE_VERSION = "2"
 
 
 class DemoError(ValueError):

@@ -7,6 +7,9 @@ by the questionnaire's own `check_answers`. Rules, so that importing twice chang
 - a current record whose key answers differ from the registry values → a new approved version (the
   earlier one stays in the history; a draft is edited in place, as the survey does);
 - a current record whose key answers already match → left as it is, whatever its status.
+The key answers must keep the questionnaire's rules (a capital above its ceiling, a year after the
+round...): `save_record` saves them as a draft, which checks types only, so they are judged here with
+`rule_violations`, at planning (the preview names the row) and again when writing.
 
 Approved, because the import writes these values into the registry directly, and only approved
 records may carry a registry's values ("the registry shows the latest approved answers"); the admin
@@ -20,11 +23,12 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from flask_babel import get_locale
 from sqlmodel import Session
 
 from ..establishments.queries import all_rounds
 from ..models import Establishment, RecordStatus, SurveyRecord, SurveyRound, utcnow
-from ..questionnaire.answers import check_answers
+from ..questionnaire.answers import check_answers, rule_violations
 from ..questionnaire.definition import Definition
 from ..review.services import approve_record
 from ..survey.services import prefill_from, save_record
@@ -50,6 +54,8 @@ class RoundImport:
     keys: dict[str, str] = field(default_factory=dict)
     #: Round code → position in time.
     order: dict[str, int] = field(default_factory=dict)
+    #: Language of the rules' messages: the one the import's other messages are given in.
+    language: str = field(default_factory=lambda: str(get_locale() or "vi"))
 
     def __post_init__(self) -> None:
         self.keys = self.keys or key_questions(self.definition)
@@ -71,12 +77,29 @@ def planned_answers(context: RoundImport, establishment, current: SurveyRecord |
     keys = context.keys
     prefilled = prefill_from(context.definition, establishment, registered)
     if current is None:
-        return "create", prefilled
+        return "create", _keeping_rules(context, prefilled)
     raw = {**current.answers, **{name: prefilled.get(name) for name in keys}}
     typed = check_answers(context.definition, raw, submit=False).answers
     if all(_same(typed.get(name), current.answers.get(name)) for name in keys):
         return "unchanged", raw
-    return "new_version", raw
+    return "new_version", _keeping_rules(context, raw)
+
+
+def _keeping_rules(context: RoundImport, raw: dict[str, Any]) -> dict[str, Any]:
+    """The answers, or RecordImportError naming the key answers (those the file fills) that break a rule."""
+    broken = {violation.key: violation.message
+              for violation in rule_violations(context.definition, raw, language=context.language)
+              if violation.key in context.keys}
+    if broken:
+        raise RecordImportError(broken, context.keys)
+    return raw
+
+
+def new_registry_row(values: dict[str, Any]) -> SimpleNamespace:
+    """A file row that creates an establishment, as the registry row it will become (for planning)."""
+    attributes = ("name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code", "address",
+                  "workers", "lat", "lon", "revenue_vnd", "capital_vnd")
+    return SimpleNamespace(**{name: values.get(name) for name in attributes})
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -92,6 +92,9 @@ def _plan_records(session: Session, plan: ImportPlan, survey_round: SurveyRound,
     plan.records["create"] += len(plan.rows) - len(existing)
     plan.record_actions = {row.row: "create" for row in plan.rows if row.establishment_id is None}
     context = records.RoundImport(survey_round, definition, plan.source)
+    for planned in plan.rows:
+        if planned.establishment_id is None:
+            _plan_record(plan, context, planned, records.new_registry_row(planned.values), None, False)
     current: dict = {}
     rows: dict = {}
     registered: set[int] = set()
@@ -102,10 +105,28 @@ def _plan_records(session: Session, plan: ImportPlan, survey_round: SurveyRound,
             rows = queries.current_values_by_id(session, ids)
             registered = queries.establishments_with_other_rounds(session, survey_round.id, ids)
         future = records.future_registry_row(rows[planned.establishment_id], planned.changes)
-        action, _answers = records.planned_answers(context, future, current.get(planned.establishment_id),
-                                                   planned.establishment_id in registered)
+        action = _plan_record(plan, context, planned, future, current.get(planned.establishment_id),
+                              planned.establishment_id in registered)
         plan.records[action] += 1
         plan.record_actions[planned.row] = action
+
+
+def _plan_record(plan: ImportPlan, context: records.RoundImport, planned, registry_row, current,
+                 registered: bool) -> str:
+    """The record action for one row; the answers that would break the questionnaire's rules become errors."""
+    try:
+        action, _answers = records.planned_answers(context, registry_row, current, registered)
+    except records.RecordImportError as error:
+        plan.errors += _record_errors(plan, context.survey_round, planned.row, error)
+        return "create" if current is None else "new_version"
+    return action
+
+
+def _record_errors(plan: ImportPlan, survey_round: SurveyRound, row: int,
+                   error: records.RecordImportError) -> list[RowError]:
+    return [RowError(row, plan.columns.label(error.field_of.get(name, name), plan.source.lower().endswith(".xlsx")),
+                     str(_l("Round %(round)s: %(message)s", round=survey_round.code, message=message)))
+            for name, message in error.errors.items()]
 
 
 def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int | None,
@@ -182,9 +203,6 @@ def _write_records(session: Session, plan: ImportPlan, row_of: dict[int, int], a
             counts[records.write_record(session, context, loaded[establishment_id], current.get(establishment_id),
                                         establishment_id in registered, actor_id)] += 1
         except records.RecordImportError as error:
-            raise ImportAborted([
-                RowError(row_of[establishment_id], plan.columns.label(error.field_of.get(name, name), False),
-                         str(_l("Round %(round)s: %(message)s", round=survey_round.code, message=message)))
-                for name, message in error.errors.items()]) from error
+            raise ImportAborted(_record_errors(plan, survey_round, row_of[establishment_id], error)) from error
     session.flush()
     return counts

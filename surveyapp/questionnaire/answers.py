@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 
+from .. import clock
 from . import expressions
 from .definition import Definition, Question
 
@@ -38,6 +39,16 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass
+class Violation:
+    """One answer that breaks a rule of the questionnaire."""
+
+    key: str  #: as the error keys: "workers_female", "products-0-product_value_million_vnd"
+    question: Question
+    value: Any  #: the typed answer, or the raw one when its type is wrong
+    message: str
 
 
 class _Invalid(Exception):
@@ -174,11 +185,22 @@ def check_answers(
     return Outcome(answers, checker.errors)
 
 
+def rule_violations(definition: Definition, answers: dict[str, Any], *, language: str = "vi",
+                    today: str | None = None) -> list[Violation]:
+    """Answers (stored or about to be) that break a type or constraint rule, skip logic applied as on
+    submit. Missing required answers are not violations here: a draft may still lack them."""
+    checker = _Checker(definition, True, language, today, None, violations_only=True)
+    checker.run(answers or {})
+    return checker.violations
+
+
 class _Checker:
-    def __init__(self, definition, submit, language, today, extra_check):
+    def __init__(self, definition, submit, language, today, extra_check, violations_only: bool = False):
         self.definition, self.submit, self.language = definition, submit, language
-        self.today, self.extra_check = today, extra_check
+        self.today = today or clock.local_today().isoformat()  # once, not per expression
+        self.extra_check, self.violations_only = extra_check, violations_only
         self.errors: dict[str, str] = {}
+        self.violations: list[Violation] = []
         self.answers: dict[str, Any] = {}
 
     def run(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -200,16 +222,38 @@ class _Checker:
     def _true(self, ast, row: dict | None, self_value: Any = None) -> bool:
         return expressions.boolean(expressions.evaluate(ast, self._lookup(row), self_value, self.today))
 
-    def _items(self, items: list[Question], raw: dict, row: dict | None, row_key: str, relevant: bool) -> None:
+    def _items(self, items: list[Question], raw: dict, row: dict | None, row_key: str, relevant: bool,
+               answered: set[str] | None = None) -> None:
         target = row if row is not None else self.answers
+        if answered is None and self.violations_only:
+            answered = {name for name, value in raw.items() if not _empty(value)}
         for item in items:
+            if answered is not None and self._unanswered(item, answered):
+                # Looking for violations only: nothing answered here can break a rule. Outside a repeat
+                # row a missing answer reads as None or [] already; inside one it must be None.
+                if row is not None:
+                    self._leave_empty(item, target)
+                continue
             shown = relevant and (item.relevant is None or self._true(item.relevant, row))
             if item.kind == "group":
-                self._items(item.children, raw, row, row_key, shown)
+                self._items(item.children, raw, row, row_key, shown, answered)
             elif item.kind == "repeat":
                 self._repeat(item, raw.get(item.name), shown)
             elif item.kind != "note":
                 target[item.name] = self._answer(item, raw.get(item.name), row, row_key, shown)
+
+    def _unanswered(self, item: Question, answered: set[str]) -> bool:
+        """No answer in this question or group: `answered` holds the names with a non-empty raw answer."""
+        if item.kind == "group":
+            return self.definition.keys_within[item.name].isdisjoint(answered)
+        return item.name not in answered
+
+    def _leave_empty(self, item: Question, target: dict) -> None:
+        for name in self.definition.keys_within[item.name] if item.kind == "group" else (item.name,):
+            if self.definition.by_name[name].kind == "repeat":
+                self.answers[name] = []
+            elif self.definition.by_name[name].kind != "note":
+                target[name] = None
 
     def _repeat(self, repeat: Question, raw_rows: Any, shown: bool) -> None:
         rows: list[dict] = []
@@ -234,19 +278,23 @@ class _Checker:
         try:
             value = coerce(question, self.definition, raw, self.language)
         except _Invalid as invalid:
-            self.errors[key] = invalid.message
+            self._broken(key, question, raw, invalid.message)
             return None
         if not self.submit:
             return value
         if value is None:
-            if question.required:
+            if question.required and not self.violations_only:
                 self.errors[key] = question.text("required_message", self.language) or str(_l("This answer is required."))
             return value
         if question.constraint is not None and not self._true(question.constraint, row, value):
-            self.errors[key] = question.text("constraint_message", self.language) or str(
-                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text))
+            self._broken(key, question, value, question.text("constraint_message", self.language) or str(
+                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text)))
         elif self.extra_check:
             message = self.extra_check(question, value)
             if message:
                 self.errors[key] = message
         return value
+
+    def _broken(self, key: str, question: Question, value: Any, message: str) -> None:
+        self.errors[key] = message
+        self.violations.append(Violation(key, question, value, message))

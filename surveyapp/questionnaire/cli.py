@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import session_scope
+from . import rules
 from .registry import registry
 
 forms_cli = AppGroup("forms", help="Questionnaire definitions in forms/.")
@@ -13,13 +14,24 @@ forms_cli = AppGroup("forms", help="Questionnaire definitions in forms/.")
 
 @forms_cli.command("check")
 def check_command() -> None:
-    """Load every questionnaire in forms/ and report every problem with its file and line."""
+    """Load every questionnaire in forms/ and report every problem with its file and line.
+
+    Problems are errors (exit code 1); a number question without a lower bound is a warning.
+    Earlier versions in forms/previous/ are loaded and compared with their stored copy too.
+    """
     forms = registry()
     problems = [line for error in forms.errors() for line in error.lines()]
     for definition in forms.definitions():
-        count = len(definition.questions())
-        click.echo(f"forms/{definition.source_name.removeprefix('forms/')}: {definition.form_id} version "
-                   f"{definition.version}, {count} questions: OK")
+        warnings = rules.warnings(definition)
+        for line in warnings:
+            click.echo(click.style(f"Warning: {line}", fg="yellow"), err=True)
+        noted = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+        click.echo(f"{definition.source_name}: {definition.form_id} version {definition.version}, "
+                   f"{len(definition.questions())} questions: OK{noted}")
+        problems += _stored_version_mismatch(definition)
+    for definition in forms.previous_definitions():
+        click.echo(f"{definition.source_name}: {definition.form_id} version {definition.version} "
+                   "(earlier version): OK")
         problems += _stored_version_mismatch(definition)
     for line in problems:
         click.echo(click.style(line, fg="red"), err=True)

@@ -79,6 +79,8 @@ class Definition:
     source_name: str
     source_text: str
     by_name: dict[str, Question] = field(default_factory=dict)
+    #: Container name → the answer keys under it at its own level (a repeat inside counts as one key).
+    keys_within: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def walk(self, items: list[Question] | None = None) -> Iterator[Question]:
         """Every item in document order, containers before their children."""
@@ -129,6 +131,14 @@ def load_definition(text: str, source_name: str) -> Definition:
     return _Loader(sheets, text, source_name).load()
 
 
+def _keys_within(container: Question) -> Iterator[str]:
+    for child in container.children:
+        if child.kind == "group":
+            yield from _keys_within(child)
+        elif child.kind != "note":
+            yield child.name
+
+
 def _split_type(text: str) -> tuple[str, str]:
     """"select_one legal_form" → ("select_one", "legal_form"); "begin group" → ("begin_group", "")."""
     words = (text or "").split()
@@ -167,6 +177,8 @@ class _Loader:
         items = self._survey(self.sheets["survey"], choices)
         definition = Definition(form_id, version, title, language, items, choices, self.source_name, self.text)
         definition.by_name = {item.name: item for item in definition.walk()}
+        definition.keys_within = {item.name: frozenset(_keys_within(item)) for item in definition.walk()
+                                  if item.is_container}
         self._check_references(definition)
         if self.problems:
             raise DefinitionError(self.source_name, sorted(self.problems, key=lambda p: p[0] or 0))

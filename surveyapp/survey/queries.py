@@ -17,6 +17,13 @@ def open_rounds(session: Session) -> list[SurveyRound]:
     return list(session.exec(statement))
 
 
+def questionnaire_versions_of_records(session: Session) -> set[tuple[str, str]]:
+    """(form_id, version) that records were filled with."""
+    statement = select(SurveyRecord.questionnaire_id, SurveyRecord.questionnaire_version).where(
+        SurveyRecord.questionnaire_id.is_not(None), SurveyRecord.questionnaire_version.is_not(None)).distinct()
+    return {tuple(row) for row in session.exec(statement)}
+
+
 def round_by_id(session: Session, round_id: int) -> SurveyRound | None:
     return session.get(SurveyRound, round_id)
 

@@ -45,14 +45,18 @@ class SaveResult:
 
 
 def definition_for(session: Session, registry: Registry, form_id: str, version: str) -> Definition:
-    """The definition a record was (or will be) filled with: the file, or the stored copy of an old version."""
+    """The definition a record was (or will be) filled with: the file, the stored copy of an old version,
+    or the old version kept in forms/previous/ (records that never stored theirs, e.g. the demo's)."""
     definition = registry.get(form_id, version)
     if definition is not None:
         return definition
     stored = queries.stored_questionnaire(session, form_id, version)
-    if stored is None:
+    if stored is not None:
+        return load_definition(stored.source, f"{form_id}@{version} (stored)")
+    previous = registry.previous(form_id, version)
+    if previous is None:
         raise LookupError(f"questionnaire {form_id} version {version} is neither in forms/ nor stored")
-    return load_definition(stored.source, f"{form_id}@{version} (stored)")
+    return previous
 
 
 #: (form_id, version, sha256) found stored, per database engine.
