@@ -439,4 +439,5 @@ def test_replace_leaves_a_real_project_with_a_demo_code_alone(runner, session):
     real = session.exec(select(PromotionProject).where(PromotionProject.is_demo == False)).all()  # noqa: E712
     assert [(p.code, p.title, p.year, p.state_support_vnd) for p in real] == [
         ("KC-2012-001", "Đề án thật của Trung tâm", 2015, 1_000_000)]
-    assert len(session.exec(select(PromotionProject).where(PromotionProject.is_demo == True)).all()) == 223  # noqa: E712
+    demo = session.exec(select(PromotionProject).where(PromotionProject.is_demo == True)).all()  # noqa: E712
+    assert len(demo) == 223 and "KC-2012-001-MP" in {p.code for p in demo}

@@ -53,8 +53,9 @@ def generate_promotion_demo(session: Session, seed: int = 1) -> dict:
     states = _split(STATE_SUPPORT_VND, [rng.lognormvariate(0, 0.8) for _ in plan])
     owns = _split(BENEFICIARY_VND, [rng.lognormvariate(0.5, 0.9) for _ in plan])
     for index, ((year, activity), state, own) in enumerate(zip(plan, states, owns), start=1):
+        code, title = _free_code(session, f"KC-{year}-{index:03d}"), TITLES[activity].format(product=rng.choice(PRODUCTS))
         project, _changed = save_project(
-            session, code=_free_code(session, f"KC-{year}-{index:03d}"), title=TITLES[activity].format(product=rng.choice(PRODUCTS)),
+            session, code=code, title=title,
             year=year, level="national" if index % 6 == 0 else "local", activity=activity, state_support_vnd=state,
             beneficiary_contribution_vnd=own, implementing_unit="Trung tâm Khuyến công tỉnh (dữ liệu mô phỏng)",
             is_demo=True)
