@@ -11,6 +11,7 @@ from .accounts.cli import users_cli
 from .accounts.services import any_user_with_role, create_user
 from .adminunits.cli import admin_units_cli
 from .adminunits.services import load_admin_units
+from .cli_errors import guard_commands
 from .db import migrate, session_scope
 from .demo.cli import demo_command
 from .duplicates.cli import duplicates_command
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     for command in (setup_command, admin_units_cli, demo_command, users_cli, forms_cli, boundaries_cli,
                     export_command, import_command, promotion_cli, duplicates_command):
         app.cli.add_command(command)
+    guard_commands(app.cli)  # init-db too: db.init_app registered it first
 
 
 @click.command("setup")

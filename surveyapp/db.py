@@ -130,10 +130,10 @@ def has_table(name: str, app: Flask | None = None) -> bool:
 def init_db_command() -> None:
     """Create the database schema, or migrate it to the newest version."""
     migrate()
-    click.echo(f"Database ready: {_display_url(current_app.config['DATABASE_URL'])}")
+    click.echo(f"Database ready: {display_url(current_app.config['DATABASE_URL'])}")
 
 
-def _display_url(url: str) -> str:
+def display_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)

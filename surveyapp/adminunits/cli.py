@@ -7,6 +7,8 @@ import click
 from flask.cli import AppGroup
 
 from ..db import session_scope
+from ..models import UnitLevel
+from .queries import unit_by_code
 from .services import load_admin_units
 
 admin_units_cli = AppGroup("admin-units", help="Administrative units (province, district, commune).")
@@ -28,3 +30,10 @@ def load_command(province_code: str | None) -> None:
         f"{levels.get('commune', 0)} communes ({summary['inserted']} new, {summary['updated']} refreshed) "
         f"in {time.perf_counter() - started:.1f} s."
     )
+
+
+def check_unit_code(session, code: str, level: UnitLevel, option: str) -> None:
+    """Refuse an option naming no unit of `level`, rather than answer with an empty result."""
+    unit = unit_by_code(session, code)
+    if unit is None or unit.level != level:
+        raise click.BadParameter(f"Unknown {level.value}: {code}", param_hint=option)

@@ -11,18 +11,15 @@ import random
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, insert
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from ..adminunits import queries as unit_queries
 from ..audit import record_event
-from ..models import (
-    AdminUnit, Establishment, OcopRating, ProductCertificate, PromotionProject, Support, SurveyRecord, SurveyRound,
-    TradeFair, TrainingClass,
-)
+from ..models import AdminUnit, Establishment, SurveyRecord, SurveyRound
 from ..reference import sector_of_vsic
 from ..text import establishment_search_text
-from . import catalogue
+from . import catalogue, queries
 
 #: Share of establishments first surveyed in the 2018 census; the 2019 supplement adds the rest.
 CENSUS_SHARE = 0.85
@@ -47,6 +44,8 @@ ROUNDS = (
     RoundPlan("2019", "Khảo sát bổ sung cơ sở CNNT năm 2019", "cnnt-2019", dt.date(2019, 4, 1), dt.date(2019, 9, 30), True),
 )
 QUESTIONNAIRE_VERSION = "2"
+#: Codes have six-digit sequence numbers per district.
+MAX_SEQUENCE = 999_999
 
 
 class DemoError(ValueError):
@@ -57,32 +56,20 @@ def establishments_exist(session: Session) -> bool:
     return session.exec(select(Establishment.id).limit(1)).first() is not None
 
 
-def remove_demo_data(session: Session) -> int:
-    """Delete every synthetic row (records, promotion data, establishments, rounds); real data is untouched."""
-    demo_ids = select(Establishment.id).where(Establishment.is_demo == True)  # noqa: E712
-    demo_projects = select(PromotionProject.id).where(PromotionProject.is_demo == True)  # noqa: E712
-    session.execute(delete(Support).where(Support.establishment_id.in_(demo_ids) | Support.project_id.in_(demo_projects)))
-    session.execute(delete(TrainingClass).where(TrainingClass.project_id.in_(demo_projects)))
-    session.execute(delete(TradeFair).where(TradeFair.project_id.in_(demo_projects)))
-    session.execute(delete(PromotionProject).where(PromotionProject.is_demo == True))  # noqa: E712
-    for table in (ProductCertificate, OcopRating):
-        session.execute(delete(table).where(table.establishment_id.in_(demo_ids) | table.holder_name.contains("mô phỏng")))
-    session.execute(delete(SurveyRecord).where(SurveyRecord.establishment_id.in_(demo_ids)))
-    removed = session.execute(delete(Establishment).where(Establishment.is_demo == True)).rowcount  # noqa: E712
-    empty_demo_rounds = select(SurveyRound.id).where(
-        SurveyRound.is_demo == True,  # noqa: E712
-        ~exists().where(SurveyRecord.round_id == SurveyRound.id),
-    )
-    session.execute(delete(SurveyRound).where(SurveyRound.id.in_(empty_demo_rounds)))
-    return removed
+def generate_demo_census(session: Session, province_code: str, establishments: int, seed: int,
+                         beside_real: bool = False) -> dict:
+    """Insert `establishments` synthetic establishments of `province_code`, each with one record.
 
-
-def generate_demo_census(session: Session, province_code: str, establishments: int, seed: int) -> dict:
-    """Insert `establishments` synthetic establishments of `province_code`, each with one record."""
+    An empty registry only, unless `beside_real`: then real establishments may be there (the
+    synthetic ones must not); each district's synthetic codes follow its highest real one.
+    """
     if establishments < 1:
         raise DemoError("The number of establishments must be at least 1.")
-    if establishments_exist(session):
-        raise DemoError("The database already holds establishments; the demo only fills an empty registry.")
+    if beside_real and queries.demo_establishments_exist(session):
+        raise DemoError("The database already holds synthetic establishments: remove them first.")
+    if not beside_real and establishments_exist(session):
+        raise DemoError("The database already holds establishments; the demo only fills an empty registry "
+                        "(--replace replaces the synthetic data and keeps the real).")
     communes = [c for c in unit_queries.communes_of_province(session, province_code) if c.lat is not None]
     if not communes:
         raise DemoError(
@@ -91,7 +78,8 @@ def generate_demo_census(session: Session, province_code: str, establishments: i
     province = unit_queries.unit_by_code(session, province_code)
     rng = random.Random(seed)
     rounds = _ensure_rounds(session)
-    plans = _establishment_rows(rng, province, communes, establishments)
+    plans = _establishment_rows(rng, province, communes, establishments,
+                                queries.highest_real_sequences(session, province_code))
     session.execute(insert(Establishment), plans)
     ids = dict(session.exec(select(Establishment.code, Establishment.id).where(Establishment.is_demo == True)).all())  # noqa: E712
     session.execute(insert(SurveyRecord), [_record_row(rng, plan, ids[plan["code"]], rounds) for plan in plans])
@@ -125,7 +113,9 @@ def _weighted(rng: random.Random, items: list, weights: list[float]):
     return rng.choices(items, weights=weights, k=1)[0]
 
 
-def _establishment_rows(rng: random.Random, province: AdminUnit | None, communes: list[AdminUnit], count: int) -> list[dict]:
+def _establishment_rows(rng: random.Random, province: AdminUnit | None, communes: list[AdminUnit], count: int,
+                        taken: dict[str, int]) -> list[dict]:
+    """`taken`: the highest sequence number real establishments hold, per code prefix ("94-947-")."""
     # Wards of a town host more workshops than rural communes; the rest is noise around one.
     commune_weights = [rng.lognormvariate(0, 0.45) * (1.6 if c.unit_type == "Phường" else 1.0) for c in communes]
     picked = rng.choices(communes, weights=commune_weights, k=count)
@@ -136,9 +126,12 @@ def _establishment_rows(rng: random.Random, province: AdminUnit | None, communes
     rng.shuffle(round_order)
     rows = []
     for commune, round_code in zip(picked, round_order):
-        sequence[commune.parent_code] = sequence.get(commune.parent_code, 0) + 1
-        code = f"{commune.province_code}-{commune.parent_code}-{sequence[commune.parent_code]:06d}"
-        rows.append(_establishment_row(rng, code, commune, province, round_code))
+        prefix = f"{commune.province_code}-{commune.parent_code}-"
+        sequence[prefix] = sequence.get(prefix, taken.get(prefix, 0)) + 1
+        if sequence[prefix] > MAX_SEQUENCE:
+            raise DemoError(f"No codes are left after {prefix}{taken[prefix]:06d} for synthetic establishments in "
+                            f"district {commune.parent_code}.")
+        rows.append(_establishment_row(rng, f"{prefix}{sequence[prefix]:06d}", commune, province, round_code))
     return rows
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from ..models import Establishment, PromotionProject
 from ..reference import PROMOTION_ACTIVITIES
+from ..promotion.queries import project_by_code
 from ..promotion.services import add_certificate, add_ocop, add_support, add_trade_fair, add_training, save_project
 
 PROJECTS = 223
@@ -52,8 +53,9 @@ def generate_promotion_demo(session: Session, seed: int = 1) -> dict:
     states = _split(STATE_SUPPORT_VND, [rng.lognormvariate(0, 0.8) for _ in plan])
     owns = _split(BENEFICIARY_VND, [rng.lognormvariate(0.5, 0.9) for _ in plan])
     for index, ((year, activity), state, own) in enumerate(zip(plan, states, owns), start=1):
+        code, title = _free_code(session, f"KC-{year}-{index:03d}"), TITLES[activity].format(product=rng.choice(PRODUCTS))
         project, _changed = save_project(
-            session, code=f"KC-{year}-{index:03d}", title=TITLES[activity].format(product=rng.choice(PRODUCTS)),
+            session, code=code, title=title,
             year=year, level="national" if index % 6 == 0 else "local", activity=activity, state_support_vnd=state,
             beneficiary_contribution_vnd=own, implementing_unit="Trung tâm Khuyến công tỉnh (dữ liệu mô phỏng)",
             is_demo=True)
@@ -71,6 +73,13 @@ def generate_promotion_demo(session: Session, seed: int = 1) -> dict:
                  year=rng.choice(range(2019, 2023)), establishment_code=code)
     session.flush()
     return {"projects": PROJECTS, "state_support_vnd": STATE_SUPPORT_VND, "beneficiary_vnd": BENEFICIARY_VND}
+
+
+def _free_code(session: Session, code: str) -> str:
+    """The code, or with "-MP" (mô phỏng) added while a real project holds it: theirs is never touched."""
+    while (holder := project_by_code(session, code)) is not None and not holder.is_demo:
+        code += "-MP"
+    return code
 
 
 def _link(session, rng, project: PromotionProject, establishments: list[str], activity: str, state: int, own: int):

@@ -7,7 +7,8 @@ database speed. The secondary indexes are dropped for the copy and built again a
 a million keys once is much faster than a million random index insertions.
 
 Copy k of base row n gets id n + k × (last base id), sequence number n + k × step (step: one more
-than the base's largest sequence number in any district, so codes stay unique and six digits long),
+than the most sequence numbers the base spans in any district, so codes stay unique and six digits
+long; the base's codes follow each district's highest real code, so copies never meet real ones),
 a GPS point nudged by up to ≈ 55 m, and record UUIDs starting with k. Works on SQLite and
 PostgreSQL; used by `flask demo --establishments` for large sizes, the benchmark and the export
 memory test.
@@ -21,46 +22,53 @@ from sqlmodel import Session
 
 from ..establishments import search_index
 from ..models import Establishment, SurveyRecord
-from .generator import generate_demo_census
+from . import queries
+from .generator import MAX_SEQUENCE, generate_demo_census
 
 BASE = 5_000
-MAX_SEQUENCE = 999_999
 
 
 class ScaleError(ValueError):
     """The registry cannot be built as asked."""
 
 
-def build_large_registry(session: Session, province_code: str, size: int, base: int = BASE, seed: int = 7) -> int:
-    """Fill an empty registry with `size` synthetic establishments, one record each.
+def build_large_registry(session: Session, province_code: str, size: int, base: int = BASE, seed: int = 7,
+                         beside_real: bool = False) -> int:
+    """Fill an empty registry (or one with real rows only, when `beside_real`) with `size` synthetic
+    establishments, one record each; returns how many synthetic establishments there are.
 
-    Up to `base` every row is generated; above, `size` must be a multiple of `base`.
+    Up to `base` every row is generated; above, `size` must be a multiple of `base`. Only the
+    generated base is copied: real rows are never read.
     """
     if size <= base:
-        return generate_demo_census(session, province_code, size, seed=seed)["establishments"]
+        return generate_demo_census(session, province_code, size, seed=seed, beside_real=beside_real)["establishments"]
     if size % base:
         raise ScaleError(f"above {base:,} the number of establishments must be a multiple of {base:,}")
-    generate_demo_census(session, province_code, base, seed=seed)
-    table = Establishment.__table__
-    first_id, last_id = session.execute(select(func.min(table.c.id), func.max(table.c.id))).one()
-    step = session.execute(select(func.max(cast(func.substr(table.c.code, 8), Integer)))).scalar() + 1
+    generate_demo_census(session, province_code, base, seed=seed, beside_real=beside_real)
+    first_id, last_id = queries.demo_id_range(session)  # inserted last: no real row has an id in between
+    span, highest = queries.demo_sequence_span(session)
+    step = span + 1
     copies = size // base
-    if copies * step > MAX_SEQUENCE:
+    if highest + (copies - 1) * step > MAX_SEQUENCE:
         raise ScaleError(f"{size} establishments do not fit six-digit codes with a base of {base}")
     if copies > 1:
         numbers = _copy_numbers(copies - 1)
-        with _bulk_settings(session.connection()), _indexes_rebuilt(session, (table, SurveyRecord.__table__)):
+        with _bulk_settings(session.connection()), _indexes_rebuilt(session, (Establishment.__table__,
+                                                                              SurveyRecord.__table__)):
             _copy_establishments(session, numbers, step, first_id, last_id)
             _copy_records(session, numbers, first_id, last_id)
         _advance_id_sequences(session)
     session.flush()
-    return session.execute(select(func.count()).select_from(table)).scalar()
+    return session.execute(select(func.count()).select_from(Establishment.__table__)
+                           .where(Establishment.__table__.c.is_demo == True)).scalar()  # noqa: E712
 
 
 def round_counts(session: Session) -> dict[str, int]:
-    """Establishments per latest round code, e.g. {"2018": 850000, "2019": 150000}."""
-    column = Establishment.__table__.c.latest_round_code
-    return dict(session.execute(select(column, func.count()).group_by(column).order_by(column)).all())
+    """Synthetic establishments per latest round code, e.g. {"2018": 850000, "2019": 150000}."""
+    table = Establishment.__table__
+    return dict(session.execute(select(table.c.latest_round_code, func.count())
+                                .where(table.c.is_demo == True)  # noqa: E712
+                                .group_by(table.c.latest_round_code).order_by(table.c.latest_round_code)).all())
 
 
 def _copy_numbers(last: int):
@@ -82,7 +90,8 @@ def _copy_establishments(session: Session, numbers, step: int, first_id: int, la
     }
     source = (select(*[replaced.get(c.name, c) for c in table.columns])
               .select_from(table).join(numbers, text("1 = 1"))
-              .where(table.c.id.between(first_id, last_id)).order_by(copy, table.c.id))
+              .where(table.c.id.between(first_id, last_id), table.c.is_demo == True)  # noqa: E712
+              .order_by(copy, table.c.id))
     session.execute(table.insert().from_select([c.name for c in table.columns], source))
 
 

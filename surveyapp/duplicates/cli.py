@@ -8,7 +8,9 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from ..adminunits.cli import check_unit_code
 from ..db import session_scope
+from ..models import UnitLevel
 from .matching import DEFAULT_THRESHOLD
 from .services import find_pairs
 
@@ -24,6 +26,8 @@ def duplicates_command(district: str | None, threshold: float, out_path: str | N
     """List candidate pairs of duplicate establishments: code_a,code_b,score,reasons."""
     started = time.perf_counter()
     with session_scope() as session:
+        if district:
+            check_unit_code(session, district, UnitLevel.district, "--district")
         pairs = find_pairs(session, district, threshold)
     handle = open(out_path, "w", newline="", encoding="utf-8") if out_path else sys.stdout
     try:

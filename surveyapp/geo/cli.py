@@ -8,7 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..adminunits.cli import check_unit_code
 from ..db import session_scope
+from ..models import UnitLevel
 from . import queries
 from .gps import recheck_gps_mismatch
 from .reading import BoundaryFileError
@@ -84,6 +86,7 @@ def print_report(report: ImportReport) -> None:
 
 def _check_gps(province_code: str) -> None:
     with session_scope() as session:
+        check_unit_code(session, province_code, UnitLevel.province, "--province")
         summary = recheck_gps_mismatch(session, province_code, tolerance_m=current_app.config["GPS_TOLERANCE_M"],
                                        after_chunk=session.commit)
     click.echo(f"GPS points checked: {summary.checked}, outside their declared unit: {summary.outside}, "
@@ -101,8 +104,10 @@ def check_gps_command(province_code: str | None) -> None:
 @click.option("--province", "province_code", default=None, help="GSO code (default: PROVINCE_CODE).")
 def list_command(province_code: str | None) -> None:
     """How many units of each level have a boundary, from which files."""
+    province_code = province_code or current_app.config["PROVINCE_CODE"]
     with session_scope() as session:
-        for row in queries.boundary_summary(session, province_code or current_app.config["PROVINCE_CODE"]):
+        check_unit_code(session, province_code, UnitLevel.province, "--province")
+        for row in queries.boundary_summary(session, province_code):
             click.echo(f"{row.level:<9} {row.with_boundary:>4} of {row.units:>4} units"
                        + (f"  from {', '.join(row.source_files)}, imported {row.imported_at:%Y-%m-%d %H:%M}"
                           if row.with_boundary else ""))
