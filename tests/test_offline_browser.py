@@ -77,6 +77,7 @@ def test_three_questionnaires_offline_survive_a_reload_then_sync(phone, live_app
     for saved, (establishment, workers) in enumerate(zip(three, ("6", "7", "8")), start=1):
         fill_short_update(page, establishment, workers, waiting_after=saved)
     assert "3" in page.inner_text("#outbox-badge")  # TRANSLATE-CHECK
+    expect(page.locator("#offline-notice")).to_be_in_viewport()  # scrolled (smoothly) to the confirmation
     page.screenshot(path=str(SCREENSHOTS / "offline-saved.png"))
 
     page.reload()  # still offline: the service worker serves the page, IndexedDB kept the outbox

@@ -60,20 +60,20 @@ def _self_comparisons(ast) -> Iterator[tuple[str, list]]:
 
 def lower_bound(constraint) -> float | None:
     """The smallest value a constraint allows whatever the other answers are, or None."""
-    if constraint is None:
-        return None
-    bounds = [_constant(other, lowest=True) for op, other in _self_comparisons(constraint) if op in _LOWER]
-    bounds = [bound for bound in bounds if bound is not None]
-    return max(bounds) if bounds else None
+    return _tightest(constraint, _LOWER, lowest=True, pick=max)
 
 
 def upper_bound(constraint) -> float | None:
     """The largest value a constraint allows whatever the other answers are, or None."""
+    return _tightest(constraint, _UPPER, lowest=False, pick=min)
+
+
+def _tightest(constraint, operators, lowest: bool, pick) -> float | None:
     if constraint is None:
         return None
-    bounds = [_constant(other, lowest=False) for op, other in _self_comparisons(constraint) if op in _UPPER]
+    bounds = [_constant(other, lowest=lowest) for op, other in _self_comparisons(constraint) if op in operators]
     bounds = [bound for bound in bounds if bound is not None]
-    return min(bounds) if bounds else None
+    return pick(bounds) if bounds else None
 
 
 def unbounded_below(definition: Definition) -> list[Question]:
