@@ -68,7 +68,7 @@ def world(app, session, round_2019, add_establishment):
         for establishment, username in ((mine, "enumerator"), (theirs, "enumerator2")):
             result = save_record(session, establishment=establishment, survey_round=survey_round,
                                  definition=definition, raw_answers={"visit_type": "new"}, submit=False,
-                                 actor_id=user_by_username(session, username).id)
+                                 actor_id=user_by_username(session, username).id, actor_role="enumerator")
             result.record.status = "submitted"
             records[username] = result.record.uuid
     token, _secret = create_token(session, user_by_username(session, "analyst"), "phone", actor_id=None)

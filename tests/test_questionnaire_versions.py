@@ -54,7 +54,7 @@ def test_setup_moves_the_open_round_to_the_new_version_and_keeps_what_records_us
         version_1 = definition_for(session, registry(), "cnnt-2019", "1")
         draft = save_record(session, establishment=establishment, survey_round=survey_round, definition=version_1,
                             raw_answers={"visit_type": "new", "workers_total": 3, "workers_female": -5},
-                            submit=False, actor_id=None).record
+                            submit=False, actor_id=None, actor_role="admin").record
     session.commit()
 
     result = runner.invoke(args=["setup", "--demo-establishments", "0"])

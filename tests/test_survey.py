@@ -172,7 +172,7 @@ def test_apply_an_approved_record_to_the_establishment(app, session, round_2019,
         result = save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                              raw_answers=minimal_submission(**{"vsic_code": "1079", "location-lat": "9.61",
                                                                "location-lon": "105.97"}),
-                             submit=True, actor_id=None)
+                             submit=True, actor_id=None, actor_role="admin")
         record = result.record
         with pytest.raises(ValueError):
             apply_record_to_establishment(session, record, definition, actor_id=None)
@@ -255,7 +255,7 @@ def test_record_conflict_in_the_service(app, session, round_2019, establishment)
     with app.test_request_context("/"):
         definition = definition_for(session, registry(), "cnnt-2019", "2")
         save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
-                    raw_answers=minimal_submission(), submit=False, actor_id=None)
+                    raw_answers=minimal_submission(), submit=False, actor_id=None, actor_role="admin")
         with pytest.raises(RecordConflict):
             save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
-                        raw_answers=minimal_submission(), submit=False, actor_id=None, base_uuid=None)
+                        raw_answers=minimal_submission(), submit=False, actor_id=None, actor_role="admin", base_uuid=None)

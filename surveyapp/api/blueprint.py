@@ -26,7 +26,7 @@ from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
 from ..questionnaire.serialize import definition_json
 from ..survey import queries as survey_queries
-from ..survey.services import RecordConflict, definition_for, save_record
+from ..survey.services import RecordApproved, RecordConflict, definition_for, save_record
 from . import serialize
 from .errors import ApiError, handle_api_error, handle_http_error
 from .openapi import openapi_document
@@ -159,14 +159,17 @@ def post_record():
     existing = survey_queries.record_by_uuid(session, payload["uuid"])
     if existing is not None:
         return _resend(session, existing, establishment, survey_round, definition, payload)
-    _refuse_approved_edit(session, payload)
     try:
         result = save_record(session, establishment=establishment, survey_round=survey_round, definition=definition,
                              raw_answers=payload["answers"], submit=payload["submit"], actor_id=current_actor_id(),
-                             base_uuid=payload["supersedes"], record_uuid=payload["uuid"], language=_language())
+                             actor_role=current_user.role, base_uuid=payload["supersedes"], record_uuid=payload["uuid"],
+                             language=_language())
         if not result.ok:
             raise ApiError(422, "invalid_answers", "Some answers are not valid", {"errors": result.errors})
         session.commit()
+    except RecordApproved:
+        session.rollback()
+        raise ApiError(403, "record_approved", "An approved record can no longer be changed") from None
     except RecordConflict as conflict:
         session.rollback()
         if str(conflict) == payload["uuid"]:  # our own resend, committed by a parallel request a moment ago
@@ -218,14 +221,6 @@ def _record_payload() -> dict:
         raise ApiError(400, "invalid_request", "The request is missing or has malformed fields", {"fields": problems})
     return {"uuid": record_uuid, "establishment_code": payload["establishment_code"], "answers": payload["answers"],
             "supersedes": supersedes, "submit": status == "submitted", "round": payload.get("round")}
-
-
-def _refuse_approved_edit(session, payload: dict) -> None:
-    """Enumerators cannot change an approved record, through the API either."""
-    if payload["supersedes"] and not current_user.has_role(Role.admin):
-        base = survey_queries.record_by_uuid(session, payload["supersedes"])
-        if base is not None and base.status == "approved":
-            raise ApiError(403, "record_approved", "An approved record can no longer be changed")
 
 
 def _resend(session, existing, establishment, survey_round, definition, payload: dict):

@@ -120,10 +120,11 @@ def future_registry_row(current_row, changes: dict[str, tuple[Any, Any]]) -> Sim
 
 
 def write_record(session: Session, context: RoundImport, establishment: Establishment, current: SurveyRecord | None,
-                 registered: bool, actor_id: int | None) -> str:
+                 registered: bool, actor_id: int | None, actor_role: str) -> str:
     """Bring the establishment's record in the round in line with its registry values; returns the action.
 
     `current` (its current record in the round) and `registered` are read for many establishments at once.
+    Raises RecordApproved when the current record is approved and the actor is not an admin.
     """
     survey_round, definition = context.survey_round, context.definition
     action, raw = planned_answers(context, establishment, current, registered)
@@ -131,7 +132,7 @@ def write_record(session: Session, context: RoundImport, establishment: Establis
         return action
     latest = (establishment.latest_round_code, establishment.latest_record_status)
     result = save_record(session, establishment=establishment, survey_round=survey_round, definition=definition,
-                         raw_answers=raw, submit=False, actor_id=actor_id,
+                         raw_answers=raw, submit=False, actor_id=actor_id, actor_role=actor_role,
                          base_uuid=current.uuid if current else None)
     if not result.ok:
         raise RecordImportError(result.errors, context.keys)

@@ -20,10 +20,10 @@ from sqlmodel import Session
 from ..audit import record_event
 from ..establishments.queries import round_by_code
 from ..geo.gps import recheck_gps_mismatch
-from ..models import Establishment, SurveyRecord, SurveyRound
+from ..models import Establishment, Role, SurveyRecord, SurveyRound
 from ..questionnaire.definition import Definition
 from ..questionnaire.registry import registry
-from ..survey.services import definition_for
+from ..survey.services import RecordApproved, definition_for
 from . import queries, records, writing
 from .columns import looks_like_header
 from .reading import MAX_BYTES, MAX_ROWS, read_table
@@ -130,8 +130,11 @@ def _record_errors(plan: ImportPlan, survey_round: SurveyRound, row: int,
 
 
 def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int | None,
-               progress: Progress = no_progress) -> ImportReport:
-    """Write a plan without errors into the session (the caller commits); raises ImportAborted."""
+               actor_role: str = Role.admin.value, progress: Progress = no_progress) -> ImportReport:
+    """Write a plan without errors into the session (the caller commits); raises ImportAborted.
+
+    Imports are an admin's (the web page) or the operator's (the CLI): `actor_role` is admin unless said.
+    """
     if not plan.ok:
         raise ImportAborted(plan.errors)
     started = time.perf_counter()
@@ -157,7 +160,7 @@ def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int
             recheck_gps_mismatch(session, plan.province_code, establishment_ids=moved[start:start + GPS_CHUNK],
                                  actor_id=actor_id)
         if plan.survey_round is not None:
-            report.records = _write_records(session, plan, row_of, actor_id, progress)
+            report.records = _write_records(session, plan, row_of, actor_id, actor_role, progress)
     except IntegrityError as error:
         raise ImportAborted([RowError(None, None, str(_l("The database refused the import (%(reason)s).",
                                                          reason=type(error.orig).__name__)))]) from error
@@ -181,7 +184,7 @@ def _located(plan: ImportPlan, row_of: dict[int, int]):
 
 
 def _write_records(session: Session, plan: ImportPlan, row_of: dict[int, int], actor_id: int | None,
-                   progress: Progress) -> Counter:
+                   actor_role: str, progress: Progress) -> Counter:
     survey_round = plan.survey_round
     definition = definition_for(session, registry(), survey_round.questionnaire_id or "",
                                 survey_round.questionnaire_version or "")
@@ -201,8 +204,12 @@ def _write_records(session: Session, plan: ImportPlan, row_of: dict[int, int], a
             registered = queries.establishments_with_other_rounds(session, survey_round.id, chunk)
         try:
             counts[records.write_record(session, context, loaded[establishment_id], current.get(establishment_id),
-                                        establishment_id in registered, actor_id)] += 1
+                                        establishment_id in registered, actor_id, actor_role)] += 1
         except records.RecordImportError as error:
             raise ImportAborted(_record_errors(plan, survey_round, row_of[establishment_id], error)) from error
+        except RecordApproved as error:
+            raise ImportAborted([RowError(row_of[establishment_id], None, str(_l(
+                "Round %(round)s: the record is approved and only an administrator may change it.",
+                round=survey_round.code)))]) from error
     session.flush()
     return counts

@@ -23,7 +23,7 @@ from ..questionnaire.registry import registry
 from ..review.queries import review_queue
 from . import queries
 from .forms import RegistrationForm
-from .services import RecordConflict, definition_for, prefill_answers, save_record
+from .services import RecordApproved, RecordConflict, definition_for, is_final_for, prefill_answers, save_record
 
 bp = Blueprint("survey", __name__, template_folder="templates")
 ENUMERATORS = (Role.admin, Role.enumerator)
@@ -149,8 +149,7 @@ def record(code: str):
     language = _language()
     form_class = _form_class(definition, language)
     current = queries.current_record(session, establishment.id, survey_round.id)
-    # An approved record is final for enumerators; an admin's edit makes a new version to review again.
-    locked = current is not None and current.status == "approved" and not current_user.has_role(Role.admin)
+    locked = is_final_for(current, current_user.role)
     summary: list[tuple[str, str]] = []
     status = 200
     if request.method == "GET":
@@ -158,8 +157,6 @@ def record(code: str):
         form = form_class(formdata=None, data=form_data(definition, answers, language))
         base_uuid = current.uuid if current else ""
     else:
-        if locked:
-            abort(403, description=_("This record is approved and can no longer be changed."))
         form = form_class()
         base_uuid = request.form.get("base_uuid", "")
         outcome = _post(session, form, establishment, survey_round, definition, base_uuid, language)
@@ -188,7 +185,10 @@ def _post(session, form, establishment, survey_round, definition, base_uuid: str
         result = save_record(
             session, establishment=establishment, survey_round=survey_round, definition=definition,
             raw_answers=raw_answers(form, definition), submit=action == "submit", actor_id=current_actor_id(),
-            base_uuid=base_uuid or None, language=language)
+            actor_role=current_user.role, base_uuid=base_uuid or None, language=language)
+    except RecordApproved:
+        session.rollback()
+        abort(403, description=_("This record is approved and can no longer be changed."))
     except RecordConflict:
         session.rollback()
         return [("", _("This record was changed elsewhere since you opened it. Your answers are below; "

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from ..adminunits.queries import unit_by_code
 from ..audit import record_event
-from ..models import Establishment, RecordStatus, SurveyRecord, SurveyRound, utcnow
+from ..models import Establishment, RecordStatus, Role, SurveyRecord, SurveyRound, utcnow
 from ..questionnaire.answers import check_answers
 from ..questionnaire.definition import Definition, DefinitionError, Question, load_definition
 from ..questionnaire.registry import Registry
@@ -31,6 +31,15 @@ EDITABLE_IN_PLACE = {RecordStatus.draft.value}
 
 class RecordConflict(Exception):
     """The record changed since the form was opened: saving would overwrite someone's work."""
+
+
+class RecordApproved(Exception):
+    """The edit starts from an approved version, which is final except for an admin."""
+
+
+def is_final_for(record: SurveyRecord | None, actor_role: str | None) -> bool:
+    """An approved record is final for everyone but an admin (whose edit makes a version to review again)."""
+    return record is not None and record.status == RecordStatus.approved.value and actor_role != Role.admin.value
 
 
 @dataclass
@@ -139,6 +148,7 @@ def save_record(
     raw_answers: dict[str, Any],
     submit: bool,
     actor_id: int | None,
+    actor_role: str | None,
     base_uuid: str | None = None,
     record_uuid: str | None = None,
     language: str = "vi",
@@ -148,13 +158,16 @@ def save_record(
     A draft is edited in place; a submitted, returned or approved record is never changed: the edit
     becomes a new version that supersedes it. `base_uuid` is the version the form was opened on; if
     another version became current since, RecordConflict is raised instead of overwriting it.
+    An edit of an approved version raises RecordApproved unless `actor_role` is admin (the command
+    line acts as an admin).
     """
+    current = queries.current_record(session, establishment.id, survey_round.id)
+    _refuse_edit_of_approved(session, current, base_uuid, actor_role)
     outcome = check_answers(definition, raw_answers, submit=submit, language=language,
                             extra_check=gps_check(session, establishment))
     if not outcome.ok:
         return SaveResult(None, outcome.errors, outcome.answers)
     store_questionnaire_version(session, definition)
-    current = queries.current_record(session, establishment.id, survey_round.id)
     if current is not None and base_uuid != current.uuid:
         raise RecordConflict(current.uuid)
     status = RecordStatus.submitted.value if submit else RecordStatus.draft.value
@@ -169,6 +182,17 @@ def save_record(
     session.add(establishment)
     session.flush()
     return SaveResult(record, {}, outcome.answers)
+
+
+def _refuse_edit_of_approved(session: Session, current: SurveyRecord | None, base_uuid: str | None,
+                             actor_role: str | None) -> None:
+    """Final: the current version when approved, and the approved version an edit names as its base."""
+    if is_final_for(current, actor_role):
+        raise RecordApproved(current.uuid)
+    if base_uuid and (current is None or base_uuid != current.uuid) and actor_role != Role.admin.value:
+        base = queries.record_by_uuid(session, base_uuid)
+        if is_final_for(base, actor_role):
+            raise RecordApproved(base.uuid)
 
 
 def _located(record: SurveyRecord, definition: Definition, answers: dict[str, Any]) -> None:
