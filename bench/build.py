@@ -20,7 +20,7 @@ from surveyapp.adminunits.queries import communes_of_province
 from surveyapp.adminunits.services import load_admin_units
 from surveyapp.db import migrate, session_scope
 from surveyapp.demo.scale import build_large_registry
-from surveyapp.establishments.queries import round_by_code
+from surveyapp.survey.queries import round_by_code
 from surveyapp.models import Establishment
 
 PROVINCE = "94"

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from ..db import session_scope
 from ..models import Role
-from ..establishments.queries import round_by_code
+from ..survey.queries import round_by_code
 from .services import AccountError, assign_communes, create_user
 
 users_cli = AppGroup("users", help="User accounts.")

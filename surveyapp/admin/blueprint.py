@@ -18,6 +18,7 @@ from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..models import Assignment, Role, SurveyRound
 from ..questionnaire.registry import registry
+from ..survey import queries as survey_queries
 from ..web import redirect_past_last_page
 from . import queries
 from .forms import ROLE_LABELS, AssignmentForm, EditUserForm, NewUserForm, RoundForm
@@ -83,7 +84,7 @@ def _assignment_form() -> AssignmentForm:
     session = get_session()
     province_code = current_app.config["PROVINCE_CODE"]
     form = AssignmentForm()
-    form.round.choices = [SelectChoice(str(r.id), r.title) for r in queries.rounds(session)]
+    form.round.choices = [SelectChoice(str(r.id), r.title) for r in survey_queries.all_rounds(session)]
     form.district.choices = [SelectChoice("", "—")] + [
         SelectChoice(d.code, d.name) for d in unit_queries.districts_of_province(session, province_code)]
     districts = {d.code: d.short_name for d in unit_queries.districts_of_province(session, province_code)}
@@ -159,14 +160,14 @@ def rounds():
             session.commit()
             flash(_("Survey round created."), "success")
             return redirect(url_for("admin.rounds"))
-    return render_template("admin/rounds.html", form=form, rounds=queries.rounds(session)), (422 if form.errors else 200)
+    return render_template("admin/rounds.html", form=form, rounds=survey_queries.all_rounds(session)), (422 if form.errors else 200)
 
 
 @bp.post("/rounds/<code>/open")
 @allow(Role.admin)
 def toggle_round(code: str):
     session = get_session()
-    survey_round = next((r for r in queries.rounds(session) if r.code == code), None)
+    survey_round = next((r for r in survey_queries.all_rounds(session) if r.code == code), None)
     if survey_round is None:
         abort(404)
     set_round_open(session, survey_round, request.form.get("open") == "1", actor_id=current_actor_id())

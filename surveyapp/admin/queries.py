@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from .. import clock
-from ..models import AuditEvent, SurveyRound, User
+from ..models import AuditEvent, User
 
 
 @dataclass
@@ -46,7 +46,3 @@ def audit_choices(session: Session) -> tuple[list[str], list[str]]:
     actions = sorted(session.exec(select(AuditEvent.action).distinct()))
     entity_types = sorted(session.exec(select(AuditEvent.entity_type).distinct()))
     return actions, entity_types
-
-
-def rounds(session: Session) -> list[SurveyRound]:
-    return list(session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code)))

@@ -7,7 +7,7 @@ import re
 from sqlmodel import Session
 
 from ..audit import record_event
-from ..establishments.queries import round_by_code
+from ..survey.queries import round_by_code
 from ..models import SurveyRound
 
 

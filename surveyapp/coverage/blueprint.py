@@ -11,7 +11,7 @@ from .. import clock
 from ..accounts.access import allow
 from ..adminunits import queries as unit_queries
 from ..db import get_session
-from ..establishments.queries import all_rounds
+from ..survey.queries import all_rounds
 from ..models import Role
 from ..progress import figures
 from . import rows as coverage_rows

@@ -17,7 +17,7 @@ from .. import clock
 from ..accounts.access import allow
 from ..adminunits import queries as unit_queries
 from ..db import get_session
-from ..establishments.queries import all_rounds
+from ..survey.queries import all_rounds
 from ..exports.formats import neutralise
 from ..models import Role
 from ..questionnaire.registry import registry

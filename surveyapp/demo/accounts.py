@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from ..accounts.services import assign_communes, create_user, user_by_username
 from ..adminunits.queries import communes_of_district, districts_of_province
-from ..establishments.queries import round_by_code
+from ..survey.queries import round_by_code
 from ..models import Role
 from .generator import ROUNDS
 

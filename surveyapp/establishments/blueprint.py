@@ -12,7 +12,7 @@ from ..db import get_session
 from ..models import Establishment, UnitLevel
 from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
-from ..survey.queries import open_rounds
+from ..survey.queries import all_rounds, open_rounds
 from ..survey.services import version_history
 from ..web import redirect_past_last_page
 from . import queries
@@ -53,7 +53,7 @@ def filter_choices(session, province_code: str) -> dict[str, list[tuple[str, str
         "commune": unit_queries.unit_choices(session, province_code, UnitLevel.commune),
         "sector": [(code, f"{code} – {d.name(language)}", None) for code, d in reference.vsic_divisions().items()],
         "legal_form": [(form.value, str(text), None) for form, text in reference.LEGAL_FORM_LABELS.items()],
-        "round": [(r.code, r.code, None) for r in queries.all_rounds(session)],
+        "round": [(r.code, r.code, None) for r in all_rounds(session)],
         "certificate_level": [(level, str(text), None) for level, text in reference.CERTIFICATE_LEVELS.items()],
         "ocop_min_stars": [(str(n), f"≥ {n} ★", None) for n in range(1, 6)],
     }

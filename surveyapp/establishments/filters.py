@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from ..adminunits import queries as unit_queries
 from ..models import EstablishmentStatus, LegalForm, UnitLevel
+from ..promotion import queries as promotion_queries
 from ..reference import CERTIFICATE_LEVELS, vsic_divisions
-from . import queries
+from ..survey import queries as survey_queries
 
 FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
                     "supported", "project", "certificate_level", "ocop_min_stars")
@@ -122,9 +123,9 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
     elif commune and district and commune.parent_code != district.code:
         errors["commune"] = str(_l("Commune %(commune)s is not in district %(district)s.",
                                     commune=commune.name, district=district.name))
-    if wanted.round and queries.round_by_code(session, wanted.round) is None:
+    if wanted.round and survey_queries.round_by_code(session, wanted.round) is None:
         errors["round"] = str(_l("Unknown survey round: %(code)s", code=wanted.round))
-    if wanted.project and queries.project_id_by_code(session, wanted.project) is None:
+    if wanted.project and promotion_queries.project_id_by_code(session, wanted.project) is None:
         errors["project"] = str(_l("Unknown promotion project: %(code)s", code=wanted.project))
     clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
     return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)

@@ -1,4 +1,4 @@
-"""All SQL about establishments, their records and survey rounds."""
+"""All SQL about establishments and their records (rounds: survey/queries.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -53,18 +53,6 @@ class EstablishmentPage:
     @property
     def first_index(self) -> int:
         return (self.page - 1) * self.per_page + 1
-
-
-def project_id_by_code(session: Session, code: str) -> int | None:
-    return session.exec(select(PromotionProject.id).where(PromotionProject.code == code)).first()
-
-
-def round_by_code(session: Session, code: str) -> SurveyRound | None:
-    return session.exec(select(SurveyRound).where(SurveyRound.code == code)).first()
-
-
-def all_rounds(session: Session) -> list[SurveyRound]:
-    return list(session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code)))
 
 
 def search_conditions(query: str | None) -> list:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template
 from ..accounts.access import READERS, allow
 from ..adminunits import queries as unit_queries
 from ..db import get_session
-from ..establishments.queries import all_rounds
+from ..survey.queries import all_rounds
 from ..progress import figures
 from ..progress.queries import round_counts
 from . import queries

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..accounts.access import allow, current_actor_id
 from ..db import get_session
-from ..establishments.queries import all_rounds
+from ..survey.queries import all_rounds
 from ..exports.formats import neutralise
 from ..extensions import csrf
 from ..models import Role

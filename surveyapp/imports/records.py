@@ -26,7 +26,7 @@ from typing import Any
 from flask_babel import get_locale
 from sqlmodel import Session
 
-from ..establishments.queries import all_rounds
+from ..survey.queries import all_rounds
 from ..models import Establishment, RecordStatus, SurveyRecord, SurveyRound, utcnow
 from ..questionnaire.answers import check_answers, rule_violations
 from ..questionnaire.definition import Definition

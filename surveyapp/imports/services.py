@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..audit import record_event
-from ..establishments.queries import round_by_code
+from ..survey.queries import round_by_code
 from ..geo.gps import recheck_gps_mismatch
 from ..models import Establishment, Role, SurveyRecord, SurveyRound
 from ..questionnaire.definition import Definition

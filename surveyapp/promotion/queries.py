@@ -17,6 +17,10 @@ def project_by_code(session: Session, code: str) -> PromotionProject | None:
     return session.exec(select(PromotionProject).where(PromotionProject.code == code)).first()
 
 
+def project_id_by_code(session: Session, code: str) -> int | None:
+    return session.exec(select(PromotionProject.id).where(PromotionProject.code == code)).first()
+
+
 def projects(session: Session, year_from: int, year_to: int, limit: int = 1000) -> list[PromotionProject]:
     statement = select(PromotionProject).where(PromotionProject.year.between(year_from, year_to))
     return list(session.exec(statement.order_by(PromotionProject.year.desc(), PromotionProject.code).limit(limit)))

@@ -8,7 +8,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from ..establishments.queries import apply_filter, within_scope
-from ..models import Establishment, SurveyRound
+from ..models import Establishment
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
@@ -49,7 +49,3 @@ def by_district(session: Session, province_code: str, wanted: "EstablishmentFilt
                        _sum(Establishment.revenue_vnd))
     statement = _filtered(statement, province_code, wanted, scope).group_by(Establishment.district_code)
     return {code: (count, workers, revenue) for code, count, workers, revenue in session.exec(statement).all()}
-
-
-def rounds(session: Session) -> list[SurveyRound]:
-    return list(session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code)))

@@ -15,6 +15,7 @@ from .. import reference
 from ..adminunits import queries as unit_queries
 from ..progress import figures
 from ..progress.queries import round_counts
+from ..survey import queries as survey_queries
 from . import queries
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def round_coverage_table(context: ReportContext) -> ReportTable:
         ReportColumn(str(figures.APPROVED_COVERAGE), "percent", key="approved_coverage", width=14)],
         definitions=figures.DEFINITIONS)
     districts = context.districts()
-    for survey_round in queries.rounds(context.session):
+    for survey_round in survey_queries.all_rounds(context.session):
         district_rows = [(code, name, table_counts.of(survey_round.id, code)) for code, name in districts]
         shown = [(code, name, counts) for code, name, counts in district_rows if counts.to_visit or counts.records]
         if shown:

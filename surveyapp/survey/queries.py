@@ -17,6 +17,15 @@ def open_rounds(session: Session) -> list[SurveyRound]:
     return list(session.exec(statement))
 
 
+def round_by_code(session: Session, code: str) -> SurveyRound | None:
+    return session.exec(select(SurveyRound).where(SurveyRound.code == code)).first()
+
+
+def all_rounds(session: Session) -> list[SurveyRound]:
+    """Every round in time order (start date, then code)."""
+    return list(session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code)))
+
+
 def questionnaire_versions_of_records(session: Session) -> set[tuple[str, str]]:
     """(form_id, version) that records were filled with."""
     statement = select(SurveyRecord.questionnaire_id, SurveyRecord.questionnaire_version).where(
