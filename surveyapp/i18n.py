@@ -4,16 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from decimal import ROUND_HALF_EVEN, Decimal
-from urllib.parse import urlsplit
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Blueprint, Flask, current_app, redirect, request
+from flask import Flask, current_app, request
 from flask_babel import Babel, get_locale
 
 from . import clock
-from .accounts.access import public
 
 LANGUAGE_COOKIE = "lang"
 #: Explicit day-first dates for Vietnamese (26/11/2026); Babel's "short" would print 26/11/26.
@@ -22,12 +20,10 @@ DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 babel = Babel()
-bp = Blueprint("i18n", __name__)
 
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.register_blueprint(bp)
     app.jinja_env.filters.update(
         number=format_number, date=format_day, datetime=format_moment, million_vnd=format_million_vnd
     )
@@ -93,27 +89,3 @@ def format_moment(value: dt.datetime | None) -> str:
     pattern = DATETIME_PATTERNS.get(_locale(), "yyyy-MM-dd HH:mm")
     local = clock.to_local(value)
     return babel_format_datetime(local, pattern, tzinfo=local.tzinfo, locale=_locale())
-
-
-def safe_next_url(target: str | None, fallback: str = "/") -> str:
-    """Only paths on this site: no scheme, no host, no protocol-relative `//evil`."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    if "\\" in target:
-        return fallback
-    return target
-
-
-@bp.get("/lang/<code>")
-@public
-def switch_language(code: str):
-    """Open to everyone: the sign-in page offers the switch too."""
-    response = redirect(safe_next_url(request.args.get("next")))
-    if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(
-            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-        )
-    return response

@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from surveyapp.i18n import format_day, format_million_vnd, format_moment, format_number, safe_next_url
+from surveyapp.accounts.blueprint import safe_next_url
+from surveyapp.i18n import format_day, format_million_vnd, format_moment, format_number
 
 
 def test_vietnamese_is_the_default(client):

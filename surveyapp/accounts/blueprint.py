@@ -1,13 +1,17 @@
 """Every URL of signing in and out and of one's own account."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session as cookie_session, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint, abort, current_app, flash, redirect, render_template, request, session as cookie_session, url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..db import get_session
 from ..extensions import csrf
-from ..i18n import safe_next_url
+from ..i18n import LANGUAGE_COOKIE
 from ..models import Role
 from . import queries
 from .access import ALL_ROLES, SignedInUser, allow, public
@@ -114,3 +118,27 @@ def revoke_own_token(token_id: int):
     session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("accounts.tokens"))
+
+
+@bp.get("/lang/<code>")
+@public
+def switch_language(code: str):
+    """Open to everyone: the sign-in page offers the switch too."""
+    response = redirect(safe_next_url(request.args.get("next")))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def safe_next_url(target: str | None, fallback: str = "/") -> str:
+    """Only paths on this site: no scheme, no host, no protocol-relative `//evil`."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target:
+        return fallback
+    return target
