@@ -18,7 +18,7 @@ from ..accounts.access import ALL_ROLES, allow, commune_scope, current_actor_id,
 from ..db import get_session
 from ..establishments import queries as establishment_queries
 from ..establishments.filters import (
-    FILTER_ARGUMENTS, MAX_PAGE, EstablishmentFilter, parse_establishment_filter, validate_filter_codes,
+    MAX_PAGE, EstablishmentFilter, read_filter,
 )
 from ..extensions import csrf
 from ..models import Establishment, Role, SurveyRound
@@ -98,8 +98,7 @@ def establishments():
 
 def _establishment_filter(session) -> EstablishmentFilter:
     """The list's filter arguments (district, commune, sector, q, ...); a bad one is a 400 naming it."""
-    args = {name: request.args.get(name, "") for name in FILTER_ARGUMENTS}
-    parsed = validate_filter_codes(session, parse_establishment_filter(args), current_app.config["PROVINCE_CODE"])
+    parsed = read_filter(session, request.args, current_app.config["PROVINCE_CODE"], paged=False)
     if parsed.errors:
         raise ApiError(400, "invalid_filter", "Some filter arguments are not valid", {"errors": parsed.errors})
     return parsed.filter

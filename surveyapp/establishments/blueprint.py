@@ -16,7 +16,7 @@ from ..survey.queries import all_rounds, open_rounds
 from ..survey.services import version_history
 from ..web import redirect_past_last_page
 from . import queries
-from .filters import parse_establishment_filter, validate_filter_codes
+from .filters import read_filter
 
 bp = Blueprint("establishments", __name__, template_folder="templates")
 
@@ -26,7 +26,7 @@ bp = Blueprint("establishments", __name__, template_folder="templates")
 def list_establishments():
     session = get_session()
     province_code = current_app.config["PROVINCE_CODE"]
-    parsed = validate_filter_codes(session, parse_establishment_filter(request.args), province_code)
+    parsed = read_filter(session, request.args, province_code)
     page = queries.establishments_page(session, parsed.filter, parsed.page, current_app.config["PAGE_SIZE"],
                                        scope=commune_scope())
     moved = None if parsed.errors else redirect_past_last_page(

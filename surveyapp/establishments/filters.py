@@ -2,6 +2,7 @@
 
 Parsing is pure (no database); checking that codes exist is `validate_filter_codes`, which takes a
 session. Both report problems as {argument: message} so every edge can show them its own way.
+Every edge reads its filter with one call, `read_filter`, which does both.
 """
 from __future__ import annotations
 
@@ -108,6 +109,14 @@ def _parse_page(raw: str | None) -> tuple[int, str | None]:
     if page < 1:
         return 1, str(_l("Page must be 1 or more."))
     return min(page, MAX_PAGE), None  # past the last page either way: the list moves to its last
+
+
+def read_filter(session: Session, args: Mapping[str, str], province_code: str | None, *,
+                paged: bool = True) -> ParsedFilter:
+    """The filter the arguments ask for and its errors, codes checked; `paged=False` ignores `page`."""
+    if not paged:
+        args = {name: args.get(name, "") for name in FILTER_ARGUMENTS}
+    return validate_filter_codes(session, parse_establishment_filter(args), province_code)
 
 
 def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code: str | None) -> ParsedFilter:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from .. import clock
 from ..accounts.access import READERS, allow, commune_scope, current_actor_id
 from ..db import get_session
-from ..establishments.filters import FILTER_ARGUMENTS, parse_establishment_filter, validate_filter_codes
+from ..establishments.filters import read_filter
 from . import services
 from .columns import LANGUAGES
 
@@ -56,8 +56,7 @@ def _closing(chunks, session):
 
 
 def _filter_or_400(session):
-    args = {name: request.args.get(name, "") for name in FILTER_ARGUMENTS}
-    parsed = validate_filter_codes(session, parse_establishment_filter(args), current_app.config["PROVINCE_CODE"])
+    parsed = read_filter(session, request.args, current_app.config["PROVINCE_CODE"], paged=False)
     if parsed.errors:
         details = "; ".join(f"{name}: {message}" for name, message in parsed.errors.items())
         abort(400, description=_("The filter is not valid (%(details)s).", details=details))

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from ..db import session_scope
-from ..establishments.filters import FILTER_ARGUMENTS, parse_establishment_filter, validate_filter_codes
+from ..establishments.filters import FILTER_ARGUMENTS, read_filter
 from . import services
 from .columns import LANGUAGES
 
@@ -46,7 +46,7 @@ def export_command(fmt: str, out: str, language: str, round_code: str | None, ex
             raise click.UsageError(f"--filter {item}: use NAME=VALUE with NAME one of {', '.join(FILTER_ARGUMENTS)}")
         arguments[name] = value
     with force_locale(CLI_LANGUAGE), session_scope() as session:
-        parsed = validate_filter_codes(session, parse_establishment_filter(arguments), province_code)
+        parsed = read_filter(session, arguments, province_code)
         if parsed.errors:
             raise click.UsageError("\n".join(f"--{name.replace('_', '-')}: {message}"
                                              for name, message in parsed.errors.items()))

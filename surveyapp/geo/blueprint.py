@@ -17,7 +17,7 @@ from ..audit import record_event
 from ..db import get_session
 from ..establishments import queries as establishment_queries
 from ..establishments.blueprint import filter_choices
-from ..establishments.filters import parse_establishment_filter, validate_filter_codes
+from ..establishments.filters import read_filter
 from ..establishments.queries import any_demo_establishment
 from ..i18n import format_day, format_number
 from ..models import Role
@@ -52,7 +52,7 @@ def _parsed_request():
     """The establishment filter and the map options of this request, with their errors merged."""
     session = get_session()
     province_code = current_app.config["PROVINCE_CODE"]
-    parsed = validate_filter_codes(session, parse_establishment_filter(request.args), province_code)
+    parsed = read_filter(session, request.args, province_code)
     options = parse_map_options(request.args)
     return parsed, options, {**parsed.errors, **options.errors}
 
@@ -89,8 +89,7 @@ def district_map():
 def view_points():
     """The filtered establishments in the map's view (`bbox`, `zoom`): points, or clusters when many."""
     session = get_session()
-    parsed = validate_filter_codes(session, parse_establishment_filter(request.args),
-                                   current_app.config["PROVINCE_CODE"])
+    parsed = read_filter(session, request.args, current_app.config["PROVINCE_CODE"])
     view, view_errors = parse_view(request.args)
     errors = {**parsed.errors, **view_errors}
     if errors:
@@ -166,7 +165,7 @@ def establishment_popup():
 def gps_mismatches():
     session = get_session()
     province_code = current_app.config["PROVINCE_CODE"]
-    parsed = validate_filter_codes(session, parse_establishment_filter(request.args), province_code)
+    parsed = read_filter(session, request.args, province_code)
     base = dataclasses.replace(parsed.filter, gps_mismatch=None)
     scope = commune_scope()
     page = establishment_queries.establishments_page(

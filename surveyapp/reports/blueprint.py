@@ -11,7 +11,7 @@ from flask_login import current_user
 from .. import clock, reference
 from ..accounts.access import READERS, allow, commune_scope
 from ..db import get_session
-from ..establishments.filters import FILTER_ARGUMENTS, parse_establishment_filter, validate_filter_codes
+from ..establishments.filters import read_filter
 from ..exports.xlsx import SheetColumn, new_workbook, write_about_sheet, write_sheet
 from . import tables
 from .charts import bar_chart
@@ -22,8 +22,7 @@ _XLSX_KIND = {"text": "text", "code": "code", "int": "int", "million": "decimal"
 
 def _context(status_on_error: int | None = None):
     session = get_session()
-    args = {name: request.args.get(name, "") for name in FILTER_ARGUMENTS}
-    parsed = validate_filter_codes(session, parse_establishment_filter(args), current_app.config["PROVINCE_CODE"])
+    parsed = read_filter(session, request.args, current_app.config["PROVINCE_CODE"], paged=False)
     if parsed.errors and status_on_error:
         details = "; ".join(f"{name}: {message}" for name, message in parsed.errors.items())
         abort(status_on_error, description=_("The filter is not valid (%(details)s).", details=details))
