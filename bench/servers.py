@@ -64,11 +64,11 @@ class Server:
             self.process.kill()
 
 
-def our_server(database_url: str, port: int, workers: int = 3, threads: int = 4, worker_class: str = "gthread") -> Server:
+def our_server(database_url: str, port: int, workers: int = 3, threads: int = 4) -> Server:
     """The app as production serves it (README): gunicorn, a few worker processes with threads each
     (one Python process runs on one core at a time)."""
     command = [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--threads", str(threads), "--worker-class", worker_class,
+               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
                "--timeout", "300", "surveyapp:create_app()"]
     return Server(command, port, "/login", env={"DATABASE_URL": database_url}, log=f"surveyapp-{port}")
 

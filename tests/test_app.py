@@ -9,7 +9,6 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from surveyapp import create_app
 from surveyapp.db import get_engine, schema_is_current
 from surveyapp.establishments.search_index import include_object
 

@@ -12,7 +12,6 @@ from sqlmodel import select
 
 from surveyapp.models import SurveyRecord, SurveyRound
 
-from .conftest import login
 
 VALID = {"visit_type": "new", "establishment_name": "Cơ sở", "workers_total": 6, "workers_female": 2,
          "capital_million_vnd": 300, "revenue_million_vnd": 1200}

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from surveyapp.duplicates.matching import Candidate, candidate_pairs, normalise_name
-from surveyapp.models import AuditEvent, Establishment, SurveyRecord, SurveyRound
+from surveyapp.models import AuditEvent, Establishment, SurveyRecord
 from surveyapp.questionnaire.registry import registry
 from surveyapp.survey.services import definition_for, save_record
 from surveyapp.text import fold

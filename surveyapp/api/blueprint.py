@@ -28,7 +28,7 @@ from ..questionnaire.serialize import definition_json
 from ..survey import queries as survey_queries
 from ..survey.services import RecordApproved, RecordConflict, definition_for, save_record
 from . import serialize
-from .errors import ApiError, handle_api_error, handle_http_error
+from .errors import ApiError, handle_api_error
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
