@@ -12,7 +12,7 @@ from ..models import Role
 from . import queries
 from .access import ALL_ROLES, SignedInUser, allow, public
 from .forms import LoginForm, PasswordForm
-from .services import AccountError, authenticate, change_password, is_throttled
+from .services import AccountError, authenticate, change_password, is_throttled, sign_out
 from .tokens import TokenError, create_token, revoke_token
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -41,7 +41,7 @@ def login():
             session.commit()
             if user is not None:
                 cookie_session.clear()  # a new session on sign-in: no fixation
-                login_user(SignedInUser(user.id, user.username, user.full_name, user.role))
+                login_user(SignedInUser.of(user))
                 return redirect(safe_next_url(request.args.get("next"), home_for(user.role)))
             # One message whether the username exists or not.
             flash(_("Wrong username or password."), "error")
@@ -54,6 +54,9 @@ def login():
 @bp.post("/logout")
 @allow(*ALL_ROLES)
 def logout():
+    session = get_session()
+    sign_out(session, current_user.id)  # a copy of the cookie must not stay signed in either
+    session.commit()
     logout_user()
     cookie_session.clear()
     flash(_("You are signed out."), "info")
@@ -75,6 +78,7 @@ def password():
             status = 422
         else:
             session.commit()
+            login_user(SignedInUser.of(user))  # the change ended every session: keep this one
             flash(_("Your password is changed."), "success")
             return redirect(home_for(current_user.role))
     elif request.method == "POST":

@@ -94,13 +94,26 @@ def authenticate(session: Session, username: str, password: str, ip_address: str
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: every session cookie issued so far stops working."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.add(user)
+
+
+def sign_out(session: Session, user_id: int) -> None:
+    user = queries.user_by_id(session, user_id)
+    if user is not None:
+        end_sessions(session, user)
+
+
 def change_password(session: Session, user: User, current: str, new: str, actor_id: int) -> None:
+    """Set a new password; every session of the user ends (the caller signs the current one in again)."""
     if not check_password_hash(user.password_hash, current or ""):
         raise AccountError("current")
     if len(new or "") < MIN_PASSWORD_LENGTH:
         raise AccountError("length")
     user.password_hash = generate_password_hash(new, method="scrypt")
-    session.add(user)
+    end_sessions(session, user)
     record_event(session, "change_password", "user", str(user.id), actor_id=actor_id)
 
 
@@ -108,7 +121,7 @@ def reset_password(session: Session, user: User, actor_id: int) -> str:
     """A new random password for the user, to hand over once."""
     password = generate_password()
     user.password_hash = generate_password_hash(password, method="scrypt")
-    session.add(user)
+    end_sessions(session, user)
     record_event(session, "reset_password", "user", str(user.id), actor_id=actor_id)
     return password
 
@@ -119,6 +132,8 @@ def update_user(session: Session, user: User, *, role: str, full_name: str | Non
     if user.id == actor_id and (role != Role.admin.value or not is_active):
         raise AccountError("An admin cannot remove their own admin role or deactivate themselves.")
     user.role, user.full_name, user.is_active = Role(role).value, full_name, is_active
+    if (user.role, user.is_active) != (before["role"], before["is_active"]):
+        end_sessions(session, user)  # signed in again, the user gets the new role (or cannot)
     session.add(user)
     record_event(session, "update", "user", str(user.id), before=before,
                  after={"role": user.role, "full_name": full_name, "is_active": is_active}, actor_id=actor_id)
