@@ -16,9 +16,12 @@ from ..audit import record_event
 from ..models import Assignment, Role, SurveyRound, User, UnitLevel, utcnow
 from . import queries
 
-#: Sign-in failures allowed per minute for one username from one address, and for one address.
+#: Sign-in failures allowed per minute for one username from one address, for one address, and for one
+#: username from all addresses together (a spray from many addresses); then that key waits a minute.
 FAILURES_PER_USERNAME = 5
 FAILURES_PER_ADDRESS = 20
+FAILURES_PER_USERNAME_ANY_ADDRESS = 10
+THROTTLE_WINDOW = dt.timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
@@ -74,11 +77,13 @@ def create_user(
 
 
 def is_throttled(session: Session, username: str, ip_address: str) -> bool:
-    """Too many recent failures for this username from this address, or from this address at all."""
-    since = utcnow() - dt.timedelta(minutes=1)
+    """Too many recent failures for this username from this address, from this address at all, or for
+    this username from every address. The window is short: a locked-out user waits a minute, not more."""
+    since = utcnow() - THROTTLE_WINDOW
     username = username.strip().lower()
     return (queries.recent_login_failures(session, since, ip_address, username) >= FAILURES_PER_USERNAME
-            or queries.recent_login_failures(session, since, ip_address) >= FAILURES_PER_ADDRESS)
+            or queries.recent_login_failures(session, since, ip_address) >= FAILURES_PER_ADDRESS
+            or queries.recent_login_failures(session, since, None, username) >= FAILURES_PER_USERNAME_ANY_ADDRESS)
 
 
 def authenticate(session: Session, username: str, password: str, ip_address: str) -> User | None:
