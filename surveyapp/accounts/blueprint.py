@@ -12,7 +12,8 @@ from ..models import Role
 from . import queries
 from .access import ALL_ROLES, SignedInUser, allow, public
 from .forms import LoginForm, PasswordForm
-from .services import AccountError, authenticate, change_password, is_throttled, sign_out
+from .passwords import MESSAGES as PASSWORD_MESSAGES
+from .services import AccountError, WeakPassword, authenticate, change_password, is_throttled, sign_out
 from .tokens import TokenError, create_token, revoke_token
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -73,6 +74,9 @@ def password():
         user = queries.user_by_id(session, current_user.id)
         try:
             change_password(session, user, form.current.data, form.new.data, actor_id=current_user.id)
+        except WeakPassword as error:
+            form.new.errors.append(PASSWORD_MESSAGES[error.reason])
+            status = 422
         except AccountError:
             form.current.errors.append(_("The current password is wrong."))
             status = 422

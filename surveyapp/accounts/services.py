@@ -15,6 +15,7 @@ from ..adminunits.queries import unit_by_code
 from ..audit import record_event
 from ..models import Assignment, Role, SurveyRound, User, UnitLevel, utcnow
 from . import queries
+from .passwords import MIN_PASSWORD_LENGTH, password_weakness
 
 #: Sign-in failures allowed per minute for one username from one address, for one address, and for one
 #: username from all addresses together (a spray from many addresses); then that key waits a minute.
@@ -22,7 +23,6 @@ FAILURES_PER_USERNAME = 5
 FAILURES_PER_ADDRESS = 20
 FAILURES_PER_USERNAME_ANY_ADDRESS = 10
 THROTTLE_WINDOW = dt.timedelta(minutes=1)
-MIN_PASSWORD_LENGTH = 10
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
 
@@ -31,6 +31,28 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 
 class AccountError(ValueError):
     pass
+
+
+class WeakPassword(AccountError):
+    """A new password refused; `reason` is a key of passwords.MESSAGES."""
+
+    def __init__(self, reason: str):
+        super().__init__(_WEAKNESS_IN_ENGLISH[reason])
+        self.reason = reason
+
+
+_WEAKNESS_IN_ENGLISH = {  # the CLI's words; the pages show passwords.MESSAGES
+    "short": f"Password: at least {MIN_PASSWORD_LENGTH} characters.",
+    "username": "The password must not be the username.",
+    "pattern": "This password is a sequence or a repeated pattern: choose another.",
+    "common": "This password is too common: choose another.",
+}
+
+
+def check_new_password(password: str, username: str) -> None:
+    reason = password_weakness(password, username)
+    if reason is not None:
+        raise WeakPassword(reason)
 
 
 def generate_password() -> str:
@@ -64,8 +86,8 @@ def create_user(
         raise AccountError(f"Unknown role {role!r}; one of: {', '.join(r.value for r in Role)}.") from error
     if user_by_username(session, username):
         raise AccountError(f"Username {username!r} is taken.")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Password: at least {MIN_PASSWORD_LENGTH} characters.")
+    if password is not None:
+        check_new_password(password, username)
     password = password or generate_password()
     user = User(username=username, role=role.value, full_name=full_name,
                 password_hash=generate_password_hash(password, method="scrypt"))
@@ -115,8 +137,7 @@ def change_password(session: Session, user: User, current: str, new: str, actor_
     """Set a new password; every session of the user ends (the caller signs the current one in again)."""
     if not check_password_hash(user.password_hash, current or ""):
         raise AccountError("current")
-    if len(new or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError("length")
+    check_new_password(new, user.username)
     user.password_hash = generate_password_hash(new, method="scrypt")
     end_sessions(session, user)
     record_event(session, "change_password", "user", str(user.id), actor_id=actor_id)
