@@ -12,6 +12,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import config as app_config
 
     app_config.configure(app, config)
+    from .private_files import protect_instance
+
+    protect_instance(app)  # before the engine: SQLite would create the database readable by all
 
     from flask_bootstrap import Bootstrap5
 

@@ -36,6 +36,11 @@ class DefaultConfig:
     MAP_VIEW_POINTS = 1_500
     #: The same at the largest zoom, where a cluster could not open further.
     MAP_VIEW_POINTS_AT_MAX_ZOOM = 20_000
+    #: Reverse proxies in front of the app (0: none, the app faces the clients). With n, the client
+    #: address and scheme come from the last n X-Forwarded-For / X-Forwarded-Proto hops: sign-in
+    #: throttling counts real clients, and HTTPS at the proxy makes the cookie Secure and adds HSTS.
+    #: Never set it when clients can reach the app directly: they could then claim any address.
+    TRUSTED_PROXIES = 0
     #: A GPS point this close (metres) to its declared commune/district still counts as inside.
     GPS_TOLERANCE_M = 100
 
@@ -46,6 +51,8 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     for key in ("DATABASE_URL", "PROVINCE_CODE"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
+    if os.environ.get("TRUSTED_PROXIES"):
+        app.config["TRUSTED_PROXIES"] = int(os.environ["TRUSTED_PROXIES"])
     if overrides:
         app.config.update(overrides)
     app.config.setdefault(

@@ -488,6 +488,9 @@ class User(SQLModel, table=True):
     #: admin / supervisor / enumerator / analyst.
     role: str = _choice(12, default=Role.enumerator.value)
     is_active: bool = True
+    #: Bumped on sign-out, password change or reset, deactivation and role change: a session cookie
+    #: carries the number it was signed in under and stops working once it differs.
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: dt.datetime = _timestamp()
 
 

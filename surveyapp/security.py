@@ -1,4 +1,5 @@
-"""HTTP security: response headers, a Content-Security-Policy with per-request nonces, cookies.
+"""HTTP security: response headers, a Content-Security-Policy with per-request nonces, cookies, and
+which reverse proxies to believe about the client's address and scheme (TRUSTED_PROXIES).
 
 The policy allows only this site. Inline <script> blocks (Folium maps) carry the request's nonce:
 templates write `nonce="{{ csp_nonce() }}"`. Inline style attributes stay allowed because Bootstrap
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -65,7 +67,15 @@ def _headers(response):
     return response
 
 
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from the TRUSTED_PROXIES reverse proxies' X-Forwarded-* headers."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def init_app(app: Flask) -> None:
+    trust_proxies(app)
     app.session_interface = SessionInterface()
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")

@@ -161,9 +161,9 @@ def login(client, username: str):
     from surveyapp.db import get_session
 
     with client.application.app_context():
-        user_id = user_by_username(get_session(), username).id
+        user = user_by_username(get_session(), username)
     with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user_id)
+        cookie["_user_id"] = f"{user.id}:{user.session_generation}"  # as Flask-Login writes SignedInUser.get_id()
         cookie["_fresh"] = True
     return client
 

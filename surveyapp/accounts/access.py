@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, LoginManager, current_user
 
 from ..db import get_session
-from ..models import Role
+from ..models import Role, User
 from . import queries
 
 ALL_ROLES = frozenset(role.value for role in Role)
@@ -39,12 +39,19 @@ class SignedInUser:
     username: str
     full_name: str | None
     role: str
+    #: The user's session generation at sign-in; the cookie stops working once the user's moves on.
+    session_generation: int = 0
     is_authenticated: bool = True
     is_active: bool = True
     is_anonymous: bool = False
 
+    @classmethod
+    def of(cls, user: User) -> SignedInUser:
+        return cls(user.id, user.username, user.full_name, user.role, user.session_generation)
+
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie stores: "id:generation" (Flask-Login writes it at login_user)."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def display_name(self) -> str:
@@ -65,14 +72,24 @@ class Anonymous(AnonymousUserMixin):
 login_manager.anonymous_user = Anonymous
 
 
+def sends_bearer_token(request) -> bool:
+    """An API request that names a token: the token alone decides who it is, never the session cookie."""
+    return request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith("Bearer ")
+
+
 @login_manager.user_loader
-def _load_user(user_id: str) -> SignedInUser | None:
-    if not user_id.isdigit():
+def _load_user(session_user_id: str) -> SignedInUser | None:
+    """The user of the session cookie, while the cookie's session generation is still the user's."""
+    if sends_bearer_token(request):
+        return None
+    user_id, _, generation = session_user_id.partition(":")
+    generation = generation or "0"  # cookies written before generations existed
+    if not (user_id.isdigit() and generation.isdigit()):
         return None
     user = queries.user_by_id(get_session(), int(user_id))
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.session_generation != int(generation):
         return None
-    return SignedInUser(user.id, user.username, user.full_name, user.role)
+    return SignedInUser.of(user)
 
 
 @login_manager.request_loader

@@ -16,7 +16,8 @@ from ..models import Role
 from . import queries
 from .access import ALL_ROLES, SignedInUser, allow, public
 from .forms import LoginForm, PasswordForm
-from .services import AccountError, authenticate, change_password, is_throttled
+from .passwords import MESSAGES as PASSWORD_MESSAGES
+from .services import AccountError, WeakPassword, authenticate, change_password, is_throttled, sign_out
 from .tokens import TokenError, create_token, revoke_token
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -45,7 +46,7 @@ def login():
             session.commit()
             if user is not None:
                 cookie_session.clear()  # a new session on sign-in: no fixation
-                login_user(SignedInUser(user.id, user.username, user.full_name, user.role))
+                login_user(SignedInUser.of(user))
                 return redirect(safe_next_url(request.args.get("next"), home_for(user.role)))
             # One message whether the username exists or not.
             flash(_("Wrong username or password."), "error")
@@ -58,6 +59,9 @@ def login():
 @bp.post("/logout")
 @allow(*ALL_ROLES)
 def logout():
+    session = get_session()
+    sign_out(session, current_user.id)  # a copy of the cookie must not stay signed in either
+    session.commit()
     logout_user()
     cookie_session.clear()
     flash(_("You are signed out."), "info")
@@ -74,11 +78,15 @@ def password():
         user = queries.user_by_id(session, current_user.id)
         try:
             change_password(session, user, form.current.data, form.new.data, actor_id=current_user.id)
+        except WeakPassword as error:
+            form.new.errors.append(PASSWORD_MESSAGES[error.reason])
+            status = 422
         except AccountError:
             form.current.errors.append(_("The current password is wrong."))
             status = 422
         else:
             session.commit()
+            login_user(SignedInUser.of(user))  # the change ended every session: keep this one
             flash(_("Your password is changed."), "success")
             return redirect(home_for(current_user.role))
     elif request.method == "POST":

@@ -58,10 +58,13 @@ def assignment(session: Session, user_id: int, commune_code: str, round_id: int)
     return session.exec(statement).first()
 
 
-def recent_login_failures(session: Session, since: dt.datetime, ip_address: str,
+def recent_login_failures(session: Session, since: dt.datetime, ip_address: str | None,
                           username: str | None = None) -> int:
+    """Failed sign-ins since then, from this address (None: any) for this username (None: any)."""
     statement = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "login_failed", AuditEvent.created_at >= since, AuditEvent.ip_address == ip_address)
+        AuditEvent.action == "login_failed", AuditEvent.created_at >= since)
+    if ip_address is not None:
+        statement = statement.where(AuditEvent.ip_address == ip_address)
     if username is not None:
         statement = statement.where(AuditEvent.entity_id == username)
     return session.exec(statement).one()

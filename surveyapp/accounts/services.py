@@ -15,11 +15,14 @@ from ..adminunits.queries import unit_by_code
 from ..audit import record_event
 from ..models import Assignment, Role, SurveyRound, User, UnitLevel, utcnow
 from . import queries
+from .passwords import MIN_PASSWORD_LENGTH, password_weakness
 
-#: Sign-in failures allowed per minute for one username from one address, and for one address.
+#: Sign-in failures allowed per minute for one username from one address, for one address, and for one
+#: username from all addresses together (a spray from many addresses); then that key waits a minute.
 FAILURES_PER_USERNAME = 5
 FAILURES_PER_ADDRESS = 20
-MIN_PASSWORD_LENGTH = 10
+FAILURES_PER_USERNAME_ANY_ADDRESS = 10
+THROTTLE_WINDOW = dt.timedelta(minutes=1)
 # Checked against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
 
@@ -28,6 +31,28 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 
 class AccountError(ValueError):
     pass
+
+
+class WeakPassword(AccountError):
+    """A new password refused; `reason` is a key of passwords.MESSAGES."""
+
+    def __init__(self, reason: str):
+        super().__init__(_WEAKNESS_IN_ENGLISH[reason])
+        self.reason = reason
+
+
+_WEAKNESS_IN_ENGLISH = {  # the CLI's words; the pages show passwords.MESSAGES
+    "short": f"Password: at least {MIN_PASSWORD_LENGTH} characters.",
+    "username": "The password must not be the username.",
+    "pattern": "This password is a sequence or a repeated pattern: choose another.",
+    "common": "This password is too common: choose another.",
+}
+
+
+def check_new_password(password: str, username: str) -> None:
+    reason = password_weakness(password, username)
+    if reason is not None:
+        raise WeakPassword(reason)
 
 
 def generate_password() -> str:
@@ -61,8 +86,8 @@ def create_user(
         raise AccountError(f"Unknown role {role!r}; one of: {', '.join(r.value for r in Role)}.") from error
     if user_by_username(session, username):
         raise AccountError(f"Username {username!r} is taken.")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Password: at least {MIN_PASSWORD_LENGTH} characters.")
+    if password is not None:
+        check_new_password(password, username)
     password = password or generate_password()
     user = User(username=username, role=role.value, full_name=full_name,
                 password_hash=generate_password_hash(password, method="scrypt"))
@@ -74,11 +99,13 @@ def create_user(
 
 
 def is_throttled(session: Session, username: str, ip_address: str) -> bool:
-    """Too many recent failures for this username from this address, or from this address at all."""
-    since = utcnow() - dt.timedelta(minutes=1)
+    """Too many recent failures for this username from this address, from this address at all, or for
+    this username from every address. The window is short: a locked-out user waits a minute, not more."""
+    since = utcnow() - THROTTLE_WINDOW
     username = username.strip().lower()
     return (queries.recent_login_failures(session, since, ip_address, username) >= FAILURES_PER_USERNAME
-            or queries.recent_login_failures(session, since, ip_address) >= FAILURES_PER_ADDRESS)
+            or queries.recent_login_failures(session, since, ip_address) >= FAILURES_PER_ADDRESS
+            or queries.recent_login_failures(session, since, None, username) >= FAILURES_PER_USERNAME_ANY_ADDRESS)
 
 
 def authenticate(session: Session, username: str, password: str, ip_address: str) -> User | None:
@@ -94,13 +121,25 @@ def authenticate(session: Session, username: str, password: str, ip_address: str
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere: every session cookie issued so far stops working."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.add(user)
+
+
+def sign_out(session: Session, user_id: int) -> None:
+    user = queries.user_by_id(session, user_id)
+    if user is not None:
+        end_sessions(session, user)
+
+
 def change_password(session: Session, user: User, current: str, new: str, actor_id: int) -> None:
+    """Set a new password; every session of the user ends (the caller signs the current one in again)."""
     if not check_password_hash(user.password_hash, current or ""):
         raise AccountError("current")
-    if len(new or "") < MIN_PASSWORD_LENGTH:
-        raise AccountError("length")
+    check_new_password(new, user.username)
     user.password_hash = generate_password_hash(new, method="scrypt")
-    session.add(user)
+    end_sessions(session, user)
     record_event(session, "change_password", "user", str(user.id), actor_id=actor_id)
 
 
@@ -108,7 +147,7 @@ def reset_password(session: Session, user: User, actor_id: int) -> str:
     """A new random password for the user, to hand over once."""
     password = generate_password()
     user.password_hash = generate_password_hash(password, method="scrypt")
-    session.add(user)
+    end_sessions(session, user)
     record_event(session, "reset_password", "user", str(user.id), actor_id=actor_id)
     return password
 
@@ -119,6 +158,8 @@ def update_user(session: Session, user: User, *, role: str, full_name: str | Non
     if user.id == actor_id and (role != Role.admin.value or not is_active):
         raise AccountError("An admin cannot remove their own admin role or deactivate themselves.")
     user.role, user.full_name, user.is_active = Role(role).value, full_name, is_active
+    if (user.role, user.is_active) != (before["role"], before["is_active"]):
+        end_sessions(session, user)  # signed in again, the user gets the new role (or cannot)
     session.add(user)
     record_event(session, "update", "user", str(user.id), before=before,
                  after={"role": user.role, "full_name": full_name, "is_active": is_active}, actor_id=actor_id)

@@ -10,8 +10,9 @@ from wtforms.fields.choices import SelectChoice
 
 from ..accounts import queries as account_queries
 from ..accounts.access import allow, current_actor_id
+from ..accounts.passwords import MESSAGES as PASSWORD_MESSAGES
 from ..accounts.services import (
-    AccountError, assign_communes, create_user, remove_assignment, reset_password, update_user,
+    AccountError, WeakPassword, assign_communes, create_user, remove_assignment, reset_password, update_user,
 )
 from ..accounts.tokens import TokenError, create_token, revoke_token
 from ..adminunits import queries as unit_queries
@@ -43,6 +44,8 @@ def new_user():
         try:
             user, password = create_user(session, form.username.data, form.role.data, form.password.data or None,
                                          form.full_name.data or None, actor_id=current_actor_id())
+        except WeakPassword as error:
+            form.password.errors.append(PASSWORD_MESSAGES[error.reason])
         except AccountError as error:
             form.username.errors.append(_("This username is taken.") if "taken" in str(error) else str(error))
         else:

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..private_files import private_folder, write_private
+
 KEEP_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -31,19 +33,17 @@ class Upload:
 
 def _folder(upload_folder: str, create: bool = False) -> Path:
     folder = Path(upload_folder)
-    if create:
-        folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_folder(folder) if create else folder
 
 
 def store(upload_folder: str, data: bytes, filename: str, round_code: str | None, username: str | None) -> Upload:
     remove_stale(upload_folder)
     token = secrets.token_hex(16)
     folder = _folder(upload_folder, create=True)
-    (folder / f"{token}.data").write_bytes(data)
+    write_private(folder / f"{token}.data", data)
     note = {"filename": filename, "round": round_code, "username": username,
             "sha256": hashlib.sha256(data).hexdigest(), "uploaded_at": time.time()}
-    (folder / f"{token}.json").write_text(json.dumps(note), encoding="utf-8")
+    write_private(folder / f"{token}.json", json.dumps(note).encode("utf-8"))
     return Upload(token, data, filename, round_code, username, note["sha256"])
 
 
