@@ -260,27 +260,50 @@ def test_the_gps_check_runs_in_the_import_transaction(client, session, cells, tm
     assert len(stored(session)) == 11
 
 
-@pytest.mark.parametrize("broken", [
+BROKEN_SHAPES = [
     {"type": "Polygon", "coordinates": []},
     {"type": "Polygon", "coordinates": [[[1e300, 1e300], [1e300, -1e300], [-1e300, 0], [1e300, 1e300]]]},
-    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0]]]},
+    {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]},
     {"type": "Point", "coordinates": [105.9, 9.6]},
     {"type": "Polygon", "coordinates": [[[105.9, 9.6], [106.0, 9.7], [106.0, 9.6], [105.9, 9.7], [105.9, 9.6]]]},
-])
-def test_a_map_with_a_broken_shape_shows_the_rest(client, session, cells, tmp_path, broken, add_establishment):
+]
+
+
+def import_with_one_establishment(client, session, cells, tmp_path, add_establishment) -> Establishment:
     commune = session.get(AdminUnit, "31498")
     located = add_establishment(lat=commune.lat, lon=commune.lon)
     data = write(cells, tmp_path / "d.geojson").read_bytes()
     assert upload(client, [(data, "d.geojson")], dry_run=False).status_code == 200
-    boundary = session.exec(select(Boundary).where(Boundary.unit_code == located.district_code)).one()
-    boundary.geometry = broken
-    session.add(boundary)
+    return located
+
+
+def break_boundaries(session, codes, broken: dict) -> None:
+    for boundary in session.exec(select(Boundary).where(Boundary.unit_code.in_(codes))):
+        boundary.geometry = broken
+        session.add(boundary)
     session.commit()
-    page = client.get("/maps/districts")
-    assert page.status_code == 200 and page.text.count('"code": "9') >= 10  # the other districts are drawn
-    assert client.get("/maps/districts/download").status_code == 200
-    assert client.get("/data-quality/gps").status_code == 200
+
+
+def assert_maps_answer(client, query: str = "") -> None:
+    for page in ("/maps/districts", "/maps/districts/download", "/data-quality/gps"):
+        assert client.get(page + query).status_code == 200, page + query
     assert client.post("/data-quality/gps/check").status_code == 302
+
+
+@pytest.mark.parametrize("broken", BROKEN_SHAPES)
+def test_a_map_with_a_broken_shape_shows_the_rest(client, session, cells, tmp_path, broken, add_establishment):
+    located = import_with_one_establishment(client, session, cells, tmp_path, add_establishment)
+    break_boundaries(session, [located.district_code], broken)
+    assert_maps_answer(client, f"?district={located.district_code}")
+    page = client.get("/maps/districts").text
+    assert page.count('"code": "9') == 10  # the ten other districts are drawn
+
+
+def test_maps_answer_when_every_stored_shape_is_empty(client, session, cells, tmp_path, add_establishment):
+    """What the wrong-CRS import left behind before the fix: 11 empty geometries."""
+    import_with_one_establishment(client, session, cells, tmp_path, add_establishment)
+    break_boundaries(session, list(cells["code"]), {"type": "Polygon", "coordinates": []})
+    assert_maps_answer(client)
 
 
 # Item 9: broken rings and files over the caps are refused with the reason, in bounded time.
