@@ -57,10 +57,10 @@ def disable_gdal_network() -> None:
 @dataclass(frozen=True)
 class Limits:
     """Caps on a boundary file; a province's communes come to a few hundred features, ~1 MB."""
-    max_bytes: int = 64 * 1024 * 1024
+    max_bytes: int = 20 * 1024 * 1024
     max_features: int = 5_000
     max_vertices: int = 2_000_000
-    max_seconds: float = 120.0
+    max_seconds: float = 60.0
 
     @classmethod
     def from_config(cls, config) -> Limits:
