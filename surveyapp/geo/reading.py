@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
@@ -88,6 +89,17 @@ def _read_features(dataset: LocalDataset, layer: str, limits: Limits) -> gpd.Geo
         raise BoundaryFileError("too_many_features", limit=limits.max_features)
     if int(shapely.get_num_coordinates(frame.geometry.values).sum()) > limits.max_vertices:
         raise BoundaryFileError("too_many_vertices", limit=limits.max_vertices)
+    return _without_non_finite(frame)
+
+
+def _without_non_finite(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A geometry with NaN or infinite coordinates is no geometry: the report says so for its feature
+    (GEOS would fail on it further on)."""
+    coordinates, owners = shapely.get_coordinates(frame.geometry.values, return_index=True)
+    broken = np.unique(owners[~np.isfinite(coordinates).all(axis=1)])
+    if len(broken):
+        frame = frame.copy()
+        frame.loc[frame.index[broken], frame.geometry.name] = None
     return frame
 
 

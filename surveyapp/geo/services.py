@@ -24,8 +24,10 @@ from . import matching, queries, shapes
 from .matching import FeatureMatch, UnitRef
 from .reading import BoundaryFileError, Limits, read_boundary_file
 
-#: Boundaries may reach this far (degrees, ~11 km) beyond the province's box of record.
+#: Boundaries may reach this far (degrees, ~11 km) beyond the province's box of record, or (without
+#: one) beyond the box of its units' centroids, which a district's edge passes by more.
 PROVINCE_MARGIN_DEG = 0.1
+CENTROIDS_MARGIN_DEG = 0.5
 VIET_NAM = (102.0, 8.0, 110.0, 23.5)
 
 LEVELS = (UnitLevel.district.value, UnitLevel.commune.value)
@@ -144,12 +146,12 @@ def _province_box(session: Session, province_code: str, units: list[UnitRef]):
     located = [(unit.lon, unit.lat) for unit in units if unit.lat is not None and unit.lon is not None]
     if province is not None and None not in (province.min_lon, province.min_lat, province.max_lon, province.max_lat):
         box = (province.min_lon, province.min_lat, province.max_lon, province.max_lat)
-    elif located:
+        return shapely.box(*box).buffer(PROVINCE_MARGIN_DEG, join_style="mitre")
+    if located:
         box = (min(x for x, _ in located), min(y for _, y in located),
                max(x for x, _ in located), max(y for _, y in located))
-    else:
-        box = VIET_NAM
-    return shapely.box(*box).buffer(PROVINCE_MARGIN_DEG, join_style="mitre")
+        return shapely.box(*box).buffer(CENTROIDS_MARGIN_DEG, join_style="mitre")
+    return shapely.box(*VIET_NAM)
 
 
 def _refuse_outside(source_crs: str, province_box, geometries: list, indexes, require_all: bool = True) -> None:
