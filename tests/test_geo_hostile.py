@@ -243,6 +243,19 @@ def test_wrong_crs_is_refused_by_the_cli(app, session, cells, tmp_path):
     assert stored(session) == {}
 
 
+def test_without_the_province_box_its_centroids_decide(session, cells, tmp_path):
+    province = session.get(AdminUnit, "94")
+    province.min_lat = province.min_lon = province.max_lat = province.max_lon = None
+    session.add(province)
+    session.commit()
+    good = import_boundaries(session, write(cells, tmp_path / "d.geojson"), level="district", province_code="94",
+                             dry_run=True)
+    assert len(good.matched) == 11
+    with pytest.raises(BoundaryFileError) as error:
+        import_boundaries(session, lonlat_declared_as_vn2000(cells, tmp_path), level="district", province_code="94")
+    assert error.value.kind == "outside"
+
+
 def test_a_failing_gps_check_leaves_nothing_written(client, session, cells, tmp_path, monkeypatch):
     from surveyapp.geo import blueprint
 

@@ -155,7 +155,8 @@ def _province_box(session: Session, province_code: str, units: list[UnitRef]):
 
 
 def _refuse_outside(source_crs: str, province_box, geometries: list, indexes, require_all: bool = True) -> None:
-    """Matched features must lie in the province; of the others, at least one must touch it."""
+    """With `require_all` every chosen feature must lie in the province (the matched ones); without, at
+    least one must (a file of the whole country is fine, a file that lies entirely elsewhere is not)."""
     chosen = [index for index in indexes if geometries[index] is not None]
     outside = [index for index in chosen if not shapes.inside(geometries[index], province_box)]
     if outside and (require_all or len(outside) == len(chosen)):
