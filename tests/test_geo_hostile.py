@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 import zipfile
+from contextlib import closing
 
 import geopandas as gpd
 import pyogrio
@@ -189,10 +190,20 @@ def test_zip_bomb_is_refused_before_extraction(session, tmp_path):
 
 def test_a_sqlite_file_that_is_not_a_geopackage_is_refused(session, tmp_path):
     path = tmp_path / "districts.gpkg"
-    with sqlite3.connect(path) as database:
-        database.execute("CREATE TABLE t (name TEXT)")
-        database.execute("INSERT INTO t VALUES ('x')")
-    database.close()
+    with closing(sqlite3.connect(path)) as database:
+        database.execute("CREATE TABLE gpkg_contents (table_name TEXT)")
+        database.commit()
+    with pytest.raises(BoundaryFileError) as error:
+        import_boundaries(session, path, level="district", province_code="94")
+    assert error.value.kind == "not_gis"
+
+
+def test_a_geopackage_with_a_foreign_virtual_table_is_refused(session, cells, tmp_path):
+    """SpatiaLite's VirtualShape (and the like) would read files the database names."""
+    path = write(cells, tmp_path / "d.gpkg")
+    with closing(sqlite3.connect(path)) as database:
+        database.execute("CREATE VIRTUAL TABLE notes USING fts5(text)")
+        database.commit()
     with pytest.raises(BoundaryFileError) as error:
         import_boundaries(session, path, level="district", province_code="94")
     assert error.value.kind == "not_gis"

@@ -33,6 +33,7 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 SHAPEFILE_MEMBERS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 REQUIRED_PARTS = (".shx", ".dbf")
 ZIP_MAX_MEMBERS = 1_000
+VIRTUAL_MODULE = re.compile(r"\bUSING\s+(\w+)", re.IGNORECASE)
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
                   "GeometryCollection"}
 #: The only `crs` a GeoJSON may name: an authority code, never a link to fetch or a file to read.
@@ -100,7 +101,7 @@ def local_dataset(path: Path, folder: Path, limits: Limits) -> LocalDataset:
     if head.startswith(ZIP_MAGICS):
         return _zipped_shapefiles(path, folder, limits)
     if head.startswith(SQLITE_MAGIC):
-        return _geopackage(path, head, folder)
+        return _geopackage(path, folder)
     if head.startswith(SHAPE_MAGIC):
         return _shapefile(path, folder, limits)
     return _geojson(path, folder, limits)
@@ -124,8 +125,9 @@ def check_driver(path: Path, layer: str | None, expected: str) -> int:
 
 
 def _geojson(path: Path, folder: Path, limits: Limits) -> LocalDataset:
+    data = path.read_bytes()  # checked and written from memory: what GDAL reads is what was checked
     try:
-        document = json.loads(path.read_bytes().decode("utf-8-sig"))
+        document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise BoundaryFileError("not_gis", name=path.name) from error
     if not isinstance(document, dict):
@@ -142,7 +144,7 @@ def _geojson(path: Path, folder: Path, limits: Limits) -> LocalDataset:
     if len(features) > limits.max_features:
         raise BoundaryFileError("too_many_features", limit=limits.max_features)
     target = folder / "boundaries.geojson"
-    shutil.copyfile(path, target)
+    target.write_bytes(data)
     return LocalDataset(GEOJSON, {path.stem: (target, None)})
 
 
@@ -154,10 +156,12 @@ def _check_crs_member(crs) -> None:
         raise BoundaryFileError("external", what="crs")
 
 
-def _geopackage(path: Path, head: bytes, folder: Path) -> LocalDataset:
+def _geopackage(path: Path, folder: Path) -> LocalDataset:
     target = folder / "boundaries.gpkg"
     shutil.copyfile(path, target)
-    if head[68:72] not in GEOPACKAGE_IDS and not _has_gpkg_contents(target):
+    with target.open("rb") as handle:
+        head = handle.read(100)
+    if not head.startswith(SQLITE_MAGIC) or head[68:72] not in GEOPACKAGE_IDS or _foreign_tables(target):
         raise BoundaryFileError("not_gis", name=path.name)
     try:
         names = [str(name) for name, _type in pyogrio.list_layers(target)]
@@ -166,13 +170,16 @@ def _geopackage(path: Path, head: bytes, folder: Path) -> LocalDataset:
     return LocalDataset(GEOPACKAGE, {name: (target, name) for name in names})
 
 
-def _has_gpkg_contents(path: Path) -> bool:
+def _foreign_tables(path: Path) -> bool:
+    """Whether the database holds virtual tables other than the R-tree spatial indexes: a module such
+    as SpatiaLite's VirtualShape reads files named in the database."""
     try:
         with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as database:
-            found = database.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_contents'")
-            return found.fetchone() is not None
+            rows = database.execute("SELECT sql FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")
+            modules = {(VIRTUAL_MODULE.search(sql) or [None, sql])[1].lower() for (sql,) in rows}
     except sqlite3.DatabaseError:
-        return False
+        return True
+    return bool(modules - {"rtree"})
 
 
 def _shapefile(path: Path, folder: Path, limits: Limits) -> LocalDataset:
