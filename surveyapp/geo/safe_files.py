@@ -127,9 +127,15 @@ def check_driver(path: Path, layer: str | None, expected: str) -> int:
 def _geojson(path: Path, folder: Path, limits: Limits) -> LocalDataset:
     data = path.read_bytes()  # checked and written from memory: what GDAL reads is what was checked
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
         raise BoundaryFileError("not_gis", name=path.name) from error
+    if not text.lstrip().startswith("{"):
+        raise BoundaryFileError("not_gis", name=path.name)
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as error:  # JSON, but broken (e.g. cut short)
+        raise BoundaryFileError("unreadable", detail=str(error)[:300]) from error
     if not isinstance(document, dict):
         raise BoundaryFileError("not_gis", name=path.name)
     if "$ref" in document:
