@@ -109,7 +109,7 @@ def test_vrt_files_neither_leak_local_files_nor_fetch_urls(client, session, secr
     url, requests = web_server
     for kind, files in hostile_vrts(secret_file, url).items():
         for dry_run in (True, False):
-            response = upload(client, files, dry_run=dry_run)
+            response = upload(client, files, dry_run=dry_run, name_field="name")  # before: the secret, listed
             assert response.status_code == 422, kind
             assert SECRET not in response.text and "FETCHED" not in response.text, kind
             assert 'id="import-error"' in response.text, kind
