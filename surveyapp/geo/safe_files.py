@@ -126,6 +126,8 @@ def check_driver(path: Path, layer: str | None, expected: str) -> int:
 
 def _geojson(path: Path, folder: Path, limits: Limits) -> LocalDataset:
     data = path.read_bytes()  # checked and written from memory: what GDAL reads is what was checked
+    if data.count(b'"Feature"') > limits.max_features:  # before parsing: 150,000 polygons parse for seconds
+        raise BoundaryFileError("too_many_features", limit=limits.max_features)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
