@@ -48,8 +48,9 @@ def import_command(path: Path, level: str, code_field, name_field, layer, tolera
                                        tolerance_m=tolerance, dry_run=dry_run,
                                        limits=Limits.from_config(current_app.config))
             print_report(report)
-            gps = recheck_gps_mismatch(session, province_code, tolerance_m=current_app.config["GPS_TOLERANCE_M"]) \
-                if report.applied else None
+            if report.applied:
+                gps = recheck_gps_mismatch(session, province_code,
+                                           tolerance_m=current_app.config["GPS_TOLERANCE_M"])
     except BoundaryFileError as error:
         raise click.ClickException(f"{error} Nothing was imported.") from error
     if dry_run:
