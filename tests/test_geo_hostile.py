@@ -154,6 +154,16 @@ def test_geojson_with_a_crs_link_or_ref_is_refused(session, tmp_path, web_server
     assert requests == []
 
 
+def test_geojson_may_name_its_crs_by_code(session, cells, tmp_path):
+    collection = json.loads(cells.to_crs("EPSG:3405").to_json())
+    for crs in ({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3405"}},
+                {"type": "name", "properties": {"name": "EPSG:3405"}}, {"type": "EPSG", "properties": {"code": 3405}}):
+        path = tmp_path / "vn2000.geojson"
+        path.write_text(json.dumps({**collection, "crs": crs}), encoding="utf-8")
+        report = import_boundaries(session, path, level="district", province_code="94", dry_run=True)
+        assert len(report.matched) == 11 and "3405" in report.source_crs, crs
+
+
 def test_unsafe_zips_are_refused(session, cells, tmp_path):
     shp = write_shapefile(cells, tmp_path / "shp")
     parts = {p.name: p.read_bytes() for p in shp.parent.iterdir()}

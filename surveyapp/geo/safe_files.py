@@ -159,6 +159,8 @@ def _geojson(path: Path, folder: Path, limits: Limits) -> LocalDataset:
 def _check_crs_member(crs) -> None:
     if crs is None:
         return
+    if isinstance(crs, dict) and crs.get("type") == "EPSG" and isinstance(crs.get("properties", {}).get("code"), int):
+        return  # the 2008 GeoJSON draft's form
     name = crs.get("properties", {}).get("name") if isinstance(crs, dict) and crs.get("type") == "name" else None
     if not isinstance(name, str) or not CRS_NAME.match(name.strip()):
         raise BoundaryFileError("external", what="crs")
