@@ -124,7 +124,7 @@ def test_the_refusal_names_the_accepted_formats_in_vietnamese(client, secret_fil
 
 def test_gdal_network_access_is_off_in_the_app(app, web_server):
     url, requests = web_server
-    with pytest.raises(Exception):
+    with pytest.raises(pyogrio.errors.DataSourceError):
         pyogrio.read_info(f"/vsicurl/{url}/districts.geojson")
     assert requests == []
 
