@@ -55,3 +55,48 @@ def zip_shapefile(shp: Path, target: Path) -> Path:
         for part in shp.parent.glob(shp.stem + ".*"):
             archive.write(part, part.name)
     return target
+
+
+# Hostile inputs: what an attacker or a careless export gives the boundary upload. Each is small and
+# made on the fly, so the corpus lives in the suite without binary fixtures.
+
+def vrt_xml(source: str, table: str) -> str:
+    """An OGR VRT whose layer gives each line of `source` (e.g. "CSV:/etc/passwd" or a /vsicurl/ address,
+    whose layer is `table`) a polygon in the province, so the lines would show as feature names."""
+    square = "POLYGON((105.9 9.6,106 9.6,106 9.7,105.9 9.6))"
+    return (f'<OGRVRTDataSource><OGRVRTLayer name="districts"><SrcDataSource>{source}</SrcDataSource>'
+            f'<SrcSQL dialect="SQLITE">SELECT *, \'{square}\' AS wkt FROM "{table}"</SrcSQL>'
+            f'<GeometryField encoding="WKT" field="wkt"/></OGRVRTLayer></OGRVRTDataSource>')
+
+
+def zip_members(target: Path, members: dict[str, bytes], symlinks: dict[str, str] | None = None) -> Path:
+    """A zip with the given members; `symlinks` maps member names to link targets (Unix mode bits)."""
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        for name, link in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (0o120777 << 16)
+            archive.writestr(info, link)
+    return target
+
+
+def feature_collection(geometries: list[dict], crs: str | None = None, **members) -> dict:
+    collection = {"type": "FeatureCollection", **members,
+                  "features": [{"type": "Feature", "properties": {"code": str(941 + i % 11), "name": f"F{i}"},
+                                "geometry": geometry} for i, geometry in enumerate(geometries)]}
+    if crs:
+        collection["crs"] = {"type": "name", "properties": {"name": crs}}
+    return collection
+
+
+def tiny_squares(count: int, west: float = 105.9, south: float = 9.6, size: float = 0.0001) -> list[dict]:
+    """`count` small squares in a row, as GeoJSON geometries (a file of many tiny polygons)."""
+    squares = []
+    for i in range(count):
+        x = west + (i % 100) * size * 2
+        y = south + (i // 100) * size * 2
+        squares.append({"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size],
+                                                            [x, y + size], [x, y]]]})
+    return squares

@@ -26,13 +26,15 @@ from .district_map import build_district_map
 from .forms import BoundaryUploadForm
 from .gps import locate_points, recheck_gps_mismatch
 from .indicators import INDICATORS, LEVEL_LABELS, SCHEMES, parse_map_options
-from .reading import SUFFIXES, BoundaryFileError
+from .reading import SUFFIXES, BoundaryFileError, Limits
+from .safe_files import disable_gdal_network
 from .services import import_boundaries
 from .view_points import points_or_clusters
 from .viewport import parse_view
 from ..web import redirect_past_last_page
 
 bp = Blueprint("geo", __name__, template_folder="templates")
+bp.record_once(lambda _state: disable_gdal_network())
 #: Side files accepted with an uploaded .shp.
 UPLOAD_SUFFIXES = set(SUFFIXES) | {".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"}
 
@@ -221,15 +223,25 @@ def boundaries():
             except BoundaryFileError as problem:
                 error = _file_error_message(problem)
     if report is not None and report.applied:
-        session.commit()
-        gps = _recheck(session, province_code)
-        session.commit()
+        gps = _recheck_with_import(session, province_code)
     else:
         session.rollback()
     failed = bool(form.errors or error) or (report is not None and not report.applied and not report.dry_run)
     return render_template("geo/boundaries.html", form=form, report=report, error=error, gps=gps,
                            summary=queries.boundary_summary(session, province_code),
                            level_labels=LEVEL_LABELS), (422 if failed else 200)
+
+
+def _recheck_with_import(session, province_code: str):
+    """The new boundaries and the GPS flags they imply commit together, or not at all."""
+    try:
+        gps = recheck_gps_mismatch(session, province_code, tolerance_m=current_app.config["GPS_TOLERANCE_M"],
+                                   actor_id=current_actor_id())
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return gps
 
 
 def _import_upload(form: BoundaryUploadForm, uploads: list, province_code: str):
@@ -249,7 +261,7 @@ def _import_upload(form: BoundaryUploadForm, uploads: list, province_code: str):
             get_session(), main[0], level=form.level.data, province_code=province_code,
             code_field=form.code_field.data or None, name_field=form.name_field.data or None,
             layer=form.layer.data or None, dry_run=form.dry_run.data, file_name=main[0].name,
-            actor_id=current_actor_id())
+            actor_id=current_actor_id(), limits=Limits.from_config(current_app.config))
 
 
 def _file_error_message(error: BoundaryFileError) -> str:
@@ -268,5 +280,32 @@ def _file_error_message(error: BoundaryFileError) -> str:
         "bad_crs": lambda: _("The coordinates cannot be converted to WGS 84: %(detail)s", detail=details["detail"]),
         "no_field": lambda: _("The file has no attribute %(field)s; its attributes: %(fields)s.", **details),
         "no_polygons": lambda: _("No feature of the file is a polygon."),
+        **_safety_messages(details),
     }
     return messages[error.kind]()
+
+
+def _safety_messages(details: dict) -> dict:
+    """Refusals of hostile or oversized files and of shapes in the wrong place (issue 20)."""
+    return {
+        "not_local": lambda: _("Only a local file can be imported."),
+        "not_gis": lambda: _("The contents of %(name)s are not GeoJSON, GeoPackage or Shapefile.", **details),
+        "external": lambda: _("The file refers to other files or addresses (%(what)s): only a self-contained "
+                              "file can be imported.", **details),
+        "zip_unsafe": lambda: _("The zip file holds a member that cannot be extracted safely: %(member)s.",
+                                **details),
+        "too_big": lambda: _("The file is larger than %(limit)s bytes.", limit=format_number(details["limit"])),
+        "too_many_features": lambda: _("The file has more than %(limit)s features.",
+                                       limit=format_number(details["limit"])),
+        "too_many_vertices": lambda: _("The file has more than %(limit)s vertices: simplify it first.",
+                                       limit=format_number(details["limit"])),
+        "too_slow": lambda: _("Reading the file took longer than %(limit)s s: simplify or split it.",
+                              limit=format_number(details["limit"])),
+        "unclosed_ring": lambda: _("A polygon ring of the file is not closed (its last point must repeat its "
+                                   "first)."),
+        "bad_geometry": lambda: _("A geometry of the file is broken: %(detail)s", **details),
+        "outside": lambda: _("Coordinates lie outside the province: check the coordinate system (the file says "
+                             "%(crs)s); features: %(features)s.", **details),
+        "bad_shapes": lambda: _("The shapes of %(units)s become empty or invalid: check the coordinate system.",
+                                **details),
+    }

@@ -13,7 +13,7 @@ from ..db import session_scope
 from ..models import UnitLevel
 from . import queries
 from .gps import recheck_gps_mismatch
-from .reading import BoundaryFileError
+from .reading import BoundaryFileError, Limits
 from .services import LEVELS, ImportReport, import_boundaries
 
 boundaries_cli = AppGroup("boundaries", help="District and commune boundaries for maps and GPS checks.")
@@ -42,11 +42,15 @@ def import_command(path: Path, level: str, code_field, name_field, layer, tolera
     started = time.perf_counter()
     province_code = province_code or current_app.config["PROVINCE_CODE"]
     try:
-        with session_scope() as session:
+        with session_scope() as session:  # the boundaries and the GPS flags they imply commit together
             report = import_boundaries(session, path, level=level, province_code=province_code,
                                        code_field=code_field, name_field=name_field, layer=layer,
-                                       tolerance_m=tolerance, dry_run=dry_run)
+                                       tolerance_m=tolerance, dry_run=dry_run,
+                                       limits=Limits.from_config(current_app.config))
             print_report(report)
+            if report.applied:
+                gps = recheck_gps_mismatch(session, province_code,
+                                           tolerance_m=current_app.config["GPS_TOLERANCE_M"])
     except BoundaryFileError as error:
         raise click.ClickException(f"{error} Nothing was imported.") from error
     if dry_run:
@@ -59,7 +63,7 @@ def import_command(path: Path, level: str, code_field, name_field, layer, tolera
     click.echo(f"Imported {len(report.imported)} of {len(report.unit_names)} {level} boundaries "
                f"({report.stored_bytes / 1024:.0f} KB simplified from {report.original_bytes / 1024:.0f} KB; "
                f"{report.replaced} replaced) in {time.perf_counter() - started:.1f} s.")
-    _check_gps(province_code)
+    _echo_gps(gps)
 
 
 def print_report(report: ImportReport) -> None:
@@ -89,6 +93,10 @@ def _check_gps(province_code: str) -> None:
         check_unit_code(session, province_code, UnitLevel.province, "--province")
         summary = recheck_gps_mismatch(session, province_code, tolerance_m=current_app.config["GPS_TOLERANCE_M"],
                                        after_chunk=session.commit)
+    _echo_gps(summary)
+
+
+def _echo_gps(summary) -> None:
     click.echo(f"GPS points checked: {summary.checked}, outside their declared unit: {summary.outside}, "
                f"unchecked: {summary.unchecked} ({summary.changed} flags changed, {summary.seconds:.1f} s).")
 

@@ -55,7 +55,9 @@ def build_district_map(session: Session, *, wanted: EstablishmentFilter, options
     commune_boundaries = counts_by_level.get("commune", 0) > 0
     level = options.level or ("commune" if commune_boundaries else "district")
     units = queries.units_of_level(session, province_code, level)
-    stored = {b.unit_code: b for b in queries.boundaries_of_level(session, province_code, level)}
+    # A broken stored shape is left out (its unit drawn as having none) rather than breaking the map.
+    stored = {b.unit_code: b for b in queries.boundaries_of_level(session, province_code, level)
+              if shapes.stored_shape(b.geometry) is not None}
     totals = queries.totals_by_unit(session, wanted, scope, level,
                                     share_of=options.share_of if options.indicator == "sector_share" else None,
                                     certified=options.indicator == "certified")

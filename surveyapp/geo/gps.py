@@ -81,12 +81,13 @@ def recheck_gps_mismatch(session: Session, province_code: str, *, establishment_
 
 
 def _boundary_polygons(session: Session, province_code: str) -> _Polygons | None:
-    rows = [(b.unit_code, level, b.geometry) for level in ("district", "commune")
+    rows = [(b.unit_code, level, shapes.stored_shape(b.geometry)) for level in ("district", "commune")
             for b in queries.boundaries_of_level(session, province_code, level)]
+    rows = [row for row in rows if row[2] is not None]  # a broken stored shape checks nothing
     if not rows:
         return None
     frame = gpd.GeoDataFrame({"unit_code": [r[0] for r in rows], "level": [r[1] for r in rows]},
-                             geometry=list(shapes.from_geojson([r[2] for r in rows])), crs="EPSG:4326")
+                             geometry=[r[2] for r in rows], crs="EPSG:4326")
     return _Polygons(frame.to_crs(frame.estimate_utm_crs()))
 
 

@@ -1,46 +1,28 @@
 """Reading boundary files with GeoPandas: GeoJSON, GeoPackage, Shapefile (with its side files, or
 zipped), in any coordinate reference system, returned in WGS 84 (EPSG:4326).
 
-Problems are `BoundaryFileError`s with a `kind` and plain details, so the CLI and the web can each
-word them (the web translates them; services never need a request).
+What GDAL may open is decided by `safe_files` (by the bytes, copied into a temporary folder of our
+own, within `Limits`). Problems are `BoundaryFileError`s with a `kind` and plain details, so the CLI
+and the web can each word them (the web translates them; services never need a request).
 """
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
+from .file_errors import BoundaryFileError
+from .safe_files import Deadline, Limits, LocalDataset, check_driver, check_local, local_dataset
+
+__all__ = ["BoundaryFile", "BoundaryFileError", "Limits", "SUFFIXES", "read_boundary_file"]
+
 SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
-#: Side files a Shapefile cannot do without (.prj is optional: without it the CRS must be lon/lat).
-SHAPEFILE_PARTS = (".shx", ".dbf")
 WGS84 = "EPSG:4326"
-
-_MESSAGES = {
-    "unsupported": "Unsupported file type {suffix!r}: use GeoJSON, GeoPackage, a Shapefile (.shp with its "
-                   ".shx, .dbf and .prj) or a zipped Shapefile (.zip).",
-    "missing_parts": "The Shapefile lacks its side files {parts}: give the .shp together with them, or zip them.",
-    "unreadable": "The file cannot be read as GIS data: {detail}",
-    "layers": "The file has several layers; choose one with --layer: {layers}.",
-    "no_layer": "The file has no layer {layer!r}; its layers: {layers}.",
-    "empty": "The file has no features.",
-    "no_crs": "The file does not say its coordinate reference system and its coordinates are not "
-              "longitude/latitude (a Shapefile needs its .prj).",
-    "bad_crs": "The coordinates cannot be converted to WGS 84: {detail}",
-    "no_field": "The file has no attribute {field!r}; its attributes: {fields}.",
-    "no_polygons": "No feature of the file is a polygon.",
-}
-
-
-class BoundaryFileError(ValueError):
-    """A boundary file that cannot be used; nothing was changed."""
-
-    def __init__(self, kind: str, **details):
-        self.kind = kind
-        self.details = details
-        super().__init__(_MESSAGES[kind].format(**details))
 
 
 @dataclass
@@ -55,39 +37,31 @@ class BoundaryFile:
     fields: list[str] = field(default_factory=list)
 
 
-def read_boundary_file(path: str | Path, layer: str | None = None) -> BoundaryFile:
+def read_boundary_file(path: str | Path, layer: str | None = None, limits: Limits | None = None,
+                       deadline: Deadline | None = None) -> BoundaryFile:
     """Read every feature of a boundary file and bring it to EPSG:4326."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
+    limits = limits or Limits()
+    deadline = deadline or limits.start()
+    check_local(path)
+    if path.suffix.lower() not in SUFFIXES:
         raise BoundaryFileError("unsupported", suffix=path.suffix or path.name)
-    if suffix == ".shp":
-        _check_shapefile_parts(path)
-    layer = _choose_layer(path, layer)
-    try:
-        frame = gpd.read_file(path, layer=layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as error:
-        raise BoundaryFileError("unreadable", detail=_short(error)) from error
+    with tempfile.TemporaryDirectory(prefix="boundary-") as folder:
+        dataset = local_dataset(path, Path(folder), limits)
+        layer = _choose_layer(dataset, layer)
+        frame = _read_features(dataset, layer, limits)
+    deadline.check()
     if frame.empty:
         raise BoundaryFileError("empty")
     frame = frame.set_geometry(shapely.force_2d(frame.geometry.values))
     frame, source_crs = _to_wgs84(frame)
+    deadline.check()
     fields = [str(column) for column in frame.columns if column != frame.geometry.name]
     return BoundaryFile(frame, source_crs, layer, path.name, fields)
 
 
-def _check_shapefile_parts(path: Path) -> None:
-    present = {sibling.suffix.lower() for sibling in path.parent.glob(path.stem + ".*")}
-    missing = [part for part in SHAPEFILE_PARTS if part not in present]
-    if missing:
-        raise BoundaryFileError("missing_parts", parts=", ".join(missing))
-
-
-def _choose_layer(path: Path, layer: str | None) -> str | None:
-    try:
-        layers = [str(name) for name, _geometry_type in pyogrio.list_layers(path)]
-    except (pyogrio.errors.DataSourceError, ValueError, OSError) as error:
-        raise BoundaryFileError("unreadable", detail=_short(error)) from error
+def _choose_layer(dataset: LocalDataset, layer: str | None) -> str:
+    layers = list(dataset.layers)
     if not layers:
         raise BoundaryFileError("empty")
     if layer is None:
@@ -97,6 +71,36 @@ def _choose_layer(path: Path, layer: str | None) -> str | None:
     if layer not in layers:
         raise BoundaryFileError("no_layer", layer=layer, layers=", ".join(layers))
     return layer
+
+
+def _read_features(dataset: LocalDataset, layer: str, limits: Limits) -> gpd.GeoDataFrame:
+    path, gdal_layer = dataset.layers[layer]
+    if check_driver(path, gdal_layer, dataset.driver) > limits.max_features:
+        raise BoundaryFileError("too_many_features", limit=limits.max_features)
+    try:
+        frame = pyogrio.read_dataframe(path, layer=gdal_layer, max_features=limits.max_features + 1)
+    except shapely.errors.GEOSException as error:
+        if "closed" in str(error):
+            raise BoundaryFileError("unclosed_ring") from error
+        raise BoundaryFileError("bad_geometry", detail=_short(error)) from error
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as error:
+        raise BoundaryFileError("unreadable", detail=_short(error)) from error
+    if len(frame) > limits.max_features:
+        raise BoundaryFileError("too_many_features", limit=limits.max_features)
+    if int(shapely.get_num_coordinates(frame.geometry.values).sum()) > limits.max_vertices:
+        raise BoundaryFileError("too_many_vertices", limit=limits.max_vertices)
+    return _without_non_finite(frame)
+
+
+def _without_non_finite(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A geometry with NaN or infinite coordinates is no geometry: the report says so for its feature
+    (GEOS would fail on it further on)."""
+    coordinates, owners = shapely.get_coordinates(frame.geometry.values, return_index=True)
+    broken = np.unique(owners[~np.isfinite(coordinates).all(axis=1)])
+    if len(broken):
+        frame = frame.copy()
+        frame.loc[frame.index[broken], frame.geometry.name] = None
+    return frame
 
 
 def _to_wgs84(frame: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:

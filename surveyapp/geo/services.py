@@ -14,13 +14,21 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from sqlmodel import Session
 
+from ..adminunits import queries as unit_queries
 from ..audit import record_event
 from ..models import UnitLevel, utcnow
 from . import matching, queries, shapes
 from .matching import FeatureMatch, UnitRef
-from .reading import BoundaryFileError, read_boundary_file
+from .reading import BoundaryFileError, Limits, read_boundary_file
+
+#: Boundaries may reach this far (degrees, ~11 km) beyond the province's box of record, or (without
+#: one) beyond the box of its units' centroids, which a district's edge passes by more.
+PROVINCE_MARGIN_DEG = 0.1
+CENTROIDS_MARGIN_DEG = 0.5
+VIET_NAM = (102.0, 8.0, 110.0, 23.5)
 
 LEVELS = (UnitLevel.district.value, UnitLevel.commune.value)
 
@@ -80,11 +88,17 @@ def import_boundaries(
     dry_run: bool = False,
     file_name: str | None = None,
     actor_id: int | None = None,
+    limits: Limits | None = None,
 ) -> ImportReport:
-    """Replace the province's boundaries of `level` with the features of a file that match its units."""
+    """Replace the province's boundaries of `level` with the features of a file that match its units.
+
+    Refused (nothing changes) when the file is not a safe GIS file, is over `limits`, or its matched
+    shapes lie outside the province or vanish when simplified: the usual sign of a wrong CRS."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
-    source = read_boundary_file(path, layer)
+    limits = limits or Limits()
+    deadline = limits.start()
+    source = read_boundary_file(path, layer, limits, deadline)
     frame = source.frame
     for wanted in (code_field, name_field):
         if wanted is not None and wanted not in source.fields:
@@ -98,9 +112,14 @@ def import_boundaries(
     geometries, problems, repaired = _polygons(frame)
     if all(problems):
         raise BoundaryFileError("no_polygons")
+    province_box = _province_box(session, province_code, units)
+    _refuse_outside(source.source_crs, province_box, geometries, range(len(geometries)), require_all=False)
+    deadline.check()
     within = _centroids_within(units, geometries)
     matches = matching.match_features(matching.column_values(frame, code_field, width),
                                       matching.column_values(frame, name_field), units, problems, within)
+    _refuse_outside(source.source_crs, province_box, geometries, [m.index for m in matches if m.matched])
+    deadline.check()
     report = ImportReport(
         file_name=file_name or source.file_name, level=level, layer=source.layer, source_crs=source.source_crs,
         code_field=code_field, name_field=name_field, matches=matches,
@@ -110,6 +129,7 @@ def import_boundaries(
     if not report.matched:
         return report
     rows = _boundary_rows(report, frame, geometries)
+    deadline.check()
     report.imported = [row["unit_code"] for row in rows]
     report.stored_bytes = sum(len(json.dumps(row["geometry"], separators=(",", ":"))) for row in rows)
     if dry_run:
@@ -118,6 +138,31 @@ def import_boundaries(
     report.applied = True
     record_event(session, "import_boundaries", "boundary", level, after=report.summary(), actor_id=actor_id)
     return report
+
+
+def _province_box(session: Session, province_code: str, units: list[UnitRef]):
+    """The province's box of record (else its units' centroids, else Viet Nam), with a margin."""
+    province = unit_queries.unit_by_code(session, province_code)
+    located = [(unit.lon, unit.lat) for unit in units if unit.lat is not None and unit.lon is not None]
+    if province is not None and None not in (province.min_lon, province.min_lat, province.max_lon, province.max_lat):
+        box = (province.min_lon, province.min_lat, province.max_lon, province.max_lat)
+        return shapely.box(*box).buffer(PROVINCE_MARGIN_DEG, join_style="mitre")
+    if located:
+        box = (min(x for x, _ in located), min(y for _, y in located),
+               max(x for x, _ in located), max(y for _, y in located))
+        return shapely.box(*box).buffer(CENTROIDS_MARGIN_DEG, join_style="mitre")
+    return shapely.box(*VIET_NAM)
+
+
+def _refuse_outside(source_crs: str, province_box, geometries: list, indexes, require_all: bool = True) -> None:
+    """With `require_all` every chosen feature must lie in the province (the matched ones); without, at
+    least one must (a file of the whole country is fine, a file that lies entirely elsewhere is not)."""
+    chosen = [index for index in indexes if geometries[index] is not None]
+    outside = [index for index in chosen if not shapes.inside(geometries[index], province_box)]
+    if outside and (require_all or len(outside) == len(chosen)):
+        raise BoundaryFileError("outside", crs=source_crs,
+                                features=", ".join(str(index + 1) for index in outside[:10])
+                                + (" …" if len(outside) > 10 else ""))
 
 
 def _polygons(frame: gpd.GeoDataFrame) -> tuple[list, list[str | None], int]:
@@ -165,10 +210,24 @@ def _boundary_rows(report: ImportReport, frame: gpd.GeoDataFrame, geometries: li
     metric = merged.to_crs(merged.estimate_utm_crs())
     simplified = shapes.simplify_coverage(np.asarray(metric.values, dtype=object), report.tolerance_m)
     wgs84 = gpd.GeoSeries(simplified, crs=metric.crs).to_crs("EPSG:4326")
+    final = _usable_or_refused(codes, shapely.set_precision(np.asarray(wgs84.values, dtype=object),
+                                                            shapes.GRID_DEGREES), merged)
     now = utcnow()
     return [
         {"unit_code": code, "level": report.level, "geometry": geometry,
          "source_name": " + ".join(filter(None, names[code]))[:200] or None,
          "source_file": report.file_name[:255], "imported_at": now}
-        for code, geometry in zip(codes, shapes.for_web(np.asarray(wgs84.values, dtype=object)))
+        for code, geometry in zip(codes, shapes.for_web(final))
     ]
+
+
+def _usable_or_refused(codes: list[str], final: np.ndarray, merged: gpd.GeoSeries) -> np.ndarray:
+    """A shape the coverage cleaning emptied (e.g. one overlapping a neighbour twice over) is kept as
+    read; one empty or broken even so means coordinates in the wrong system: the file is refused."""
+    for index, geometry in enumerate(final):
+        if not shapes.usable(geometry):
+            final[index] = shapely.set_precision(merged.values[index], shapes.GRID_DEGREES)
+    broken = [code for code, geometry in zip(codes, final) if not shapes.usable(geometry)]
+    if broken:
+        raise BoundaryFileError("bad_shapes", units=", ".join(broken))
+    return final

@@ -36,6 +36,30 @@ def polygonal(geometry: BaseGeometry | None) -> tuple[BaseGeometry | None, bool]
     return shapely.union_all(parts), True
 
 
+def inside(geometry: BaseGeometry, box: BaseGeometry) -> bool:
+    """Whether a geometry has finite coordinates and lies within `box` (NaN or infinity never does)."""
+    bounds = shapely.bounds(geometry)
+    return bool(np.isfinite(bounds).all()) and box.contains(shapely.box(*bounds))
+
+
+def usable(geometry: BaseGeometry | None) -> bool:
+    """A polygonal, non-empty, valid geometry with finite lon/lat: one a map or a GPS check can use."""
+    if geometry is None or geometry.is_empty or geometry.geom_type not in _POLYGONAL:
+        return False
+    west, south, east, north = shapely.bounds(geometry)
+    finite = bool(np.isfinite([west, south, east, north]).all())
+    return finite and -180 <= west <= east <= 180 and -90 <= south <= north <= 90 and geometry.is_valid
+
+
+def stored_shape(geometry: dict | None) -> BaseGeometry | None:
+    """A stored GeoJSON geometry as a shape, or None when it cannot be drawn (broken, empty, not lon/lat)."""
+    try:
+        parsed = shape(geometry) if geometry else None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
+        return None
+    return parsed if usable(parsed) else None
+
+
 def merge(geometries: list[BaseGeometry]) -> BaseGeometry:
     """Several features of one unit (e.g. islands given apart) as one (multi)polygon."""
     return geometries[0] if len(geometries) == 1 else shapely.union_all(geometries)
