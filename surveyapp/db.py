@@ -8,15 +8,27 @@ from typing import Iterator
 import click
 from flask.cli import with_appcontext
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Seconds a statement waits for a lock another connection holds (SQLite's write lock, a PostgreSQL row or
+#: table lock) before failing as "busy" (a 503 with Retry-After on the web). Imports write in short
+#: transactions, so a submission gets in within a second or two; a request never hangs for long.
+BUSY_TIMEOUT = 5.0
+#: Milliseconds a write that may be skipped (a token's last use) waits for a lock.
+SKIPPABLE_WAIT_MS = 50
+#: SQLSTATEs of PostgreSQL (lock timeout, serialization failure, deadlock) and SQLite messages of a
+#: database another connection is writing to: the same request later would succeed.
+_BUSY_CODES = ("55P03", "40001", "40P01")
+_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    timeout = float(app.config.get("DATABASE_BUSY_TIMEOUT", BUSY_TIMEOUT))
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False), busy_timeout=timeout)
     app.extensions["surveyapp.engine"] = engine
     app.extensions["surveyapp.sessionmaker"] = sessionmaker(
         engine, class_=Session, expire_on_commit=False
@@ -25,19 +37,23 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    milliseconds = round(busy_timeout * 1000)
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+        event.listen(engine, "connect", lambda connection, _record: _sqlite_pragmas(connection, milliseconds))
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    from sqlalchemy.engine import make_url
+
+    options = " ".join(filter(None, [make_url(url).query.get("options"), f"-c lock_timeout={milliseconds}"]))
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"options": options})
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     # WAL keeps the database consistent with NORMAL; only the last commits may be lost on power cut.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -66,6 +82,35 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means another connection holds a lock (try again soon), not a fault."""
+    if not isinstance(error, DBAPIError):
+        return False
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in _BUSY_CODES or any(message in str(error.orig) for message in _BUSY_MESSAGES)
+
+
+@contextmanager
+def skippable_write(engine: Engine) -> Iterator[Connection]:
+    """A transaction of its own, on its own connection, that waits only a moment for a lock: for a write a
+    request may skip (it raises a busy error, see `is_busy`, rather than keep the request waiting)."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            normal = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SKIPPABLE_WAIT_MS}")
+            connection.commit()  # the pragmas began SQLAlchemy's transaction (not SQLite's)
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {SKIPPABLE_WAIT_MS}")
+                yield connection
+        finally:
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(normal)}")
+                connection.commit()
 
 
 def _close_request_session(_exc: BaseException | None) -> None:
