@@ -8,7 +8,7 @@ from typing import Iterator
 import click
 from flask.cli import with_appcontext
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -93,24 +93,28 @@ def is_busy(error: BaseException) -> bool:
 
 
 @contextmanager
-def skippable_write(engine: Engine) -> Iterator[Connection]:
-    """A transaction of its own, on its own connection, that waits only a moment for a lock: for a write a
-    request may skip (it raises a busy error, see `is_busy`, rather than keep the request waiting)."""
-    with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
+def skippable_write(session: Session) -> Iterator[None]:
+    """Commit the session's work so far, then run the block in a short transaction of the session's own
+    that waits SKIPPABLE_WAIT_MS at most for a lock, and commit it; when the database is busy it rolls back
+    and raises (see `is_busy`). For a write a request may skip: it never keeps the request waiting."""
+    session.commit()
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # a setting of the connection, put back before the connection goes back to the pool
+        normal = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={SKIPPABLE_WAIT_MS}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {SKIPPABLE_WAIT_MS}")
+    try:
+        yield
+    except BaseException:
         if sqlite:
-            normal = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={SKIPPABLE_WAIT_MS}")
-            connection.commit()  # the pragmas began SQLAlchemy's transaction (not SQLite's)
-        try:
-            with connection.begin():
-                if not sqlite:
-                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {SKIPPABLE_WAIT_MS}")
-                yield connection
-        finally:
-            if sqlite:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(normal)}")
-                connection.commit()
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(normal)}")
+        session.rollback()
+        raise
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(normal)}")
+    session.commit()
 
 
 def _close_request_session(_exc: BaseException | None) -> None:

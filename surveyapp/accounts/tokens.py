@@ -68,10 +68,11 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def _note_use(session: Session, token_id: int, now: dt.datetime) -> None:
     """Write the last use in a short transaction of its own, skipped when the database is busy: a read
-    never waits for a writer (an import), and the request's own transaction stays read-only."""
+    never waits for a writer (an import). Tokens are checked before the view runs, so the session holds
+    only the token's lookup when it commits here."""
     try:
-        with skippable_write(session.get_bind()) as connection:
-            queries.set_token_last_used(connection, token_id, now)
+        with skippable_write(session):
+            queries.set_token_last_used(session, token_id, now)
     except OperationalError as error:
         if not is_busy(error):
             raise
