@@ -38,6 +38,8 @@ WRITE_CHUNK = 500
 #: for a fraction of a second (2,000 new rows with their search and list indexes), so a submission made
 #: during a 100,000-row import waits that long, not for the whole import.
 WRITE_ROWS = 2000
+#: ... with a round: a record goes through the survey's and the review's services (about 5 ms each).
+WRITE_ROWS_WITH_RECORDS = 200
 #: Seconds the import leaves SQLite's write lock free between its transactions: writers have no queue,
 #: and a waiting one retries only every 100 ms, so with a shorter gap the import could take it again first.
 WRITE_PAUSE = 0.1
@@ -153,7 +155,8 @@ def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int
     context = _round_context(session, plan)
     row_of: dict[int, int] = {}  # establishment id → spreadsheet row, of the rows written
     ordered = _write_order(plan)
-    chunks = [ordered[start:start + WRITE_ROWS] for start in range(0, len(ordered), WRITE_ROWS)]
+    size = WRITE_ROWS if context is None else WRITE_ROWS_WITH_RECORDS
+    chunks = [ordered[start:start + size] for start in range(0, len(ordered), size)]
     for chunk in progress(str(_l("Writing establishments")), chunks):
         try:
             row_of |= _write_chunk(session, plan, chunk, communes, context, actor_id, report)
