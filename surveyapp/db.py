@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
@@ -43,8 +44,6 @@ def make_engine(url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout})
         event.listen(engine, "connect", lambda connection, _record: _sqlite_pragmas(connection, milliseconds))
         return engine
-    from sqlalchemy.engine import make_url
-
     options = " ".join(filter(None, [make_url(url).query.get("options"), f"-c lock_timeout={milliseconds}"]))
     return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"options": options})
 
@@ -183,6 +182,4 @@ def init_db_command() -> None:
 
 
 def display_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

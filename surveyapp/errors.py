@@ -31,7 +31,7 @@ def _http_error(error: HTTPException):
 def _database_error(error: OperationalError):
     """Another connection held the lock too long (an import, a long task): nothing was saved, try again."""
     if not is_busy(error):
-        return _http_error(InternalServerError(original_exception=error))
+        raise error  # a fault: Flask's 500 handling (and tests see it)
     current_app.logger.warning("Database busy on %s %s: %s", request.method, request.path, error.orig)
     if request.path.startswith("/api/"):  # the API's messages are English, like its codes
         response, _status = error_response(503, "busy", "The database is busy; nothing was saved. Send again after "

@@ -202,6 +202,11 @@ def _write_chunk(session: Session, plan: ImportPlan, rows: list[PlannedRow], com
     return row_of
 
 
+def _commit_and_pause(session: Session) -> None:
+    session.commit()
+    _let_others_write(session)
+
+
 def _let_others_write(session: Session) -> None:
     """SQLite: leave the write lock free a moment, so a waiting submission takes it before the next rows."""
     if session.get_bind().dialect.name == "sqlite":
@@ -213,7 +218,7 @@ def _recheck_points(session: Session, plan: ImportPlan, row_of: dict[int, int], 
     moved = [establishment_id for establishment_id, _planned in _located(plan, row_of)]
     for start in range(0, len(moved), GPS_CHUNK):
         recheck_gps_mismatch(session, plan.province_code, establishment_ids=moved[start:start + GPS_CHUNK],
-                             actor_id=actor_id, after_chunk=session.commit)
+                             actor_id=actor_id, chunk_size=WRITE_ROWS, after_chunk=lambda: _commit_and_pause(session))
 
 
 def _aborted(session: Session, plan: ImportPlan, data: bytes, report: ImportReport, error: Exception, written: int,
