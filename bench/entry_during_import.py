@@ -35,7 +35,8 @@ from .build import PROVINCE, WORK
 
 ROOT = Path(__file__).resolve().parents[1]
 PORT = 5987
-PROBES = 60  #: at most this many submissions (and as many reads): one target and one token each
+#: At most this many submissions (and as many reads), 2 s apart: one target each, one token for every request.
+PROBES = 100
 ANSWERS = {"visit_type": "update", "operating_status": "active", "establishment_name": "Cơ sở đích",
            "owner_name": "Út", "legal_form": "household_business", "address": "Số 12, Phường 5",
            "workers_total": "6", "workers_female": "4", "revenue_million_vnd": "1.200",
@@ -80,7 +81,7 @@ def _prepare(url: str) -> tuple[list[str], list[str], list[str]]:
             session.add(survey_round)
             session.flush()
             tokens = []
-            for number in range(-(-PROBES // 20)):  # 20 tokens a user at most
+            for number in range(-(-2 * PROBES // 20)):  # 20 tokens a user at most
                 user = create_user(session, f"enumerator{number}", "enumerator", "bench-password")[0]
                 assign_communes(session, user, survey_round, ["31498"], actor_id=None)
                 tokens += [create_token(session, user, f"phone {n}", actor_id=None)[1] for n in range(20)]
@@ -105,9 +106,9 @@ def _csv_of(path: Path, rows: int, communes: list[str]) -> Path:
 def _wait_for_server() -> None:
     for _ in range(100):
         try:
-            requests.get(f"http://127.0.0.1:{PORT}/api/v1/openapi.json", timeout=1)
+            requests.get(f"http://127.0.0.1:{PORT}/api/v1/openapi.json", timeout=5)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading the app
             time.sleep(0.2)
     raise RuntimeError("the server did not start")
 
