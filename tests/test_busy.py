@@ -92,11 +92,10 @@ def test_a_submission_that_cannot_get_the_write_lock_answers_503_with_retry_afte
 
 
 def test_a_token_read_writes_nothing_that_could_wait_for_the_lock(app, anon_client, session, token, mine):
-    started = time.perf_counter()
-    with write_lock_held(app):
+    with write_lock_held(app):  # held throughout: a read that waited for it would fail
         response = anon_client.get("/api/v1/assignments", headers=bearer(token))
-    assert response.status_code == 200 and time.perf_counter() - started < BUSY_TIMEOUT
-    assert last_used(session) is None  # skipped, not waited for
+    assert response.status_code == 200
+    assert last_used(session) is None  # skipped
     # Free, the last use is written (at most once a minute).
     assert anon_client.get("/api/v1/assignments", headers=bearer(token)).status_code == 200
     first = last_used(session)
@@ -133,13 +132,14 @@ def test_data_entry_goes_on_while_a_big_import_writes(app, anon_client, runner, 
         assert writing_started.wait(timeout=60)
         started = time.perf_counter()
         submitted = anon_client.post("/api/v1/records", json=body(mine), headers=bearer(token))
+        submit_seconds = time.perf_counter() - started
         read = anon_client.get("/api/v1/assignments", headers=bearer(token))
-        seconds = time.perf_counter() - started
+        read_seconds = time.perf_counter() - started - submit_seconds
     finally:
         entry_done.set()
         importer.join()
     assert (submitted.status_code, read.status_code) == (201, 200)
-    assert seconds < ENTRY_SECONDS
+    assert submit_seconds < ENTRY_SECONDS and read_seconds < ENTRY_SECONDS
     assert outcome["result"].exit_code == 0, outcome["result"].output
     session.expire_all()
     assert len(session.exec(select(Establishment)).all()) == 301
