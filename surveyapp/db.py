@@ -9,14 +9,27 @@ import click
 from flask.cli import with_appcontext
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Seconds a statement waits for a lock another connection holds (SQLite's write lock, a PostgreSQL row or
+#: table lock) before failing as "busy" (a 503 with Retry-After on the web). Imports write in short
+#: transactions, so a submission gets in within a second or two; a request never hangs for long.
+BUSY_TIMEOUT = 5.0
+#: Milliseconds a write that may be skipped (a token's last use) waits for a lock.
+SKIPPABLE_WAIT_MS = 50
+#: SQLSTATEs of PostgreSQL (lock timeout, serialization failure, deadlock) and SQLite messages of a
+#: database another connection is writing to: the same request later would succeed.
+_BUSY_CODES = ("55P03", "40001", "40P01")
+_BUSY_MESSAGES = ("database is locked", "database table is locked", "database is busy")
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    timeout = float(app.config.get("DATABASE_BUSY_TIMEOUT", BUSY_TIMEOUT))
+    engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False), busy_timeout=timeout)
     app.extensions["surveyapp.engine"] = engine
     app.extensions["surveyapp.sessionmaker"] = sessionmaker(
         engine, class_=Session, expire_on_commit=False
@@ -25,19 +38,21 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    milliseconds = round(busy_timeout * 1000)
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+        event.listen(engine, "connect", lambda connection, _record: _sqlite_pragmas(connection, milliseconds))
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    options = " ".join(filter(None, [make_url(url).query.get("options"), f"-c lock_timeout={milliseconds}"]))
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"options": options})
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     # WAL keeps the database consistent with NORMAL; only the last commits may be lost on power cut.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -66,6 +81,39 @@ def session_scope(app: Flask | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means another connection holds a lock (try again soon), not a fault."""
+    if not isinstance(error, DBAPIError):
+        return False
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in _BUSY_CODES or any(message in str(error.orig) for message in _BUSY_MESSAGES)
+
+
+@contextmanager
+def skippable_write(session: Session) -> Iterator[None]:
+    """Commit the session's work so far, then run the block in a short transaction of the session's own
+    that waits SKIPPABLE_WAIT_MS at most for a lock, and commit it; when the database is busy it rolls back
+    and raises (see `is_busy`). For a write a request may skip: it never keeps the request waiting."""
+    session.commit()
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:  # a setting of the connection, put back before the connection goes back to the pool
+        normal = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={SKIPPABLE_WAIT_MS}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {SKIPPABLE_WAIT_MS}")
+    try:
+        yield
+    except BaseException:
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(normal)}")
+        session.rollback()
+        raise
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(normal)}")
+    session.commit()
 
 
 def _close_request_session(_exc: BaseException | None) -> None:
@@ -134,6 +182,4 @@ def init_db_command() -> None:
 
 
 def display_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

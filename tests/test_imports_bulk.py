@@ -212,3 +212,25 @@ def test_round_records_know_which_establishments_were_surveyed_in_another_round(
     assert visits == {surveyed.id: "update", new.id: "new"}
     assert (session.get(Establishment, surveyed.id).latest_round_code, new.latest_round_code) == ("2019", "2019")
     assert "2 records already matching" in run_import(runner, path, "--round", "2019").output
+
+
+def test_a_write_refused_half_way_keeps_the_rows_before_and_the_same_file_finishes_it(check, runner, session,
+                                                                                      tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "WRITE_ROWS", 1)  # one row per transaction
+    path = csv_file(tmp_path, [[f"94-941-00077{n}", f"Có mã {n}", "", "31498", "1071", "HKD", "", "", "", ""]
+                               for n in range(3)])
+    plan, data = check(path)
+    # Between the check and the write, someone registers the code of the file's last row.
+    register_establishment(session, name="Nhanh tay", commune_code="31498", vsic_code="1071",
+                           legal_form="household", code="94-941-000772")
+    session.commit()
+    with pytest.raises(services.ImportAborted) as stopped:
+        services.write_plan(session, plan, data, actor_id=None)
+    assert stopped.value.written == 2
+    assert "The 2 rows before it stay written" in stopped.value.errors[-1].message
+    session.rollback()
+    assert sorted(e.name for e in session.exec(select(Establishment))) == ["Có mã 0", "Có mã 1", "Nhanh tay"]
+    assert [event["stopped_after_rows"] for event in import_events(session)] == [2]
+    assert run_import(runner, path).exit_code == 0  # the last row now updates what took its code
+    session.expire_all()
+    assert sorted(e.name for e in session.exec(select(Establishment))) == ["Có mã 0", "Có mã 1", "Có mã 2"]

@@ -104,7 +104,6 @@ def _load_user_from_token(request) -> SignedInUser | None:
     user = user_for_token(session, header.removeprefix("Bearer ").strip())
     if user is None:
         return None
-    session.commit()  # last_used_at
     return SignedInUser(user.id, user.username, user.full_name, user.role)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from ..models import AdminUnit, ApiToken, Assignment, AuditEvent, SurveyRound, User
@@ -74,6 +74,10 @@ def token_and_user_by_hash(session: Session, token_hash: str) -> tuple[ApiToken,
     """The token and its owner in one query (every API request asks)."""
     statement = select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash)
     return session.exec(statement).first()
+
+
+def set_token_last_used(session: Session, token_id: int, when: dt.datetime) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=when))
 
 
 def active_tokens_of_user(session: Session, user_id: int) -> list[ApiToken]:

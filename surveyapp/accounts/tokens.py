@@ -5,9 +5,11 @@ import datetime as dt
 import hashlib
 import secrets
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from ..audit import record_event
+from ..db import is_busy, skippable_write
 from ..models import ApiToken, User, utcnow
 from . import queries
 
@@ -49,7 +51,7 @@ def revoke_token(session: Session, token: ApiToken, actor_id: int) -> None:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning this unrevoked token, or None; marks the token as used."""
+    """The active user owning this unrevoked token, or None; notes the token's use (`_note_use`)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     found = queries.token_and_user_by_hash(session, hash_token(token))
@@ -60,9 +62,20 @@ def user_for_token(session: Session, token: str) -> User | None:
         return None
     now = utcnow()
     if _stale(row.last_used_at, now):  # not on every request: a write per API call halves write throughput
-        row.last_used_at = now
-        session.add(row)
+        _note_use(session, row.id, now)
     return user
+
+
+def _note_use(session: Session, token_id: int, now: dt.datetime) -> None:
+    """Write the last use in a short transaction of its own, skipped when the database is busy: a read
+    never waits for a writer (an import). Tokens are checked before the view runs, so the session holds
+    only the token's lookup when it commits here."""
+    try:
+        with skippable_write(session):
+            queries.set_token_last_used(session, token_id, now)
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
 
 
 def _stale(last_used: dt.datetime | None, now: dt.datetime) -> bool:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 #: HTTP errors raised by Flask itself (404 route, 405 method...) as stable codes.
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-               422: "invalid", 429: "too_many_requests", 500: "server_error"}
+               422: "invalid", 429: "too_many_requests", 500: "server_error", 503: "busy"}
 
 
 class ApiError(Exception):

@@ -59,6 +59,9 @@ def import_command(path: str, round_code: str | None, dry_run: bool) -> None:
             session.rollback()
             for problem in error.errors:
                 click.echo(_problem_line(problem), err=True)
+            if error.written:
+                raise click.ClickException(f"The import stopped after {error.written} rows, which stay written; "
+                                           "import the same file again to finish it.") from None
             raise click.ClickException("The import failed: nothing was written.") from None
     counts = report.counts
     click.echo(f"Imported {plan.rows_read} rows in {time.perf_counter() - started:.1f} s: "

@@ -1,10 +1,13 @@
-"""Importing establishments: check a file (the dry run), then write it in the caller's transaction.
+"""Importing establishments: check a file (the dry run), then write it in short transactions.
 
 `check_file` reads and plans without writing anything (no write lock is taken, so a preview never
-blocks enumerators). `write_plan` applies a plan with no errors: updates first by code, new rows last
-(so a generated code never takes one the file holds), both in batches (`writing`), then the round's
-records, then one "import" audit event. The caller commits, or rolls back on `ImportAborted`: all or
-nothing.
+blocks enumerators). A file with one bad row writes nothing. `write_plan` applies a plan with no errors:
+updates first by code, new rows last (so a generated code never takes one the file holds), WRITE_ROWS
+rows per committed transaction with their round records, so that data entry goes on during a long
+import (SQLite has one writer at a time); then the GPS flags of the points written, then one "import"
+audit event, which the caller commits. Each transaction leaves whole establishments (row, search entry,
+update event, record): if the import stops half way (killed, or a write refused), importing the same
+file again finishes it, as the rows already written are then unchanged.
 """
 from __future__ import annotations
 
@@ -27,10 +30,19 @@ from ..survey.services import RecordApproved, definition_for
 from . import queries, records, writing
 from .columns import looks_like_header
 from .reading import MAX_BYTES, MAX_ROWS, read_table
-from .validation import ImportPlan, Progress, RowError, no_progress, plan_import
+from .validation import ImportPlan, PlannedRow, Progress, RowError, no_progress, plan_import
 
 #: Establishments loaded and flushed together while writing records.
 WRITE_CHUNK = 500
+#: Rows written per transaction. SQLite has one writer at a time: each transaction holds the write lock
+#: for a fraction of a second (2,000 new rows with their search and list indexes), so a submission made
+#: during a 100,000-row import waits that long, not for the whole import.
+WRITE_ROWS = 2000
+#: ... with a round: a record goes through the survey's and the review's services (about 5 ms each).
+WRITE_ROWS_WITH_RECORDS = 200
+#: Seconds the import leaves SQLite's write lock free between its transactions: writers have no queue,
+#: and a waiting one retries only every 100 ms, so with a shorter gap the import could take it again first.
+WRITE_PAUSE = 0.1
 #: Establishments per GPS recheck (its IN (...) list stays under every backend's parameter limit).
 GPS_CHUNK = 10_000
 #: Rows created or changed from which the table's planner statistics are refreshed after writing.
@@ -43,11 +55,11 @@ class ImportRoundError(ValueError):
 
 
 class ImportAborted(Exception):
-    """Writing failed on a row; the caller rolls back. `errors` say where and why."""
+    """Writing failed on a row. `errors` say where and why; `written`: rows written before (they stay)."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], written: int = 0):
         super().__init__(errors)
-        self.errors = errors
+        self.errors, self.written = errors, written
 
 
 @dataclass
@@ -131,7 +143,8 @@ def _record_errors(plan: ImportPlan, survey_round: SurveyRound, row: int,
 
 def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int | None,
                actor_role: str = Role.admin.value, progress: Progress = no_progress) -> ImportReport:
-    """Write a plan without errors into the session (the caller commits); raises ImportAborted.
+    """Write a plan without errors in short transactions, each committed; the caller commits the last one
+    (the "import" event). Raises ImportAborted, saying how many rows stay written.
 
     Imports are an admin's (the web page) or the operator's (the CLI): `actor_role` is admin unless said.
     """
@@ -140,37 +153,103 @@ def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int
     started = time.perf_counter()
     report = ImportReport(plan)
     report.counts.update(planned.action for planned in plan.rows)
-    row_of = {planned.establishment_id: planned.row for planned in plan.rows if planned.establishment_id is not None}
+    session.commit()  # what the caller's session holds is written first, on its own
     communes = queries.units_by_code(session, {row.values["commune_code"] for row in plan.rows})
-    try:
-        session.flush()  # what the session holds goes first; the statements below bypass it
-        changed = [planned for planned in plan.rows if planned.changes]
-        writing.update_establishments(session, changed, communes, plan.source, actor_id, progress)
-        new = [planned for planned in plan.rows if planned.action == "create"]
-        highest = queries.highest_establishment_id(session)
-        row_of_code = writing.create_establishments(session, new, communes, progress)
-        if row_of_code:
-            ids = queries.codes_and_ids_after(session, highest)
-            row_of |= {ids[code]: row for code, row in row_of_code.items()}
-        writing.forget_loaded(session, [planned.establishment_id for planned in changed])
-        if len(changed) + len(new) >= ANALYZE_AFTER:
-            queries.refresh_statistics(session)
-        moved = [establishment_id for establishment_id, planned in _located(plan, row_of)]
-        for start in range(0, len(moved), GPS_CHUNK):  # the "GPS outside its district/commune" flag follows the points
-            recheck_gps_mismatch(session, plan.province_code, establishment_ids=moved[start:start + GPS_CHUNK],
-                                 actor_id=actor_id)
-        if plan.survey_round is not None:
-            report.records = _write_records(session, plan, row_of, actor_id, actor_role, progress)
-    except IntegrityError as error:
-        raise ImportAborted([RowError(None, None, str(_l("The database refused the import (%(reason)s).",
-                                                         reason=type(error.orig).__name__)))]) from error
+    context = _round_context(session, plan)
+    row_of: dict[int, int] = {}  # establishment id → spreadsheet row, of the rows written
+    ordered = _write_order(plan)
+    size = WRITE_ROWS if context is None else WRITE_ROWS_WITH_RECORDS
+    chunks = [ordered[start:start + size] for start in range(0, len(ordered), size)]
+    for chunk in progress(str(_l("Writing establishments")), chunks):
+        try:
+            row_of |= _write_chunk(session, plan, chunk, communes, context, actor_id, actor_role, report)
+            session.commit()
+        except (IntegrityError, ImportAborted) as error:
+            session.rollback()
+            raise _aborted(session, plan, data, report, error, len(row_of), actor_id) from error
+        _let_others_write(session)
+    report.records["unchanged"] = sum(1 for action in plan.record_actions.values() if action == "unchanged")
+    _recheck_points(session, plan, row_of, actor_id)
+    if sum(1 for planned in ordered if planned.action != "unchanged") >= ANALYZE_AFTER:
+        queries.refresh_statistics(session)
     report.seconds = time.perf_counter() - started
-    record_event(session, "import", "establishment", None, actor_id=actor_id, after={
-        "file": plan.source, "sha256": hashlib.sha256(data).hexdigest(), "rows": plan.rows_read,
-        "created": report.counts["create"], "updated": report.counts["update"],
-        "unchanged": report.counts["unchanged"],
-        "round": plan.survey_round.code if plan.survey_round else None, "records": dict(report.records)})
+    _record_import(session, plan, data, report, actor_id)
     return report
+
+
+def _write_order(plan: ImportPlan) -> list[PlannedRow]:
+    """Updates by code first, new rows last, those with the file's codes before those without (a generated
+    code never takes one the file holds); with a round, the unchanged rows whose record changes too."""
+    new = [planned for planned in plan.rows if planned.action == "create"]
+    records_only = [planned for planned in plan.rows if planned.action == "unchanged"
+                    and plan.record_actions.get(planned.row, "unchanged") != "unchanged"]
+    return ([planned for planned in plan.rows if planned.changes] + records_only
+            + [planned for planned in new if planned.code] + [planned for planned in new if not planned.code])
+
+
+def _write_chunk(session: Session, plan: ImportPlan, rows: list[PlannedRow], communes, context, actor_id: int | None,
+                 actor_role: str, report: ImportReport) -> dict[int, int]:
+    """Write some rows and their records; returns establishment id → spreadsheet row of those rows."""
+    row_of = {planned.establishment_id: planned.row for planned in rows if planned.establishment_id is not None}
+    changed = [planned for planned in rows if planned.changes]
+    writing.update_establishments(session, changed, communes, plan.source, actor_id)
+    new = [planned for planned in rows if planned.action == "create"]
+    if new:
+        highest = queries.highest_establishment_id(session)
+        row_of_code = writing.create_establishments(session, new, communes)
+        ids = queries.codes_and_ids_after(session, highest)
+        row_of |= {ids[code]: row for code, row in row_of_code.items()}
+    writing.forget_loaded(session, [planned.establishment_id for planned in changed])
+    if context is not None:
+        report.records += _write_records(session, plan, context, row_of, actor_id, actor_role)
+    return row_of
+
+
+def _commit_and_pause(session: Session) -> None:
+    session.commit()
+    _let_others_write(session)
+
+
+def _let_others_write(session: Session) -> None:
+    """SQLite: leave the write lock free a moment, so a waiting submission takes it before the next rows."""
+    if session.get_bind().dialect.name == "sqlite":
+        time.sleep(WRITE_PAUSE)
+
+
+def _recheck_points(session: Session, plan: ImportPlan, row_of: dict[int, int], actor_id: int | None) -> None:
+    """The "GPS outside its district/commune" flag follows the points written, a committed chunk at a time."""
+    moved = [establishment_id for establishment_id, _planned in _located(plan, row_of)]
+    for start in range(0, len(moved), GPS_CHUNK):
+        recheck_gps_mismatch(session, plan.province_code, establishment_ids=moved[start:start + GPS_CHUNK],
+                             actor_id=actor_id, chunk_size=WRITE_ROWS, after_chunk=lambda: _commit_and_pause(session))
+
+
+def _aborted(session: Session, plan: ImportPlan, data: bytes, report: ImportReport, error: Exception, written: int,
+             actor_id: int | None) -> ImportAborted:
+    """The error to raise when a write failed: the rows of the chunks before stay (each whole), and an
+    "import" event says so; importing the same file again finishes the work."""
+    if isinstance(error, ImportAborted):
+        errors = error.errors
+    else:
+        errors = [RowError(None, None, str(_l("The database refused the import (%(reason)s).",
+                                              reason=type(error.orig).__name__)))]
+    if written:
+        errors = errors + [RowError(None, None, str(_l(
+            "The %(n)d rows before it stay written; import the same file again to finish the import.", n=written)))]
+        _record_import(session, plan, data, report, actor_id, written_before_stop=written)
+        session.commit()
+    return ImportAborted(errors, written)
+
+
+def _record_import(session: Session, plan: ImportPlan, data: bytes, report: ImportReport, actor_id: int | None,
+                   written_before_stop: int | None = None) -> None:
+    after = {"file": plan.source, "sha256": hashlib.sha256(data).hexdigest(), "rows": plan.rows_read,
+             "created": report.counts["create"], "updated": report.counts["update"],
+             "unchanged": report.counts["unchanged"],
+             "round": plan.survey_round.code if plan.survey_round else None, "records": dict(report.records)}
+    if written_before_stop is not None:
+        after["stopped_after_rows"] = written_before_stop
+    record_event(session, "import", "establishment", None, actor_id=actor_id, after=after)
 
 
 def _located(plan: ImportPlan, row_of: dict[int, int]):
@@ -183,19 +262,25 @@ def _located(plan: ImportPlan, row_of: dict[int, int]):
             yield establishment_id, planned
 
 
-def _write_records(session: Session, plan: ImportPlan, row_of: dict[int, int], actor_id: int | None,
-                   actor_role: str, progress: Progress) -> Counter:
+def _round_context(session: Session, plan: ImportPlan) -> records.RoundImport | None:
     survey_round = plan.survey_round
+    if survey_round is None:
+        return None
     definition = definition_for(session, registry(), survey_round.questionnaire_id or "",
                                 survey_round.questionnaire_version or "")
-    context = records.RoundImport(survey_round, definition, plan.source, order=records.round_order(session))
+    return records.RoundImport(survey_round, definition, plan.source, order=records.round_order(session))
+
+
+def _write_records(session: Session, plan: ImportPlan, context: records.RoundImport, row_of: dict[int, int],
+                   actor_id: int | None, actor_role: str) -> Counter:
+    """The round's records of the establishments written (`row_of`), but those already matching."""
+    survey_round = plan.survey_round
     counts: Counter = Counter()
-    counts["unchanged"] = sum(1 for row in row_of.values() if plan.record_actions.get(row) == "unchanged")
     ids = [establishment_id for establishment_id, row in row_of.items() if plan.record_actions.get(row) != "unchanged"]
     loaded: dict[int, Establishment] = {}
     current: dict[int, SurveyRecord] = {}
     registered: set[int] = set()
-    for index, establishment_id in enumerate(progress(str(_l("Writing records")), ids)):
+    for index, establishment_id in enumerate(ids):
         if index % WRITE_CHUNK == 0:
             session.flush()
             chunk = ids[index:index + WRITE_CHUNK]

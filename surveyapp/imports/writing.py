@@ -35,10 +35,14 @@ _SEARCHED = ("name", "owner", "address")
 
 def create_establishments(session: Session, rows: list[PlannedRow], communes: dict[str, AdminUnit],
                           progress: Progress = no_progress) -> dict[str, int]:
-    """Insert the new establishments of `rows`; returns code → spreadsheet row."""
+    """Insert the new establishments of `rows`; returns code → spreadsheet row.
+
+    Every row is made before the first INSERT (with at most BATCH rows): the write lock is taken only
+    for the statement itself, not while search texts and codes are worked out."""
     created: dict[str, int] = {}
     batch: list[tuple[int, dict[str, Any]]] = []
-    last_sequence: dict[str, int] = {}  # district prefix "94-941-" → the sequence given last
+    given = _highest_given(rows)  # district prefix "94-941-" → the highest sequence the file's own codes use
+    last_sequence: dict[str, int] = {}  # district prefix → the sequence given last
     sectors = _Sectors()
     now = utcnow()
     ordered = [row for row in rows if row.code] + [row for row in rows if not row.code]
@@ -47,10 +51,9 @@ def create_establishments(session: Session, rows: list[PlannedRow], communes: di
         code = planned.code
         if code is None:
             prefix = f"{commune.province_code}-{commune.parent_code}-"
-            if prefix not in last_sequence:  # written first, the file's own codes count for the next free one
-                _insert(session, batch, created)
+            if prefix not in last_sequence:
                 first = next_establishment_code(session, commune.province_code, commune.parent_code)
-                last_sequence[prefix] = int(first.rsplit("-", 1)[1]) - 1
+                last_sequence[prefix] = max(int(first.rsplit("-", 1)[1]) - 1, given.get(prefix, 0))
             last_sequence[prefix] += 1
             code = f"{prefix}{last_sequence[prefix]:06d}"
         batch.append((planned.row, _new_values(planned.values, code, commune, sectors, now)))
@@ -58,6 +61,16 @@ def create_establishments(session: Session, rows: list[PlannedRow], communes: di
             _insert(session, batch, created)
     _insert(session, batch, created)
     return created
+
+
+def _highest_given(rows: list[PlannedRow]) -> dict[str, int]:
+    highest: dict[str, int] = {}
+    for planned in rows:
+        if planned.code:
+            prefix, _dash, sequence = planned.code.rpartition("-")
+            if sequence.isdigit():
+                highest[prefix + "-"] = max(highest.get(prefix + "-", 0), int(sequence))
+    return highest
 
 
 class _Sectors(dict):
