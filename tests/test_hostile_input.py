@@ -17,6 +17,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from surveyapp.accounts.services import user_by_username
 from surveyapp.accounts.tokens import create_token
+from surveyapp.establishments.filters import parse_establishment_filter
+from surveyapp.text import fold, without_control_characters
+from surveyapp.web import MAX_PAGE, bounded_int
 
 from .conftest import login
 from .test_access import EXPECTED, PUBLIC, build_url, sample_values, world  # noqa: F401 (world: a fixture)
@@ -169,3 +172,59 @@ def test_json_of_ordinary_depth_still_reaches_the_checks(app, phone_token, world
     response = app.test_client().post("/api/v1/records", data=json.dumps(body), content_type="application/json",
                                       headers=phone_token)
     assert response.status_code == 201
+
+
+def test_control_characters_in_search_text_are_spaces(app, client_as, world):  # noqa: F811
+    enumerator = client_as("enumerator")
+    mine = world["mine"].code  # "Cơ sở của A"
+    for url in ("/establishments?q=co%00so%01cua", "/api/v1/establishments?q=co%00so%1bcua",
+                "/survey/communes/31498?round=2019&q=co%00so\u202ecua"):
+        response = enumerator.get(url)
+        assert response.status_code == 200, url
+        assert mine in response.text or "Cơ sở của A" in response.text, url
+    assert "\x00" not in enumerator.get("/establishments?q=co%00so").text
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/api/v1/establishments?page=99999999999999999999999", 400),
+    ("/admin/audit?page=99999999999999999999999", 400),
+    ("/admin/audit?page=%C2%B2", 400),
+    ("/data-quality/answers?page=" + "9" * 10_000, 400),
+    ("/data-quality/answers?page=%C2%B2%C2%B3", 400),
+    ("/establishments?page=99999999999999999999999", 302),  # past the last page: moved to the last
+    ("/maps/popup?id=99999999999999999999999", 404),
+    ("/maps/popup?id=-1", 404),
+    ("/maps/points?bbox=105,9,106,10&zoom=99999999999999999999999", 400),
+    ("/admin/users/99999999999999999999999", 404),
+    ("/establishments/a%00b", 404),
+])
+def test_numbers_beyond_any_column_and_nul_bytes_are_4xx(answering_app, world, url, status):  # noqa: F811
+    assert login(answering_app.test_client(), "admin").get(url).status_code == status
+
+
+def test_audit_page_past_the_last_moves_to_the_last(client, world):  # noqa: F811
+    response = client.get("/admin/audit?page=5000000")
+    assert response.status_code == 302 and "page=" not in response.headers["Location"]
+
+
+def test_text_helpers_drop_control_characters():
+    assert without_control_characters("a\x00b\x1b[1m\u202ec\ufeff") == "a b [1m c "
+    assert fold("Bánh\x00PÍA\t\u200bTân") == "banh pia tan"
+    assert parse_establishment_filter({"q": "\x00 bánh\x00pía \x7f"}).filter.q == "bánh pía"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("7", 7), (" 7 ", 7), ("+7", 7), ("0", None), ("19", None), ("-1", None), ("²", None), ("١٢", None),
+    ("7.0", None), ("nan", None), ("", None), (None, None), ("9" * 10_000, None), ("99999999999999999999999", None),
+])
+def test_bounded_int_reads_only_plain_numbers_within_bounds(raw, expected):
+    assert bounded_int(raw, 1, 18) == expected
+
+
+@pytest.mark.parametrize("raw, page, error", [
+    ("3", 3, False), ("99999999999999999999999", MAX_PAGE, False), ("9" * 10_000, MAX_PAGE, False),
+    ("0", 1, True), ("-5", 1, True), ("²", 1, True), ("1e3", 1, True), ("", 1, False),
+])
+def test_filter_page_is_bounded(raw, page, error):
+    parsed = parse_establishment_filter({"page": raw})
+    assert parsed.page == page and ("page" in parsed.errors) == error
