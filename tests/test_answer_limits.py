@@ -122,3 +122,25 @@ def test_web_form_refuses_a_trillion_workers_and_approval_never_sees_it(client_a
     assert session.exec(select(SurveyRecord)).all() == []
     session.expire_all()
     assert session.get(Establishment, establishment.id).workers == 4
+
+
+def test_a_stored_record_too_large_for_the_registry_is_not_stuck(app, client_as, session, round_2019,
+                                                                 add_establishment):
+    """Stored before the limits: approval refuses it with a message (no 500), and it can be sent back."""
+    establishment = add_establishment(name="Cơ sở Bánh Pía", commune_code="31498", workers=4)
+    enumerator, supervisor = client_as("enumerator"), client_as("supervisor")
+    assert post_record(enumerator, establishment.code, minimal_submission(), "submit").status_code == 302
+    record = session.exec(select(SurveyRecord)).one()
+    record.answers = {**record.answers, "workers_total": 10**12, "capital_million_vnd": 10**13}
+    session.add(record)
+    session.commit()
+
+    refused = supervisor.post(f"/review/records/{record.uuid}/approve", follow_redirects=True)
+    assert refused.status_code == 200
+    assert "workers_total, capital_million_vnd" in refused.text
+    session.expire_all()
+    assert session.get(SurveyRecord, record.id).status == "submitted"
+    assert session.get(Establishment, establishment.id).workers == 4
+    supervisor.post(f"/review/records/{record.uuid}/return", data={"comment": "Số lao động quá lớn."})
+    session.expire_all()
+    assert session.get(SurveyRecord, record.id).status == "returned"

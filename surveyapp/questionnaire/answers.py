@@ -128,6 +128,20 @@ def _within_limit(question: Question, value: int | float, language: str) -> None
         raise _Invalid(_l("Enter a number between -%(limit)s and %(limit)s.", limit=shown))
 
 
+def registry_numbers_beyond_limits(definition: Definition, answers: dict[str, Any]) -> list[str]:
+    """Names of stored number answers that approval would copy to a registry column unable to hold them
+    (records stored before the limits were checked)."""
+    beyond = []
+    for question in definition.walk():
+        value = answers.get(question.name) if question.establishment_field else None
+        if question.kind in ("integer", "decimal") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                _within_limit(question, value, "en")
+            except _Invalid:
+                beyond.append(question.name)
+    return beyond
+
+
 def _choice_names(question: Question, definition: Definition) -> list[str]:
     return [choice.name for choice in definition.choices.get(question.list_name or "", [])]
 
