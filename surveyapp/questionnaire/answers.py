@@ -82,10 +82,10 @@ def coerce(question: Question, definition: Definition, raw: Any, language: str =
         if len(text) > MAX_TEXT:
             raise _Invalid(_l("At most %(n)d characters.", n=MAX_TEXT))
         return text or None
-    if kind in ("integer", "decimal"):
-        number = _integer(raw) if kind == "integer" else _decimal(raw, language)
-        _within_limit(question, number, language)
-        return number
+    if kind == "integer":
+        return _integer(raw)
+    if kind == "decimal":
+        return _decimal(raw, language)
     if kind == "date":
         return _date(raw)
     if kind == "select_one":
@@ -338,15 +338,23 @@ class _Checker:
         except _Invalid as invalid:
             self._broken(key, question, raw, invalid.message)
             return None
+        if self.submit and value is not None and question.constraint is not None \
+                and not self._true(question.constraint, row, value):
+            # The question's own bounds speak first: their message says what the answer should be.
+            self._broken(key, question, value, question.text("constraint_message", self.language) or str(
+                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text)))
+            return value
+        if question.kind in ("integer", "decimal") and value is not None:
+            try:
+                _within_limit(question, value, self.language)
+            except _Invalid as invalid:  # on drafts too: NaN is not JSON, nor does 10^12 fit a column
+                self._broken(key, question, value, invalid.message)
+                return None
         if not self.submit:
             return value
         if value is None:
             if question.required and not self.violations_only:
                 self.errors[key] = question.text("required_message", self.language) or str(_l("This answer is required."))
-            return value
-        if question.constraint is not None and not self._true(question.constraint, row, value):
-            self._broken(key, question, value, question.text("constraint_message", self.language) or str(
-                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text)))
         elif self.extra_check:
             message = self.extra_check(question, value)
             if message:
