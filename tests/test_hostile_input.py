@@ -127,6 +127,7 @@ def test_no_query_argument_value_breaks_any_route(answering_app, session, world)
                 sent += 1
                 if response.status_code >= 500:
                     broken.append(f"{rule.endpoint} {name}={str(value)[:30]!r} → {response.status_code}")
+    print(f"{sent} requests over {sum(map(len, pairs.values()))} route × argument pairs of {len(pairs)} routes")
     assert broken == [], f"{len(broken)} of {sent} requests answered 5xx:\n" + "\n".join(broken)
     # The discovery saw the arguments that broke the server before.
     assert "q" in pairs["establishments.list_establishments"] and "page" in pairs["api.establishments"]
@@ -147,6 +148,7 @@ def test_no_odd_path_value_breaks_any_route(answering_app, session, world):  # n
                 sent += 1
                 if response.status_code >= 500:
                     broken.append(f"{rule.rule} {variable}={value[:30]!r} → {response.status_code}")
+    print(f"{sent} requests with an odd path value")
     assert broken == [], f"{len(broken)} of {sent} requests answered 5xx:\n" + "\n".join(broken)
     assert sent >= 100
 
