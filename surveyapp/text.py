@@ -5,15 +5,25 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+#: Control characters (C0, DEL, C1) and invisible format characters (zero-width, bidi overrides).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # đ/Đ are letters of their own in Unicode, not d + a combining mark, so NFD leaves them alone.
 _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+def without_control_characters(text: str) -> str:
+    """Text as typed, with each control or invisible format character a space.
+
+    A NUL byte cannot reach PostgreSQL nor an FTS5 query; the others only hide what a string says.
+    """
+    return _CONTROL.sub(" ", text)
+
+
 def fold(text: str | None) -> str:
-    """Lowercase, strip diacritics (including đ), collapse whitespace."""
+    """Lowercase, strip diacritics (including đ) and control characters, collapse whitespace."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA_FOLDS))
+    decomposed = unicodedata.normalize("NFD", without_control_characters(text).translate(_EXTRA_FOLDS))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped).strip().lower()
 

@@ -1,6 +1,10 @@
 """The access-control matrix: every route × every role and an anonymous visitor; row-level rules."""
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+
 import pytest
 from flask import Flask
 from sqlmodel import select
@@ -8,6 +12,7 @@ from sqlmodel import select
 from surveyapp.accounts.services import user_by_username
 from surveyapp.accounts.tokens import create_token
 from surveyapp.models import Assignment, SurveyRecord
+from surveyapp.promotion.services import add_support, save_project
 from surveyapp.questionnaire.registry import registry
 from surveyapp.survey.services import definition_for, save_record
 
@@ -52,13 +57,16 @@ EXPORTS: dict = {
 }
 #: URL values of those routes (an unknown upload token: the admin gets 404, the others 403).
 EXPORT_SAMPLES = {"fmt": "csv", "table": "legal_forms", "token": "0" * 32}
+#: The promotion project of `world`.
+PROJECT = "KC-2019-01"
 EXPECTED.update(MAPS)
 EXPECTED.update(EXPORTS)
 
 
 @pytest.fixture
 def world(app, session, round_2019, add_establishment):
-    """The round_2019 assignments, and a submitted record in Phường 5 (enumerator) and Phường 7 (enumerator2)."""
+    """The round_2019 assignments, a submitted record in Phường 5 (enumerator) and Phường 7 (enumerator2), and a
+    promotion project that supported both establishments."""
     survey_round = round_2019
     mine = add_establishment(name="Cơ sở của A", commune_code="31498")
     theirs = add_establishment(name="Cơ sở của B", commune_code="31501")
@@ -72,6 +80,11 @@ def world(app, session, round_2019, add_establishment):
             result.record.status = "submitted"
             records[username] = result.record.uuid
     token, _secret = create_token(session, user_by_username(session, "analyst"), "phone", actor_id=None)
+    save_project(session, code=PROJECT, title="Hỗ trợ máy móc", year=2019, level="local", activity="machinery",
+                 state_support_vnd=200_000_000, beneficiary_contribution_vnd=300_000_000)
+    for establishment in (mine, theirs):
+        add_support(session, project_code=PROJECT, establishment_code=establishment.code,
+                    state_support_vnd=100_000_000, beneficiary_contribution_vnd=150_000_000)
     session.commit()
     return {"round": survey_round, "mine": mine, "theirs": theirs, "records": records, "token_id": token.id}
 
@@ -92,6 +105,8 @@ def build_url(app: Flask, rule, values: dict) -> str:
             arguments[name] = "vi"
         elif name == "code" and rule.endpoint == "admin.toggle_round":
             arguments[name] = "2019"
+        elif name == "code" and rule.endpoint == "promotion.project":
+            arguments[name] = PROJECT
         elif name == "code" and rule.endpoint.startswith("survey.") and "communes" in rule.rule:
             arguments[name] = "31498"
         elif name == "filename" and rule.endpoint == "vendor.asset":
@@ -176,6 +191,42 @@ def test_enumerator_cannot_reach_another_enumerators_commune(app, client_as, wor
     # Their own commune works.
     assert enumerator.get(f"/establishments/{world['mine'].code}").status_code == 200
     assert enumerator.get(f"/survey/establishments/{world['mine'].code}/record?round=2019").status_code == 200
+
+
+ESTABLISHMENT_CODE = re.compile(r"94-\d{3}-\d{6}")
+
+
+def establishment_codes_in(body: bytes) -> set[str]:
+    """The establishment codes a response shows, whatever its format (HTML, JSON, CSV, GeoPackage, XLSX)."""
+    if body[:4] == b"PK\x03\x04":  # XLSX: zipped XML
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            body = b"".join(archive.read(name) for name in archive.namelist())
+    return set(ESTABLISHMENT_CODE.findall(body.decode("latin-1")))
+
+
+def test_no_page_shows_an_enumerator_establishments_outside_their_communes(app, session, world):
+    """Every GET page, API and file an enumerator of Phường 5 may open, with real codes in its URL."""
+    values = sample_values(session, world)
+    enumerator = login(app.test_client(), "enumerator")
+    mine, theirs = world["mine"].code, world["theirs"].code
+    showing_mine, leaks = set(), []
+    for rule in app.url_map.iter_rules():
+        audience = EXPECTED[rule.endpoint]
+        if "GET" not in rule.methods or not (audience == PUBLIC or "enumerator" in audience):
+            continue
+        url = build_url(app, rule, values)
+        response = enumerator.get(url, query_string={"round": "2019"} if "?" not in url else None)
+        codes = establishment_codes_in(response.data)
+        if codes - {mine}:
+            leaks.append(f"{url} ({response.status_code}) shows {sorted(codes - {mine})}")
+        if mine in codes:
+            showing_mine.add(rule.endpoint)
+    assert leaks == []
+    # The check saw real listings: each of these shows the enumerator's own establishment.
+    assert {"establishments.list_establishments", "api.establishments", "promotion.project",
+            "exports.establishments", "survey.commune"} <= showing_mine
+    assert theirs not in enumerator.get(f"/promotion/projects/{PROJECT}").text
+    assert theirs in login(app.test_client(), "admin").get(f"/promotion/projects/{PROJECT}").text
 
 
 def test_supervisor_reviews_only_their_communes(client_as, world):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,7 +19,7 @@ from ..db import get_session
 from ..models import Assignment, Role, SurveyRound
 from ..questionnaire.registry import registry
 from ..survey import queries as survey_queries
-from ..web import redirect_past_last_page
+from ..web import page_number, redirect_past_last_page
 from . import queries
 from .forms import ROLE_LABELS, AssignmentForm, EditUserForm, NewUserForm, RoundForm
 from .services import RoundError, create_round, set_round_open
@@ -190,21 +189,19 @@ def _date_arg(name: str) -> dt.date | None:
 @allow(Role.admin)
 def audit():
     session = get_session()
-    page = request.args.get("page", "1")
-    if not re.fullmatch(r"[0-9]{1,7}", page) or int(page) < 1:
-        abort(400, description=_("Page must be 1 or more."))
+    page = page_number(request.args.get("page"))
     wanted = queries.AuditFilter(action=request.args.get("action") or None,
                                  entity_type=request.args.get("entity_type") or None,
                                  actor=request.args.get("actor") or None, since=_date_arg("since"),
                                  until=_date_arg("until"))
-    events, total = queries.audit_page(session, wanted, int(page), AUDIT_PAGE_SIZE)
+    events, total = queries.audit_page(session, wanted, page, AUDIT_PAGE_SIZE)
     pages = max(1, -(-total // AUDIT_PAGE_SIZE))
     kept = {name: request.args.get(name) for name in ("action", "entity_type", "actor", "since", "until")}
-    moved = redirect_past_last_page("admin.audit", kept, int(page), pages, total)
+    moved = redirect_past_last_page("admin.audit", kept, page, pages, total)
     if moved:
         return moved
     actions, entity_types = queries.audit_choices(session)
-    return render_template("admin/audit.html", events=events, total=total, page=int(page), pages=pages, wanted=wanted,
+    return render_template("admin/audit.html", events=events, total=total, page=page, pages=pages, wanted=wanted,
                            actions=actions, entity_types=entity_types)
 
 

@@ -35,6 +35,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # token requests need none; cookie requests are checked in _csrf_for_cookie_sessions
 bp.register_error_handler(ApiError, handle_api_error)
 MAX_PAGE_SIZE = 500
+#: Objects and arrays within one another in a request body; a record needs 5 (answers, a repeat, a row, a point).
+MAX_JSON_DEPTH = 32
 CAPTURE = (Role.admin, Role.enumerator)
 
 
@@ -193,8 +195,34 @@ def _language() -> str:
     return str(get_locale() or "vi")
 
 
+def _json_body():
+    """The request's JSON; a body nested deeper than MAX_JSON_DEPTH is a 400, not a RecursionError."""
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:
+        payload = None
+        too_deep = True
+    else:
+        too_deep = _nested_deeper_than(payload, MAX_JSON_DEPTH)
+    if too_deep:
+        raise ApiError(400, "invalid_json", f"The body nests objects and arrays deeper than {MAX_JSON_DEPTH} levels",
+                       {"max_depth": MAX_JSON_DEPTH})
+    return payload
+
+
+def _nested_deeper_than(value, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:  # a loop, not recursion: the value may be as deep as the parser allowed
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def _record_payload() -> dict:
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object")
     problems = {}

@@ -21,6 +21,7 @@ from ..survey.queries import all_rounds
 from ..exports.formats import neutralise
 from ..models import Role
 from ..questionnaire.registry import registry
+from ..web import page_number
 from ..survey.history import display_value
 from . import services
 
@@ -41,12 +42,10 @@ def index():
 def answers():
     session = get_session()
     wanted, choices = _filter_or_400(session)
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400, description=_("Page must be 1 or more."))
+    page = page_number(request.args.get("page"))
     language = str(get_locale())
     report = services.answer_report(session, registry(), wanted, reviewer_id=_reviewer_id(), language=language,
-                                    page=int(page), page_size=current_app.config["PAGE_SIZE"])
+                                    page=page, page_size=current_app.config["PAGE_SIZE"])
     return render_template("dataquality/answers.html", report=report, wanted=wanted, language=language,
                            shown=_shown, args=_query_args(wanted), **choices)
 

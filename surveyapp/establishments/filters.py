@@ -18,13 +18,15 @@ from ..models import EstablishmentStatus, LegalForm, UnitLevel
 from ..promotion import queries as promotion_queries
 from ..reference import CERTIFICATE_LEVELS, vsic_divisions
 from ..survey import queries as survey_queries
+from ..text import without_control_characters
+from ..web import MAX_PAGE, bounded_int
 
 FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
                     "supported", "project", "certificate_level", "ocop_min_stars")
 _DISTRICT = re.compile(r"^\d{3}$")
 _COMMUNE = re.compile(r"^\d{5}$")
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits: int() reads "١٢" and fails on "²"
 MAX_QUERY_LENGTH = 200
-MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,11 @@ class ParsedFilter:
 
 
 def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
-    """Read the query arguments; malformed values become errors, never exceptions."""
+    """Read the query arguments; malformed values become errors, never exceptions.
+
+    Control characters are spaces (a NUL byte would break the search index and PostgreSQL)."""
     errors: dict[str, str] = {}
-    values = {name: (args.get(name) or "").strip() or None for name in FILTER_ARGUMENTS}
+    values = {name: without_control_characters(args.get(name) or "").strip() or None for name in FILTER_ARGUMENTS}
 
     if values["district"] and not _DISTRICT.match(values["district"]):
         errors["district"] = str(_l("District code must have 3 digits."))
@@ -100,15 +104,15 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
 
 
 def _parse_page(raw: str | None) -> tuple[int, str | None]:
-    if raw is None or raw.strip() == "":
+    text = (raw or "").strip()
+    if not text:
         return 1, None
-    try:
-        page = int(raw)
-    except ValueError:
+    if not _INTEGER.fullmatch(text):
         return 1, str(_l("Page must be a whole number."))
-    if page < 1:
+    if text.startswith("-") or not text.strip("+0"):
         return 1, str(_l("Page must be 1 or more."))
-    return min(page, MAX_PAGE), None  # past the last page either way: the list moves to its last
+    # Past the last page either way, the list moves to its last: a huge number is never converted.
+    return bounded_int(text, 1, MAX_PAGE) or MAX_PAGE, None
 
 
 def read_filter(session: Session, args: Mapping[str, str], province_code: str | None, *,

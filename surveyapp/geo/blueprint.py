@@ -31,7 +31,7 @@ from .safe_files import disable_gdal_network
 from .services import import_boundaries
 from .view_points import points_or_clusters
 from .viewport import parse_view
-from ..web import redirect_past_last_page
+from ..web import MAX_ID, bounded_int, redirect_past_last_page
 
 bp = Blueprint("geo", __name__, template_folder="templates")
 bp.record_once(lambda _state: disable_gdal_network())
@@ -153,7 +153,7 @@ def _description(session, wanted) -> list[str]:
 @allow(*READERS)
 def establishment_popup():
     """Name, code, sector and legal form of one establishment, for a point's popup."""
-    establishment_id = request.args.get("id", type=int)
+    establishment_id = bounded_int(request.args.get("id"), 1, MAX_ID)
     establishment = queries.establishment_by_id(get_session(), establishment_id) if establishment_id else None
     scope = commune_scope()
     if establishment is None or (scope is not None and establishment.commune_code not in scope):

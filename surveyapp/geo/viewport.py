@@ -14,6 +14,7 @@ from typing import Mapping
 from flask_babel import lazy_gettext as _l
 
 from ..models import MAP_GRID_LEVEL
+from ..web import bounded_int
 
 #: The map's zoom range (maps.MAX_ZOOM; below 0 Leaflet has no tiles).
 MAX_ZOOM = 18
@@ -96,9 +97,8 @@ def parse_view(args: Mapping[str, str]) -> tuple[View | None, dict[str, str]]:
     box = _parse_bbox(args.get("bbox"))
     if isinstance(box, str):
         errors["bbox"] = box
-    raw_zoom = (args.get("zoom") or "").strip()
-    zoom = int(raw_zoom) if raw_zoom.isdigit() else None
-    if zoom is None or zoom > MAX_ZOOM:
+    zoom = bounded_int(args.get("zoom"), 0, MAX_ZOOM)
+    if zoom is None:
         errors["zoom"] = str(_l("zoom must be a whole number from 0 to %(max)s.", max=MAX_ZOOM))
     if errors:
         return None, errors

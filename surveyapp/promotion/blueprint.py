@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_babel import gettext as _
 
 from .. import clock
-from ..accounts.access import READERS, allow, current_actor_id
+from ..accounts.access import READERS, allow, commune_scope, current_actor_id
 from ..audit import record_event
 from ..db import get_session
 from ..exports.xlsx import SheetColumn, new_workbook, write_about_sheet, write_sheet
@@ -50,8 +50,8 @@ def project(code: str):
     if found is None:
         abort(404)
     classes, fairs = queries.project_activities(session, found.id)
-    return render_template("promotion/project.html", project=found, supports=queries.project_supports(session, found.id),
-                           classes=classes, fairs=fairs)
+    supports = queries.project_supports(session, found.id, scope=commune_scope())
+    return render_template("promotion/project.html", project=found, supports=supports, classes=classes, fairs=fairs)
 
 
 @bp.get("/reports/promotion")

@@ -26,9 +26,13 @@ def projects(session: Session, year_from: int, year_to: int, limit: int = 1000) 
     return list(session.exec(statement.order_by(PromotionProject.year.desc(), PromotionProject.code).limit(limit)))
 
 
-def project_supports(session: Session, project_id: int) -> list[tuple[Support, Establishment]]:
+def project_supports(session: Session, project_id: int,
+                     scope: set[str] | None = None) -> list[tuple[Support, Establishment]]:
+    """The establishments a project supported; with `scope`, only those in these communes."""
     statement = (select(Support, Establishment).join(Establishment, Establishment.id == Support.establishment_id)
                  .where(Support.project_id == project_id).order_by(Establishment.code))
+    if scope is not None:
+        statement = statement.where(Establishment.commune_code.in_(scope))
     return list(session.exec(statement).all())
 
 

@@ -11,21 +11,33 @@ Error keys name the field the way the web form does: "workers_female", "products
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, Integer
 
 from .. import clock
+from ..models import Establishment
 from . import expressions
 from .definition import Definition, Question
 
 _GROUPED_INTEGER = re.compile(r"^[+-]?\d{1,3}([.,\s]\d{3})+$")
 _PLAIN_INTEGER = re.compile(r"^[+-]?\d+$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+#: Characters of the longest number worth reading: int() refuses past 4,300 digits with a ValueError.
+_LONGEST_NUMBER = 60
 MAX_TEXT = 2000
 MAX_REPEAT_ROWS = 200
+#: Largest number an answer may hold when no registry column bounds it: past 10^15 a float is no longer
+#: exact to the unit, and no census answer (workers, đồng, tonnes) comes near it.
+MAX_NUMBER = 10**15
+#: Integer column types and the largest value each holds on PostgreSQL (SQLite holds 64 bits in both).
+_COLUMN_MAXIMA = ((BigInteger, 2**63 - 1), (Integer, 2**31 - 1))
+_UNIT_SCALES = {"million_vnd": 1_000_000}
 
 #: Extra checks a caller adds: (question, value) → message or None (e.g. GPS inside the province).
 ExtraCheck = Callable[[Question, Any], "str | None"]
@@ -88,6 +100,48 @@ def coerce(question: Question, definition: Definition, raw: Any, language: str =
     raise _Invalid(f"unsupported type {kind}")
 
 
+def number_limit(question: Question) -> int:
+    """The largest absolute value a number answer may take.
+
+    MAX_NUMBER, or less when the answer is copied to a registry column on approval: that column's type
+    must hold it in its stored unit (capital in triệu đồng lands in đồng in a BigInteger column).
+    """
+    column_maximum = _column_maximum(question.establishment_field) if question.establishment_field else None
+    if column_maximum is None:
+        return MAX_NUMBER
+    return min(MAX_NUMBER, column_maximum // _UNIT_SCALES.get(question.unit, 1))
+
+
+@functools.lru_cache(maxsize=None)
+def _column_maximum(field_name: str) -> int | None:
+    column = Establishment.__table__.columns.get(field_name)
+    if column is None:
+        return None
+    return next((maximum for kind, maximum in _COLUMN_MAXIMA if isinstance(column.type, kind)), None)
+
+
+def _within_limit(question: Question, value: int | float, language: str) -> None:
+    """Finite and no larger than number_limit: NaN or Infinity is not JSON, a huge number fits no column."""
+    limit = number_limit(question)
+    if isinstance(value, float) and not math.isfinite(value) or abs(value) > limit:
+        shown = f"{limit:,}".replace(",", "." if language == "vi" else ",")
+        raise _Invalid(_l("Enter a number between -%(limit)s and %(limit)s.", limit=shown))
+
+
+def registry_numbers_beyond_limits(definition: Definition, answers: dict[str, Any]) -> list[str]:
+    """Names of stored number answers that approval would copy to a registry column unable to hold them
+    (records stored before the limits were checked)."""
+    beyond = []
+    for question in definition.walk():
+        value = answers.get(question.name) if question.establishment_field else None
+        if question.kind in ("integer", "decimal") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                _within_limit(question, value, "en")
+            except _Invalid:
+                beyond.append(question.name)
+    return beyond
+
+
 def _choice_names(question: Question, definition: Definition) -> list[str]:
     return [choice.name for choice in definition.choices.get(question.list_name or "", [])]
 
@@ -100,6 +154,8 @@ def _integer(raw: Any) -> int:
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     text = str(raw).strip().replace("\u00a0", " ")
+    if len(text) > _LONGEST_NUMBER:
+        raise _Invalid(_l("This number has too many digits."))
     if _PLAIN_INTEGER.match(text):
         return int(text)
     if _GROUPED_INTEGER.match(text):  # 1.500.000 or 1,500,000 or 1 500 000
@@ -118,6 +174,8 @@ def _decimal(raw: Any, language: str) -> float | int:
     if isinstance(raw, (int, float)):
         return raw
     text = str(raw).strip().replace(" ", "").replace("\u00a0", "")
+    if len(text) > _LONGEST_NUMBER:
+        raise _Invalid(_l("This number has too many digits."))
     group, point = (",", ".") if language == "en" else (".", ",")
     if re.fullmatch(rf"[+-]?\d{{1,3}}(\{group}\d{{3}})+(\{point}\d+)?", text):
         text = text.replace(group, "").replace(point, ".")
@@ -165,7 +223,7 @@ def _geopoint(raw: Any) -> dict | None:
         accuracy = None if _empty(accuracy_raw) else round(float(str(accuracy_raw).replace(",", ".")), 1)
     except (TypeError, ValueError):
         raise _Invalid(_l("Latitude and longitude must be numbers, e.g. 9,6025 and 105,9739.")) from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and accuracy < 0):
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and not 0 <= accuracy < MAX_NUMBER):
         raise _Invalid(_l("Latitude must be between -90 and 90, longitude between -180 and 180."))
     return {"lat": round(lat, 7), "lon": round(lon, 7), "accuracy": accuracy}
 
@@ -280,15 +338,23 @@ class _Checker:
         except _Invalid as invalid:
             self._broken(key, question, raw, invalid.message)
             return None
+        if self.submit and value is not None and question.constraint is not None \
+                and not self._true(question.constraint, row, value):
+            # The question's own bounds speak first: their message says what the answer should be.
+            self._broken(key, question, value, question.text("constraint_message", self.language) or str(
+                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text)))
+            return value
+        if question.kind in ("integer", "decimal") and value is not None:
+            try:
+                _within_limit(question, value, self.language)
+            except _Invalid as invalid:  # on drafts too: NaN is not JSON, nor does 10^12 fit a column
+                self._broken(key, question, value, invalid.message)
+                return None
         if not self.submit:
             return value
         if value is None:
             if question.required and not self.violations_only:
                 self.errors[key] = question.text("required_message", self.language) or str(_l("This answer is required."))
-            return value
-        if question.constraint is not None and not self._true(question.constraint, row, value):
-            self._broken(key, question, value, question.text("constraint_message", self.language) or str(
-                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text)))
         elif self.extra_check:
             message = self.extra_check(question, value)
             if message:

@@ -14,7 +14,7 @@ from ..survey import queries as survey_queries
 from ..survey.history import diff_answers, display_value
 from ..survey.services import definition_for
 from . import queries
-from .services import ReviewError, approve_record, return_record
+from .services import NumbersBeyondRegistry, ReviewError, approve_record, return_record
 
 bp = Blueprint("review", __name__, template_folder="templates")
 REVIEWERS = (Role.admin, Role.supervisor)
@@ -70,6 +70,9 @@ def approve(record_uuid: str):
     definition = definition_for(session, registry(), record.questionnaire_id, record.questionnaire_version)
     try:
         approve_record(session, record, definition, current_actor_id(), request.form.get("comment"))
+    except NumbersBeyondRegistry as beyond:
+        flash(_("Too large for the registry: %(names)s. Return the record to be corrected.", names=str(beyond)), "error")
+        return redirect(url_for("review.show", record_uuid=record_uuid))
     except ReviewError:
         flash(_("This record is no longer waiting for review."), "error")
         return redirect(url_for("review.show", record_uuid=record_uuid))

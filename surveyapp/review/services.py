@@ -5,6 +5,7 @@ from sqlmodel import Session
 
 from ..audit import record_event
 from ..models import Establishment, RecordStatus, SurveyRecord, utcnow
+from ..questionnaire.answers import registry_numbers_beyond_limits
 from ..questionnaire.definition import Definition
 from ..survey.services import apply_record_to_establishment
 
@@ -13,6 +14,10 @@ MAX_COMMENT = 2000
 
 class ReviewError(ValueError):
     pass
+
+
+class NumbersBeyondRegistry(ReviewError):
+    """The record holds a number its registry column cannot: it goes back to the enumerator, not in."""
 
 
 def _reviewable(record: SurveyRecord) -> None:
@@ -32,6 +37,9 @@ def approve_record(session: Session, record: SurveyRecord, definition: Definitio
                    comment: str | None = None) -> dict:
     """Approve; the record's key answers become the establishment's current values."""
     _reviewable(record)
+    beyond = registry_numbers_beyond_limits(definition, record.answers or {})
+    if beyond:
+        raise NumbersBeyondRegistry(", ".join(beyond))
     comment = (comment or "").strip()[:MAX_COMMENT] or None
     _set_status(session, record, RecordStatus.approved.value, comment)
     record.approved_at = utcnow()
