@@ -26,7 +26,9 @@ def open_offline_form(page, live_app):
     page.goto(live_app + "/survey/offline?round=2019")
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()  # now the page itself is controlled by the service worker (and cached by it)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # evaluate, not wait_for_function: Playwright polls a string with eval, which the page's CSP forbids
+    assert page.evaluate("""() => navigator.serviceWorker.controller !== null || new Promise(
+        (resolve) => navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true}))""")
 
 
 def fill_short_update(page, establishment, workers: str, waiting_after: int) -> None:
