@@ -87,7 +87,7 @@ def _read_xlsx(data: bytes, is_header, max_rows: int, limits: Limits) -> Table:
         try:
             rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), 1))
             return _table(bounded_rows(rows, limits), is_header, max_rows, sheet.title)
-        except ImportFileError:
+        except (ImportFileError, FileRefused):
             raise
         except Exception as error:
             raise ImportFileError(str(_l("This .xlsx file cannot be read (%(reason)s).",

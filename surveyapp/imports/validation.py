@@ -144,7 +144,9 @@ def _unknown_columns(headers: list[str]) -> list[str]:
     """One warning for every column nobody knows: how many, and the first few names."""
     if not headers:
         return []
-    names = ", ".join(_shown(header) for header in headers[:UNKNOWN_NAMED]) + (", …" if len(headers) > UNKNOWN_NAMED else "")
+    names = ", ".join(_shown(header) for header in headers[:UNKNOWN_NAMED])
+    if len(headers) > UNKNOWN_NAMED:
+        names += ", …"
     return [str(_l("Unknown columns ignored (%(count)s): %(names)s", count=format_number(len(headers)), names=names))]
 
 
