@@ -245,7 +245,7 @@ def test_the_declared_dimension_is_not_trusted(tmp_path):
     assert table.rows == [(2, list(ROW_CELLS))]
 
 
-def test_caps_come_from_the_configuration(app):
+def test_caps_come_from_the_configuration():
     assert Limits.from_config({"IMPORT_MAX_CELLS": 7}) == Limits(cells=7)
     assert Limits.from_config({}) == Limits()
 

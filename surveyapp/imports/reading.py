@@ -108,7 +108,8 @@ def _read_csv(data: bytes, is_header, max_rows: int, limits: Limits) -> Table:
         return _table(bounded_rows(((number, row) for number, row in enumerate(reader, 1)), limits), is_header,
                       max_rows, None)
     except UnicodeDecodeError:
-        raise ImportFileError(str(_l("The CSV file is not UTF-8 text: in Excel choose “CSV UTF-8” when saving."))) from None
+        raise ImportFileError(str(_l("The CSV file is not UTF-8 text: in Excel choose “CSV UTF-8” when "
+                                     "saving."))) from None
     except csv.Error as error:
         raise ImportFileError(str(_l("The CSV file cannot be read near line %(line)d (%(reason)s).",
                                      line=reader.line_num, reason=str(error)))) from None
