@@ -189,7 +189,7 @@ def test_vietnamese_headers_and_number_formats(runner, session, tmp_path):
     ], header=header, delimiter=";")
     result = run_import(runner, path)
     assert result.exit_code == 0, result.output
-    assert "Column “Ghi chú riêng” is not known and was ignored." in result.output
+    assert "Warning: Unknown columns ignored (1): Ghi chú riêng" in result.output
     session.expire_all()
     first, second = session.exec(select(Establishment).order_by(Establishment.code)).all()
     assert (first.legal_form, first.lat, first.lon, first.workers, first.revenue_vnd, first.capital_vnd) == \
@@ -360,6 +360,7 @@ def test_upload_lists_every_problem_and_offers_them_as_csv(client, session, uplo
     token = re.search(r"/imports/([0-9a-f]{32})/problems.csv", preview.text).group(1)
     listing = client.get(f"/imports/{token}/problems.csv")
     assert listing.status_code == 200
+    assert listing.headers["Content-Type"] == "text/csv; charset=utf-8"
     lines = listing.data.decode("utf-8-sig").splitlines()
     assert lines[0] == "row,column,value,problem" and lines[1].startswith("2,commune_code,99999,")
     assert session.exec(select(Establishment)).first() is None
@@ -421,3 +422,20 @@ def test_imported_points_are_checked_against_the_boundaries(runner, session, tmp
     session.expire_all()
     flags = {e.name: e.gps_mismatch for e in session.exec(select(Establishment))}
     assert flags == {"Trong": False, "Ngoài": True, "Không GPS": None}
+
+
+def test_many_unknown_columns_make_one_warning_with_a_few_names(app, runner, client, uploads, tmp_path):
+    """10,000 columns nobody knows: one warning that counts them and names a few, not 10,000 lines."""
+    app.config["IMPORT_MAX_COLUMNS"] = 20_000
+    extra = [f"cot_{n}" for n in range(10_000)]
+    path = csv_file(tmp_path, [["", "Cơ sở Rộng", "", "31498", "1071", "HKD", "", "", "", ""] + ["x"] * 10_000],
+                    header=HEADER + extra)
+    result = run_import(runner, path, "--dry-run")
+    assert result.exit_code == 0, result.output[-500:]
+    warnings = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert warnings == ["Warning: Unknown columns ignored (10,000): cot_0, cot_1, cot_2, cot_3, cot_4, cot_5, cot_6, "
+                        "cot_7, cot_8, cot_9, …"]
+    page = upload(client, path)
+    assert page.status_code == 200
+    assert page.text.count("cột không dùng đến bị bỏ qua") == 1
+    assert "10.000 cột không dùng đến bị bỏ qua: cot_0, cot_1," in page.text

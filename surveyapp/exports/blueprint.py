@@ -35,7 +35,8 @@ def establishments(fmt: str):
     mimetype = services.FORMATS[fmt][0]
     if fmt in services.STREAMED:
         stream_session = current_app.extensions["surveyapp.sessionmaker"]()
-        response = Response(_closing(services.chunks(stream_session, export), stream_session), mimetype=mimetype)
+        # content_type, not mimetype: Werkzeug adds a charset to a text mimetype even when it names one
+        response = Response(_closing(services.chunks(stream_session, export), stream_session), content_type=mimetype)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     else:
         response = _send_temporary_file(session, export, name, mimetype)

@@ -19,6 +19,7 @@ from ..models import Role
 from . import services, uploads
 from .forms import ConfirmForm, UploadForm
 from .reading import MAX_BYTES, MAX_ROWS, ImportFileError, megabytes
+from .safety import Limits
 
 bp = Blueprint("imports", __name__, template_folder="templates")
 #: Problems listed on the page; all of them are in the downloadable list.
@@ -62,7 +63,11 @@ def upload():
         return render_template("imports/upload.html", file_error=_too_large(max_bytes), **page), 413
     filename = os.path.basename(form.file.data.filename or "upload")[:200]
     stored = uploads.store(_folder(), data, filename, form.round.data or None, current_user.username)
-    return _preview(stored)
+    try:
+        return _preview(stored)
+    except BaseException:  # whatever stopped the check (memory, a bug): the file is not kept
+        uploads.discard(_folder(), stored.token)
+        raise
 
 
 def _too_large(max_bytes: int) -> str:
@@ -75,7 +80,8 @@ def _check(stored: uploads.Upload):
     try:
         return services.check_file(get_session(), stored.data, stored.filename,
                                    province_code=current_app.config["PROVINCE_CODE"], round_code=stored.round_code,
-                                   max_rows=max_rows, max_bytes=max_bytes), None
+                                   max_rows=max_rows, max_bytes=max_bytes,
+                                   limits=Limits.from_config(current_app.config)), None
     except (ImportFileError, services.ImportRoundError) as error:
         return None, str(error)
 
@@ -142,5 +148,5 @@ def problems(token: str):
         writer.writerow([problem.row or "", neutralise(problem.column or ""), neutralise(problem.value or ""),
                          neutralise(problem.message)])
     name = f"problems_{os.path.splitext(stored.filename)[0][:60]}.csv".encode("ascii", "ignore").decode() or "problems.csv"
-    return Response(buffer.getvalue().encode("utf-8"), mimetype="text/csv; charset=utf-8",
+    return Response(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name.replace(chr(34), "")}"'})

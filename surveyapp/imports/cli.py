@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from ..db import session_scope
 from . import services
 from .reading import MAX_BYTES, MAX_ROWS, ImportFileError
+from .safety import Limits
 from .validation import ImportPlan
 
 #: Messages of the command line are in English, like its other output.
@@ -42,7 +43,8 @@ def import_command(path: str, round_code: str | None, dry_run: bool) -> None:
             plan = services.check_file(session, data, os.path.basename(path),
                                        province_code=current_app.config["PROVINCE_CODE"], round_code=round_code,
                                        max_rows=current_app.config.get("IMPORT_MAX_ROWS", MAX_ROWS),
-                                       max_bytes=max_bytes, progress=_bar)
+                                       max_bytes=max_bytes, limits=Limits.from_config(current_app.config),
+                                       progress=_bar)
         except (ImportFileError, services.ImportRoundError) as error:
             raise click.ClickException(str(error)) from None
         _echo_plan(plan)

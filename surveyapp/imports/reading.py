@@ -1,12 +1,14 @@
 """Spreadsheet files to a table of raw cell values, with the row numbers a person sees in Excel.
 
 Everything here is about the file, not the data: format, encoding, size and row limits, and where the
-header row is. Problems are `ImportFileError`s with a message for people, never a traceback.
+header row is. Problems are `ImportFileError`s with a message for people, never a traceback. What a
+file would expand to is capped before a parser builds it (`safety`).
 """
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -14,6 +16,7 @@ from typing import Any, Callable
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import format_number
+from .safety import DEFAULT_LIMITS, FileRefused, Limits, bounded_lines, bounded_rows, check_workbook, megabytes
 
 #: Default limits (override with IMPORT_MAX_BYTES / IMPORT_MAX_ROWS in the configuration).
 MAX_BYTES = 64 * 1024 * 1024  # a 100,000-row CSV is about 30 MB; the web limit (MAX_CONTENT_LENGTH) is 64 MB
@@ -40,8 +43,15 @@ class Table:
 
 
 def read_table(data: bytes, filename: str, is_header: Callable[[list[Any]], bool],
-               max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES) -> Table:
+               max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES, limits: Limits = DEFAULT_LIMITS) -> Table:
     """Read an .xlsx or .csv file. `is_header` tells whether a row looks like the header row."""
+    try:
+        return _read_table(data, filename, is_header, max_rows, max_bytes, limits)
+    except FileRefused as refused:
+        raise ImportFileError(str(refused)) from None
+
+
+def _read_table(data: bytes, filename: str, is_header, max_rows: int, max_bytes: int, limits: Limits) -> Table:
     extension = Path(filename or "").suffix.lower()
     if len(data) > max_bytes:
         raise ImportFileError(str(_l("The file is larger than %(mb)s MB; split it into smaller files.",
@@ -53,22 +63,16 @@ def read_table(data: bytes, filename: str, is_header: Callable[[list[Any]], bool
     if extension == ".xlsx":
         if not data.startswith(_ZIP_MAGIC):
             raise ImportFileError(str(_l("This is not a valid .xlsx file (damaged, or another format renamed).")))
-        return _read_xlsx(data, is_header, max_rows)
+        check_workbook(data, limits)
+        return _read_xlsx(data, is_header, max_rows, limits)
     if extension == ".csv":
         if data.startswith(_ZIP_MAGIC) or b"\x00" in data[:4096]:
             raise ImportFileError(str(_l("This is not a CSV text file (perhaps a spreadsheet renamed to .csv).")))
-        return _read_csv(data, is_header, max_rows)
+        return _read_csv(data, is_header, max_rows, limits)
     raise ImportFileError(str(_l("Only .xlsx and .csv files can be imported.")))
 
 
-def megabytes(size: int) -> str:
-    """A size in MB the language's way: 64, 0,5 (Vietnamese) or 0.5 (English)."""
-    value = size / 1024 / 1024
-    digits = next(d for d in (0, 1, 2) if d == 2 or round(value, d) == round(value, 2))
-    return format_number(value, digits)
-
-
-def _read_xlsx(data: bytes, is_header, max_rows: int) -> Table:
+def _read_xlsx(data: bytes, is_header, max_rows: int, limits: Limits) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -79,10 +83,11 @@ def _read_xlsx(data: bytes, is_header, max_rows: int) -> Table:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise ImportFileError(str(_l("The workbook has no worksheet.")))
+        sheet.reset_dimensions()  # the <dimension> a file declares would fill every row up to its last column
         try:
             rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), 1))
-            return _table(rows, is_header, max_rows, sheet.title)
-        except ImportFileError:
+            return _table(bounded_rows(rows, limits), is_header, max_rows, sheet.title)
+        except (ImportFileError, FileRefused):
             raise
         except Exception as error:
             raise ImportFileError(str(_l("This .xlsx file cannot be read (%(reason)s).",
@@ -91,16 +96,20 @@ def _read_xlsx(data: bytes, is_header, max_rows: int) -> Table:
         workbook.close()
 
 
-def _read_csv(data: bytes, is_header, max_rows: int) -> Table:
+def _read_csv(data: bytes, is_header, max_rows: int, limits: Limits) -> Table:
+    """Decoded and split a bounded line at a time: no copy of the whole text, no row past the caps."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    lines = bounded_lines(stream, limits)
+    reader = None
     try:
-        text = data.decode("utf-8-sig")
+        first_line = next(lines, "")
+        delimiter = max((",", ";", "\t"), key=first_line.count)
+        reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
+        return _table(bounded_rows(((number, row) for number, row in enumerate(reader, 1)), limits), is_header,
+                      max_rows, None)
     except UnicodeDecodeError:
-        raise ImportFileError(str(_l("The CSV file is not UTF-8 text: in Excel choose “CSV UTF-8” when saving."))) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return _table(((number, row) for number, row in enumerate(reader, 1)), is_header, max_rows, None)
+        raise ImportFileError(str(_l("The CSV file is not UTF-8 text: in Excel choose “CSV UTF-8” when "
+                                     "saving."))) from None
     except csv.Error as error:
         raise ImportFileError(str(_l("The CSV file cannot be read near line %(line)d (%(reason)s).",
                                      line=reader.line_num, reason=str(error)))) from None

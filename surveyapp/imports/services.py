@@ -30,6 +30,7 @@ from ..survey.services import RecordApproved, definition_for
 from . import queries, records, writing
 from .columns import looks_like_header
 from .reading import MAX_BYTES, MAX_ROWS, read_table
+from .safety import DEFAULT_LIMITS, Limits
 from .validation import ImportPlan, PlannedRow, Progress, RowError, no_progress, plan_import
 
 #: Establishments loaded and flushed together while writing records.
@@ -71,10 +72,11 @@ class ImportReport:
 
 
 def check_file(session: Session, data: bytes, filename: str, *, province_code: str, round_code: str | None = None,
-               max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES, progress: Progress = no_progress) -> ImportPlan:
+               max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES, limits: Limits = DEFAULT_LIMITS,
+               progress: Progress = no_progress) -> ImportPlan:
     """Read and check a file; raises ImportFileError (the file) or ImportRoundError (the round)."""
     survey_round, definition = _round(session, round_code)
-    table = read_table(data, filename, looks_like_header, max_rows=max_rows, max_bytes=max_bytes)
+    table = read_table(data, filename, looks_like_header, max_rows=max_rows, max_bytes=max_bytes, limits=limits)
     plan = plan_import(session, table, province_code=province_code, source=filename,
                        xlsx=filename.lower().endswith(".xlsx"), progress=progress)
     plan.survey_round = survey_round

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from .. import clock
+from ..i18n import format_number
 from ..adminunits.queries import unit_by_code
 from ..models import AdminUnit, SurveyRound, UnitLevel
 from ..survey.services import PROVINCE_MARGIN_DEG
@@ -26,6 +27,8 @@ COORDINATE_DECIMALS = 7
 #: Columns with few distinct cells in a file (codes, choices, small numbers): each distinct cell is parsed once.
 REPEATED = ("legal_form", "vsic_code", "commune_code", "district_code", "province_code", "status", "workers",
             "year_started")
+#: Unknown columns a warning names (it counts them all).
+UNKNOWN_NAMED = 10
 Progress = Callable[[str, Iterable], Iterable]
 
 
@@ -117,8 +120,7 @@ def plan_import(session: Session, table: Table, *, province_code: str, source: s
                 progress: Progress = no_progress) -> ImportPlan:
     columns = match_columns(table.headers)
     plan = ImportPlan(source, columns, rows_read=len(table.rows), sheet=table.sheet, province_code=province_code)
-    plan.warnings = [str(_l("Column “%(header)s” is not known and was ignored.", header=header))
-                     for header in columns.unknown]
+    plan.warnings = _unknown_columns(columns.unknown)
     if columns.errors:
         plan.errors = [RowError(table.header_row, None, message) for message in columns.errors]
         return plan
@@ -136,6 +138,16 @@ def plan_import(session: Session, table: Table, *, province_code: str, source: s
     _resolve_uncoded(session, plan, bad_rows, xlsx)
     plan.errors.sort(key=lambda error: (error.row or 0))
     return plan
+
+
+def _unknown_columns(headers: list[str]) -> list[str]:
+    """One warning for every column nobody knows: how many, and the first few names."""
+    if not headers:
+        return []
+    names = ", ".join(_shown(header) for header in headers[:UNKNOWN_NAMED])
+    if len(headers) > UNKNOWN_NAMED:
+        names += ", …"
+    return [str(_l("Unknown columns ignored (%(count)s): %(names)s", count=format_number(len(headers)), names=names))]
 
 
 def _commune_text(cells: list[Any], columns: ColumnMap, parse: Callable[[Any], Any]) -> str | None:
