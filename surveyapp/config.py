@@ -38,6 +38,9 @@ class DefaultConfig:
     MAP_VIEW_POINTS_AT_MAX_ZOOM = 20_000
     #: A GPS point this close (metres) to its declared commune/district still counts as inside.
     GPS_TOLERANCE_M = 100
+    #: GPS accuracy (metres) a geopoint asks for unless its `max_accuracy_m` column says otherwise: a
+    #: worse fix is kept only if the enumerator chooses to, and flagged for the supervisor.
+    GPS_MAX_ACCURACY_M = 10
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:

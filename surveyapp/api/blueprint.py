@@ -21,6 +21,7 @@ from ..establishments.filters import (
     FILTER_ARGUMENTS, MAX_PAGE, EstablishmentFilter, parse_establishment_filter, validate_filter_codes,
 )
 from ..extensions import csrf
+from ..geo.capture import gps_rules
 from ..models import Establishment, Role, SurveyRound
 from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
@@ -163,7 +164,8 @@ def post_record():
     try:
         result = save_record(session, establishment=establishment, survey_round=survey_round, definition=definition,
                              raw_answers=payload["answers"], submit=payload["submit"], actor_id=current_actor_id(),
-                             base_uuid=payload["supersedes"], record_uuid=payload["uuid"], language=_language())
+                             base_uuid=payload["supersedes"], record_uuid=payload["uuid"], language=_language(),
+                             gps=gps_rules(current_app.config))
         if not result.ok:
             raise ApiError(422, "invalid_answers", "Some answers are not valid", {"errors": result.errors})
         session.commit()
