@@ -137,6 +137,14 @@
     return map;
   }
 
+  // The declared commune's outline, else its district's, as a Leaflet layer (null without outlines).
+  function declaredUnit() {
+    var features = frame.outlines ? frame.outlines.features : [];
+    var declared = features.filter(function (f) { return f.properties.declared; });
+    var commune = declared.filter(function (f) { return f.properties.level === "commune"; })[0];
+    return commune || declared[0] ? L.geoJSON(commune || declared[0]) : null;
+  }
+
   function setup(fieldset) {
     var id = fieldset.getAttribute("data-field");
     var lat = document.getElementById(id + "-lat");
@@ -152,6 +160,7 @@
     }
     var map = null;
     var marker = null;
+    var declaredOutline = null;
 
     function say(message, tone, offerRetry) {
       status.textContent = message;
@@ -186,7 +195,12 @@
       } else {
         marker.setLatLng([latitude, longitude]);
       }
-      map.setView([latitude, longitude], zoom || Math.max(map.getZoom(), 14));
+      if (declaredOutline && zoom) {  // a fix: show it with the declared commune's outline, to judge by
+        map.fitBounds(declaredOutline.getBounds().extend([latitude, longitude]),
+                      { maxZoom: zoom, paddingTopLeft: [12, 48], paddingBottomRight: [12, 12], animate: false });
+      } else {
+        map.setView([latitude, longitude], zoom || Math.max(map.getZoom(), 14), { animate: false });
+      }
     }
 
     function restore() {  // the marker back where the fields say, after a refused move
@@ -204,6 +218,7 @@
 
     if (window.L && holder) {
       map = drawMap(holder);
+      declaredOutline = declaredUnit();
       map.on("click", function (event) {
         if (!verdict(event.latlng.lat, event.latlng.lng, null)) { return; }
         fill(event.latlng.lat, event.latlng.lng, null);
