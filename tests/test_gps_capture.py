@@ -146,3 +146,20 @@ def test_no_flag_no_listing(client, client_as, session, round_2019, establishmen
     quality = client_as("supervisor").get("/data-quality/gps")
     assert 'id="no-flagged-records"' in quality.text
     assert 'id="gps-flags"' not in client_as("supervisor").get(f"/review/records/{saved(session).uuid}").text
+
+
+def test_imports_capture_nothing_so_flag_nothing(app, session, round_2019, establishment, districts):
+    from surveyapp.questionnaire.registry import registry
+    from surveyapp.survey.services import definition_for, save_record
+
+    with app.app_context():
+        definition = definition_for(session, registry(), "cnnt-2019", "2")
+    away = {"location": {"lat": session.get(AdminUnit, "942").lat, "lon": session.get(AdminUnit, "942").lon,
+                         "accuracy": 150}}
+    result = save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
+                         raw_answers=away, submit=False, actor_id=None)
+    assert (result.record.gps_imprecise, result.record.gps_outside_district) == (None, None)
+    flagged = save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
+                          raw_answers=away, submit=False, actor_id=None, base_uuid=result.record.uuid,
+                          gps=GpsRules())
+    assert (flagged.record.gps_imprecise, flagged.record.gps_outside_district) == (True, True)

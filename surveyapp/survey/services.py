@@ -144,7 +144,8 @@ def save_record(
     A draft is edited in place; a submitted, returned or approved record is never changed: the edit
     becomes a new version that supersedes it. `base_uuid` is the version the form was opened on; if
     another version became current since, RecordConflict is raised instead of overwriting it.
-    `gps`: the accuracy and district tolerance the record's GPS point is flagged against (defaults if None).
+    `gps`: the accuracy and district tolerance a captured GPS point is flagged against; None (imports,
+    which capture nothing) leaves the flags unset.
     """
     outcome = check_answers(definition, raw_answers, submit=submit, language=language,
                             extra_check=gps_check(session, establishment))
@@ -161,7 +162,8 @@ def save_record(
     else:
         record = _new_version(session, current, establishment, survey_round, definition, outcome.answers,
                               status, actor_id, record_uuid)
-    _flag_gps(session, record, definition, establishment, gps or GpsRules())
+    if gps is not None:
+        _flag_gps(session, record, definition, establishment, gps)
     establishment.latest_round_code = survey_round.code
     establishment.latest_record_status = record.status
     session.add(establishment)
