@@ -163,3 +163,18 @@ def test_imports_capture_nothing_so_flag_nothing(app, session, round_2019, estab
                           raw_answers=away, submit=False, actor_id=None, base_uuid=result.record.uuid,
                           gps=GpsRules())
     assert (flagged.record.gps_imprecise, flagged.record.gps_outside_district) == (True, True)
+
+
+
+def test_a_phone_sending_through_the_api_is_flagged_alike(anon_client, session, round_2019, establishment):
+    from surveyapp.accounts.services import user_by_username
+    from surveyapp.accounts.tokens import create_token
+
+    _row, secret = create_token(session, user_by_username(session, "enumerator"), "Điện thoại", actor_id=None)
+    session.commit()
+    payload = {"uuid": "6f1c2b7e-0000-4000-8000-000000000150", "establishment_code": establishment.code,
+               "round": "2019", "status": "submitted",
+               "answers": minimal_submission(location={"lat": 9.6025, "lon": 105.9739, "accuracy": 150})}
+    sent = anon_client.post("/api/v1/records", json=payload, headers={"Authorization": f"Bearer {secret}"})
+    assert sent.status_code == 201, sent.get_json()
+    assert saved(session).gps_imprecise is True
