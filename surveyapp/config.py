@@ -43,6 +43,9 @@ class DefaultConfig:
     TRUSTED_PROXIES = 0
     #: A GPS point this close (metres) to its declared commune/district still counts as inside.
     GPS_TOLERANCE_M = 100
+    #: GPS accuracy (metres) a geopoint asks for unless its `max_accuracy_m` column says otherwise: a
+    #: worse fix is kept only if the enumerator chooses to, and flagged for the supervisor.
+    GPS_MAX_ACCURACY_M = 10
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -449,6 +449,10 @@ class SurveyRecord(SQLModel, table=True):
     lat: Optional[float] = None
     lon: Optional[float] = None
     gps_accuracy_m: Optional[float] = None
+    #: Flags for the supervisor, set when the record is saved: the accuracy is worse than the question
+    #: asks for; the point lies outside the district of the declared commune (None: no boundary to check).
+    gps_imprecise: Optional[bool] = None
+    gps_outside_district: Optional[bool] = None
     #: UUID of the record this one edits, if any.
     supersedes: Optional[str] = Field(default=None, max_length=36)
     created_at: dt.datetime = _timestamp()

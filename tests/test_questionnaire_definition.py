@@ -166,3 +166,23 @@ def test_forms_check_cli_reports_broken_files(tmp_path, databases, template_url)
         dispose(app)
     assert result.exit_code == 1
     assert "forms/broken.md, line 6: unknown question type 'pick'" in result.output
+
+
+GPS_HEADER = "| survey |\n|  | type | name | label::vi | label::en | max_accuracy_m |\n"
+
+
+def test_a_geopoint_names_the_gps_accuracy_it_asks_for():
+    definition = load_definition(SETTINGS + GPS_HEADER + "|  | geopoint | here | Vị trí | Position | 25 |\n"
+                                 "|  | geopoint | there | Nơi khác | Elsewhere |  |\n" + CHOICES, "forms/t.md")
+    assert definition.by_name["here"].max_accuracy_m == 25
+    assert definition.by_name["there"].max_accuracy_m is None  # the app's GPS_MAX_ACCURACY_M applies
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("text | a | A | A | 10", "line 6: max_accuracy_m applies to geopoint questions only, not text"),
+    ("geopoint | a | A | A | ten", "line 6: max_accuracy_m must be a number of metres above 0: 'ten'"),
+    ("geopoint | a | A | A | 0", "line 6: max_accuracy_m must be a number of metres above 0: '0'"),
+])
+def test_a_wrong_gps_accuracy_is_reported(row, expected):
+    problems = problems_of(SETTINGS + GPS_HEADER + f"|  | {row} |\n" + CHOICES)
+    assert any(expected in line for line in problems), problems

@@ -21,6 +21,7 @@ from ..establishments.filters import (
     MAX_PAGE, EstablishmentFilter, read_filter,
 )
 from ..extensions import csrf
+from ..geo.capture import gps_rules
 from ..models import Establishment, Role, SurveyRound
 from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
@@ -164,7 +165,7 @@ def post_record():
         result = save_record(session, establishment=establishment, survey_round=survey_round, definition=definition,
                              raw_answers=payload["answers"], submit=payload["submit"], actor_id=current_actor_id(),
                              actor_role=current_user.role, base_uuid=payload["supersedes"], record_uuid=payload["uuid"],
-                             language=_language())
+                             language=_language(), gps=gps_rules(current_app.config))
         if not result.ok:
             raise ApiError(422, "invalid_answers", "Some answers are not valid", {"errors": result.errors})
         session.commit()

@@ -37,6 +37,8 @@ bp = Blueprint("geo", __name__, template_folder="templates")
 bp.record_once(lambda _state: disable_gdal_network())
 #: Side files accepted with an uploaded .shp.
 UPLOAD_SUFFIXES = set(SUFFIXES) | {".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"}
+#: Records flagged at GPS capture listed on the GPS data-quality page (the latest first).
+FLAGGED_RECORDS_SHOWN = 50
 
 
 def _page_href(package: str, filename: str) -> str:
@@ -177,14 +179,16 @@ def gps_mismatches():
     if moved:
         return moved
     found = locate_points(session, province_code, [(row.id, row.lat, row.lon) for row in page.rows])
+    flagged_total, flagged = queries.flagged_records(session, province_code, scope, FLAGGED_RECORDS_SHOWN)
     codes = {row.commune_code for row in page.rows} | {row.district_code for row in page.rows}
+    codes |= {row.district_code for row in flagged}
     codes |= {code for where in found.values() for code in where.values()}
     return render_template(
         "geo/gps.html", filter=base, errors=parsed.errors, result=page, found=found,
         unit_names=unit_queries.names_by_code(session, codes), counts=queries.gps_counts(session, base, scope),
         boundary_counts=queries.boundary_counts(session, province_code),
         last_check=queries.latest_event(session, "gps_check"), tolerance_m=current_app.config["GPS_TOLERANCE_M"],
-        choices=filter_choices(session, province_code),
+        choices=filter_choices(session, province_code), flagged=flagged, flagged_total=flagged_total,
     ), (400 if parsed.errors else 200)
 
 

@@ -288,3 +288,57 @@ def latest_event(session: Session, action: str) -> AuditEvent | None:
     statement = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()).limit(1)
     return session.exec(statement).first()
 
+
+
+# --- GPS judged at capture -----------------------------------------------------------------------
+
+def boundary_of(session: Session, unit_code: str) -> StoredBoundary | None:
+    statement = (select(Boundary.unit_code, AdminUnit.name, Boundary.geometry, Boundary.source_file)
+                 .join(AdminUnit, AdminUnit.code == Boundary.unit_code).where(Boundary.unit_code == unit_code))
+    row = session.exec(statement).first()
+    return StoredBoundary(*row) if row else None
+
+
+def boundaries_under(session: Session, parent_code: str) -> list[StoredBoundary]:
+    """The imported outlines of the units whose parent is `parent_code` (a district's communes)."""
+    statement = (select(Boundary.unit_code, AdminUnit.name, Boundary.geometry, Boundary.source_file)
+                 .join(AdminUnit, AdminUnit.code == Boundary.unit_code)
+                 .where(AdminUnit.parent_code == parent_code).order_by(Boundary.unit_code))
+    return [StoredBoundary(*row) for row in session.exec(statement)]
+
+
+@dataclass(frozen=True)
+class FlaggedRecord:
+    uuid: str
+    code: str
+    name: str
+    commune_code: str
+    district_code: str
+    round_code: str
+    status: str
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    imprecise: bool | None
+    outside_district: bool | None
+
+
+def flagged_records(session: Session, province_code: str, scope: set[str] | None,
+                    limit: int) -> tuple[int, list[FlaggedRecord]]:
+    """Current records whose GPS was kept although flagged at capture: (how many, the latest `limit`)."""
+    flagged = (SurveyRecord.is_current & ((SurveyRecord.gps_imprecise.is_(True))
+                                          | (SurveyRecord.gps_outside_district.is_(True))))
+    base = (select(SurveyRecord).join(Establishment, Establishment.id == SurveyRecord.establishment_id)
+            .where(flagged, Establishment.province_code == province_code))
+    base = within_scope(base, scope)
+    total = session.exec(select(func.count()).select_from(base.subquery())).one()
+    statement = within_scope(
+        select(SurveyRecord.uuid, Establishment.code, Establishment.name, Establishment.commune_code,
+               Establishment.district_code, SurveyRound.code, SurveyRecord.status, SurveyRecord.lat,
+               SurveyRecord.lon, SurveyRecord.gps_accuracy_m, SurveyRecord.gps_imprecise,
+               SurveyRecord.gps_outside_district)
+        .join(Establishment, Establishment.id == SurveyRecord.establishment_id)
+        .join(SurveyRound, SurveyRound.id == SurveyRecord.round_id)
+        .where(flagged, Establishment.province_code == province_code), scope)
+    rows = session.exec(statement.order_by(SurveyRecord.updated_at.desc(), SurveyRecord.id.desc()).limit(limit))
+    return total, [FlaggedRecord(*row) for row in rows]

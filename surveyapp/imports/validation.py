@@ -16,7 +16,7 @@ from .. import clock
 from ..i18n import format_number
 from ..adminunits.queries import unit_by_code
 from ..models import AdminUnit, SurveyRound, UnitLevel
-from ..survey.services import PROVINCE_MARGIN_DEG
+from ..geo.capture import PROVINCE_MARGIN_DEG
 from ..text import fold
 from . import queries, values
 from .columns import CHECKED, IMPORTED, REQUIRED, ColumnMap, match_columns

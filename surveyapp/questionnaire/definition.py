@@ -26,7 +26,7 @@ UNITS = {"", "million_vnd", "percent"}
 LANGUAGES = ("vi", "en")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 _SURVEY_COLUMNS = {"type", "name", "required", "constraint", "relevant", "appearance", "default", "unit",
-                   "establishment_field", "read_only"}
+                   "establishment_field", "read_only", "max_accuracy_m"}
 _LOCALISED = {"label", "hint", "constraint_message", "required_message"}
 
 
@@ -56,6 +56,8 @@ class Question:
     unit: str = ""
     establishment_field: str | None = None
     read_only: bool = False
+    #: geopoint only: the GPS accuracy (metres) asked for; None means the app's GPS_MAX_ACCURACY_M.
+    max_accuracy_m: float | None = None
     children: list["Question"] = field(default_factory=list)
     repeat: str | None = None  #: name of the enclosing repeat, if any
 
@@ -291,9 +293,26 @@ class _Loader:
             self.problem(row.line, f"unknown unit '{question.unit}' (one of: {', '.join(sorted(UNITS - {''}))})")
         if question.establishment_field and question.establishment_field not in ESTABLISHMENT_FIELDS:
             self.problem(row.line, f"unknown establishment_field '{question.establishment_field}'")
+        question.max_accuracy_m = self._max_accuracy(row, kind)
         question.constraint, question.constraint_text = self._expression(row, "constraint")
         question.relevant, question.relevant_text = self._expression(row, "relevant")
         return question
+
+    def _max_accuracy(self, row: SheetRow, kind: str) -> float | None:
+        text = row.get("max_accuracy_m").replace(",", ".")
+        if not text:
+            return None
+        if kind != "geopoint":
+            self.problem(row.line, f"max_accuracy_m applies to geopoint questions only, not {kind}")
+            return None
+        try:
+            metres = float(text)
+        except ValueError:
+            metres = 0.0
+        if not 0 < metres <= 10_000:
+            self.problem(row.line, f"max_accuracy_m must be a number of metres above 0: {row.get('max_accuracy_m')!r}")
+            return None
+        return metres
 
     def _expression(self, row: SheetRow, column: str) -> tuple[list | None, str]:
         text = row.get(column)

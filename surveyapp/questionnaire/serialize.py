@@ -14,6 +14,7 @@ def _question(question: Question) -> dict[str, Any]:
         "constraint_message": question.constraint_message, "relevant": question.relevant,
         "relevant_text": question.relevant_text, "list_name": question.list_name, "appearance": question.appearance,
         "default": question.default, "unit": question.unit, "establishment_field": question.establishment_field,
+        "max_accuracy_m": question.max_accuracy_m,
     }
     item.update({key: value for key, value in optional.items() if value})
     if question.children:

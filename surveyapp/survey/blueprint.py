@@ -16,6 +16,7 @@ from ..establishments import queries as establishment_queries
 from ..duplicates.services import likely_matches
 from ..establishments.services import EstablishmentError, register_establishment
 from ..extensions import csrf
+from ..geo.capture import capture_frame, gps_rules
 from ..models import Role, SurveyRound
 from ..questionnaire.builder import attach_errors, build_form_class, form_data, raw_answers
 from ..questionnaire.definition import Definition
@@ -163,14 +164,21 @@ def record(code: str):
         if not isinstance(outcome, tuple):
             return outcome
         summary, status = outcome
+    province = unit_queries.unit_by_code(session, establishment.province_code)
+    commune = unit_queries.unit_by_code(session, establishment.commune_code)
+    rules = gps_rules(current_app.config)
     return render_template(
         "survey/record.html", form=form, definition=definition, establishment=establishment,
         survey_round=survey_round, current=current, base_uuid=base_uuid, summary=summary, language=language,
-        locked=locked, row_templates=_row_templates(form, definition),
-        province=unit_queries.unit_by_code(session, establishment.province_code),
-        commune=unit_queries.unit_by_code(session, establishment.commune_code),
+        locked=locked, row_templates=_row_templates(form, definition), province=province, commune=commune,
+        gps_frame={**capture_frame(session, province, commune, rules), "tiles": _map_tiles()},
         question_index=json.dumps({q.name: {"kind": q.kind, "repeat": q.repeat} for q in definition.walk()}),
     ), status
+
+
+def _map_tiles() -> dict | None:
+    url = current_app.config.get("MAP_TILES_URL")
+    return {"url": url, "attribution": current_app.config.get("MAP_TILES_ATTRIBUTION") or ""} if url else None
 
 
 def _post(session, form, establishment, survey_round, definition, base_uuid: str, language: str):
@@ -185,7 +193,8 @@ def _post(session, form, establishment, survey_round, definition, base_uuid: str
         result = save_record(
             session, establishment=establishment, survey_round=survey_round, definition=definition,
             raw_answers=raw_answers(form, definition), submit=action == "submit", actor_id=current_actor_id(),
-            actor_role=current_user.role, base_uuid=base_uuid or None, language=language)
+            actor_role=current_user.role, base_uuid=base_uuid or None, language=language,
+            gps=gps_rules(current_app.config))
     except RecordApproved:
         session.rollback()
         abort(403, description=_("This record is approved and can no longer be changed."))

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from ..adminunits.queries import unit_by_code
 from ..audit import record_event
+from ..geo.capture import GpsRules, inside_province, outside_district
 from ..models import Establishment, RecordStatus, Role, SurveyRecord, SurveyRound, utcnow
 from ..questionnaire.answers import check_answers
 from ..questionnaire.definition import Definition, DefinitionError, Question, load_definition
@@ -24,8 +25,6 @@ from ..text import establishment_search_text
 from . import queries
 from .history import diff_answers
 
-#: Degrees added around the province's bounding box before a GPS point counts as outside (~2 km).
-PROVINCE_MARGIN_DEG = 0.02
 EDITABLE_IN_PLACE = {RecordStatus.draft.value}
 
 
@@ -96,11 +95,7 @@ def gps_check(session: Session, establishment: Establishment):
     province = unit_by_code(session, establishment.province_code)
 
     def check(question: Question, value: Any) -> str | None:
-        if question.kind != "geopoint" or province is None or province.min_lat is None:
-            return None
-        inside = (province.min_lat - PROVINCE_MARGIN_DEG <= value["lat"] <= province.max_lat + PROVINCE_MARGIN_DEG
-                  and province.min_lon - PROVINCE_MARGIN_DEG <= value["lon"] <= province.max_lon + PROVINCE_MARGIN_DEG)
-        if inside:
+        if question.kind != "geopoint" or inside_province(province, value["lat"], value["lon"]) is not False:
             return None
         return str(_l("This point is outside %(province)s. Check the GPS or place the point on the map.",
                       province=province.name))
@@ -152,6 +147,7 @@ def save_record(
     base_uuid: str | None = None,
     record_uuid: str | None = None,
     language: str = "vi",
+    gps: GpsRules | None = None,
 ) -> SaveResult:
     """Save a draft (types checked) or submit (everything checked). Nothing is written on error.
 
@@ -160,6 +156,8 @@ def save_record(
     another version became current since, RecordConflict is raised instead of overwriting it.
     An edit of an approved version raises RecordApproved unless `actor_role` is admin (the command
     line acts as an admin).
+    `gps`: the accuracy and district tolerance a captured GPS point is flagged against; None (imports,
+    which capture nothing) leaves the flags unset.
     """
     current = queries.current_record(session, establishment.id, survey_round.id)
     _refuse_edit_of_approved(session, current, base_uuid, actor_role)
@@ -177,6 +175,8 @@ def save_record(
     else:
         record = _new_version(session, current, establishment, survey_round, definition, outcome.answers,
                               status, actor_id, record_uuid)
+    if gps is not None:
+        _flag_gps(session, record, definition, establishment, gps)
     establishment.latest_round_code = survey_round.code
     establishment.latest_record_status = record.status
     session.add(establishment)
@@ -199,6 +199,21 @@ def _located(record: SurveyRecord, definition: Definition, answers: dict[str, An
     location = next((answers.get(q.name) for q in definition.walk() if q.establishment_field == "location"), None)
     record.lat, record.lon = (location["lat"], location["lon"]) if location else (None, None)
     record.gps_accuracy_m = location.get("accuracy") if location else None
+
+
+def _flag_gps(session: Session, record: SurveyRecord, definition: Definition, establishment: Establishment,
+              rules: GpsRules) -> None:
+    """Keep what the page warned about for the supervisor: a fix less accurate than asked, a point
+    outside the declared commune's district (None: no point, no accuracy or no outline to judge by)."""
+    question = next((q for q in definition.walk() if q.establishment_field == "location"), None)
+    if question is None or record.lat is None:
+        record.gps_imprecise = record.gps_outside_district = None
+        return
+    record.gps_imprecise = (None if record.gps_accuracy_m is None
+                            else record.gps_accuracy_m > rules.accuracy_limit(question))
+    record.gps_outside_district = outside_district(session, establishment.district_code, record.lat, record.lon,
+                                                   rules.tolerance_m)
+    session.add(record)
 
 
 def _update_draft(session, record, definition, answers, status, actor_id) -> SurveyRecord:
