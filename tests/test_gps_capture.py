@@ -157,10 +157,10 @@ def test_imports_capture_nothing_so_flag_nothing(app, session, round_2019, estab
     away = {"location": {"lat": session.get(AdminUnit, "942").lat, "lon": session.get(AdminUnit, "942").lon,
                          "accuracy": 150}}
     result = save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
-                         raw_answers=away, submit=False, actor_id=None)
+                         raw_answers=away, submit=False, actor_id=None, actor_role="admin")
     assert (result.record.gps_imprecise, result.record.gps_outside_district) == (None, None)
     flagged = save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
-                          raw_answers=away, submit=False, actor_id=None, base_uuid=result.record.uuid,
+                          raw_answers=away, submit=False, actor_id=None, actor_role="admin", base_uuid=result.record.uuid,
                           gps=GpsRules())
     assert (flagged.record.gps_imprecise, flagged.record.gps_outside_district) == (True, True)
 
