@@ -24,6 +24,7 @@ from ..extensions import csrf
 from ..models import Establishment, Role, SurveyRound
 from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
+from ..questionnaire.validation import named_errors
 from ..questionnaire.serialize import definition_json
 from ..survey import queries as survey_queries
 from ..survey.services import RecordConflict, definition_for, save_record
@@ -165,7 +166,8 @@ def post_record():
                              raw_answers=payload["answers"], submit=payload["submit"], actor_id=current_actor_id(),
                              base_uuid=payload["supersedes"], record_uuid=payload["uuid"], language=_language())
         if not result.ok:
-            raise ApiError(422, "invalid_answers", "Some answers are not valid", {"errors": result.errors})
+            raise ApiError(422, "invalid_answers", "Some answers are not valid", {
+                "errors": result.errors, "questions": named_errors(definition, result.errors, _language())})
         session.commit()
     except RecordConflict as conflict:
         session.rollback()
