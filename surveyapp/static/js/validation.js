@@ -339,8 +339,8 @@
     });
     box.appendChild(heading);
     box.appendChild(list);
+    box.focus({ preventScroll: true });  // focus alone would scroll only as far as the box's middle
     box.scrollIntoView({ block: "start" });
-    box.focus();
   }
 
   // Before the page's own handlers (capture on the document): a save that breaks a rule goes nowhere,
