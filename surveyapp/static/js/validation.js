@@ -313,10 +313,23 @@
   form.addEventListener("focusout", answered);
   form.addEventListener("input", function () { refresh(true); });  // a message goes as soon as it is fixed
 
+  // A form filled afresh (the offline page's next establishment) or saved starts with no messages.
+  function forget() {
+    Object.keys(touched).forEach(function (key) { show(key, ""); });
+    touched = {};
+    latest = { errors: {} };
+    var box = document.getElementById("error-summary");
+    if (box && box.hasAttribute("data-live")) { box.remove(); }
+  }
+
+  form.addEventListener("reset", forget);
+  document.addEventListener("survey:saving", forget);
+
   function summarise(errors) {
     var box = document.getElementById("error-summary");
     if (!box) {
       box = document.createElement("div");
+      box.setAttribute("data-live", "");
       box.id = "error-summary";
       box.className = "alert alert-danger";
       box.setAttribute("role", "alert");
