@@ -72,6 +72,9 @@ def test_a_rule_is_judged_beside_its_field_as_the_answer_is_given(phone, live_ap
     assert posts == []
     expect(summary.locator("strong")).to_be_in_viewport(ratio=1)  # scrolled (smoothly) to the summary's top
     page.screenshot(path=str(SCREENSHOTS / "live-summary.png"))
+    summary.get_by_text(f"Trong đó: lao động nữ (người): {FEMALE_RULE}").click()
+    expect(page.locator("#workers_female")).to_be_focused()
+    expect(page.locator("#workers_female")).to_be_in_viewport(ratio=1)
 
     # A draft may keep missing or out-of-range answers: it goes to the server, which saves it.
     page.click('button[value="draft"]')

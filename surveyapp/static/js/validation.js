@@ -356,6 +356,18 @@
     box.scrollIntoView({ block: "start" });
   }
 
+  // A summary's link (the server's or ours) brings its field to the middle of the screen, ready to type:
+  // at the top it would sit under the header, and a phone would still need a tap to open the keyboard.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('#error-summary a[href^="#q-"]');
+    var holder = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!holder) { return; }
+    event.preventDefault();
+    holder.scrollIntoView({ block: "center" });
+    var input = holder.querySelector("input:not([type=hidden]):not([disabled]), select, textarea");
+    if (input) { input.focus({ preventScroll: true }); }
+  });
+
   // Before the page's own handlers (capture on the document): a save that breaks a rule goes nowhere,
   // neither to the server nor into the outbox. A draft is held back only for answers of the wrong type,
   // which the server would refuse too; missing or out-of-range answers may wait in a draft.
