@@ -176,7 +176,7 @@
     function repeat(name, rawRows, shown) {
       var rows = [];
       answers[name] = rows;
-      if (!shown || !rawRows || (Array.isArray(rawRows) && !rawRows.length)) { return; }
+      if (!shown || !rawRows || isEmpty(rawRows)) { return; }
       if (!Array.isArray(rawRows) || rawRows.length > texts.max_rows) {
         errors[name] = texts.too_many_rows;
         return;
