@@ -102,3 +102,22 @@ def test_a_repeat_row_is_judged_in_place(phone, live_app, bakery):
     expect(page.locator("#error-summary")).to_contain_text(
         "Sản phẩm chính 2 · Giá trị sản lượng năm 2018 (triệu đồng): Giá trị sản lượng phải từ 0 đến 500.000 triệu đồng")
     expect(page.locator("#error-summary")).to_contain_text("Sản phẩm chính 2 · Tên sản phẩm: Câu này bắt buộc.")
+
+
+def test_an_english_page_reads_english_numbers_and_speaks_english(phone, live_app, bakery):
+    page = phone
+    sign_in(page, live_app, "enumerator")
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": live_app}])
+    page.goto(f"{live_app}/survey/establishments/{bakery.code}/record?round=2019")
+    female = page.locator("#q-workers_female")
+    page.fill("#workers_total", "1,200")  # twelve hundred in English
+    page.fill("#workers_female", "1,201")
+    page.locator("#workers_female").blur()
+    expect(female).to_contain_text("Female workers must be between 0 and total workers")
+    page.fill("#workers_female", "1,199")
+    expect(female).not_to_contain_text("Female workers must be between 0 and total workers")  # fixed while typing
+    page.fill("#workers_total", "")
+    page.locator("#workers_total").blur()
+    page.click('button[value="submit"]')
+    expect(page.locator("#error-summary")).to_contain_text("Total regular workers (persons): This answer is required.")
+    expect(page.locator("#error-summary")).to_contain_text("The questionnaire was not saved. Please correct:")
