@@ -11,17 +11,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from .answers import MAX_REPEAT_ROWS, MAX_TEXT
-from .definition import Definition, Question
-
-
-def required_message(question: Question, language: str) -> str:
-    return question.text("required_message", language) or str(_l("This answer is required."))
-
-
-def constraint_message(question: Question, language: str) -> str:
-    return question.text("constraint_message", language) or str(
-        _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text))
+from .answers import MAX_REPEAT_ROWS, MAX_TEXT, constraint_message, required_message
+from .definition import Definition
 
 
 def browser_questions(definition: Definition, language: str) -> dict[str, dict[str, Any]]:
