@@ -99,8 +99,8 @@ def test_a_repeat_row_is_judged_in_place(phone, live_app, bakery):
     expect(row).to_contain_text("Giá trị sản lượng phải từ 0 đến 500.000 triệu đồng")
     expect(page.locator(".repeat-row").nth(0)).not_to_contain_text("Giá trị sản lượng phải")
     page.click('button[value="submit"]')
-    expect(page.locator("#error-summary")).to_contain_text(
-        "Sản phẩm chính 2 · Giá trị sản lượng năm 2018 (triệu đồng): Giá trị sản lượng phải từ 0 đến 500.000 triệu đồng")
+    expect(page.locator("#error-summary")).to_contain_text("Sản phẩm chính 2 · Giá trị sản lượng năm 2018 (triệu đồng): "
+                                                           "Giá trị sản lượng phải từ 0 đến 500.000 triệu đồng")
     expect(page.locator("#error-summary")).to_contain_text("Sản phẩm chính 2 · Tên sản phẩm: Câu này bắt buộc.")
 
 
