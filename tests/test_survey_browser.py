@@ -73,7 +73,7 @@ def test_enumerator_fills_a_whole_questionnaire_on_a_phone(phone, live_app, cens
     page.fill("#tax_code", "0312345678")
     page.fill("#year_started", "2005")
     page.click(".gps-locate")
-    page.wait_for_function("document.getElementById('location-lat').value !== ''")
+    expect(page.locator("#location-lat")).not_to_have_value("")  # not wait_for_function: its polling is eval'd (CSP)
     assert page.input_value("#location-lat").startswith("9,603")
     assert page.input_value("#location-accuracy") == "12,0"
 
