@@ -279,3 +279,19 @@ def test_token_last_use_is_written_at_most_once_a_minute(anon_client, session, t
     session.commit()
     anon_client.get("/api/v1/assignments", headers=bearer(token))
     assert last_used() > first - dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(("language", "label", "message"), [
+    ("vi", "Trong đó: lao động nữ (người)", "Số lao động nữ phải từ 0 đến tổng số lao động"),
+    ("en", "Of whom: women (persons)", "Female workers must be between 0 and total workers"),
+])
+def test_refused_answers_carry_each_question_label_in_the_requests_language(anon_client, token, mine, language,
+                                                                            label, message):
+    response = anon_client.post("/api/v1/records", json=body(mine, answers=minimal_submission(
+        workers_female="99", owner_name="")), headers=bearer(token) | {"Accept-Language": language})
+    assert response.status_code == 422
+    questions = response.json["error"]["details"]["questions"]
+    assert [item["field"] for item in questions] == ["owner_name", "workers_female"]  # document order
+    assert questions[1] == {"field": "workers_female", "label": label, "message": message}
+    assert questions[0]["label"] == {"vi": "Họ và tên chủ cơ sở hoặc người đại diện theo pháp luật",
+                                     "en": "Full name of the owner or legal representative"}[language]

@@ -223,6 +223,8 @@ def test_vietnamese_pages_show_no_english_decimals(demo_client, demo_session):
 
 @pytest.mark.browser
 def test_the_browser_form_round_trips_vietnamese_coordinates(phone, live_app, round_2019, located):
+    from playwright.sync_api import expect
+
     from surveyapp.questionnaire.answers import check_answers
 
     from playwright.sync_api import expect

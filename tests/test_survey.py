@@ -1,6 +1,8 @@
 """The enumerator's path, drafts and submissions, edit history, and applying records."""
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -259,3 +261,34 @@ def test_record_conflict_in_the_service(app, session, round_2019, establishment)
         with pytest.raises(RecordConflict):
             save_record(session, establishment=establishment, survey_round=round_2019, definition=definition,
                         raw_answers=minimal_submission(), submit=False, actor_id=None, actor_role="admin", base_uuid=None)
+
+
+def test_the_error_summary_names_each_question_in_order_with_a_link(client, round_2019, establishment):
+    refused = post_record(client, establishment.code, minimal_submission(
+        workers_total="", workers_female="9", owner_name=""), "submit")
+    assert refused.status_code == 422
+    summary = re.search(r'<div class="alert alert-danger" role="alert" id="error-summary".*?</ul>', refused.text, re.S)
+    links = re.findall(r'<li><a href="#q-([^"]+)">([^<]+)</a></li>', summary.group(0))
+    assert links == [
+        ("owner_name", "Họ và tên chủ cơ sở hoặc người đại diện theo pháp luật: Câu này bắt buộc."),
+        ("workers_total", "Tổng số lao động thường xuyên (người): Câu này bắt buộc."),
+        ("workers_female", "Trong đó: lao động nữ (người): Số lao động nữ phải từ 0 đến tổng số lao động"),
+    ]
+    assert all(f'id="q-{field}"' in refused.text for field, _ in links)  # each link has its target
+    assert "Câu này bắt buộc." in refused.text.split('id="q-workers_total"')[1].split('class="mb-3 question"')[0]
+
+
+def test_the_page_carries_each_question_with_its_rules_and_messages_in_its_language(client, round_2019, establishment):
+    page = client.get(f"/survey/establishments/{establishment.code}/record?round=2019")
+    attribute = re.search(r'data-questions="([^"]*)"', page.text).group(1)
+    questions = json.loads(html.unescape(attribute))
+    assert questions["workers_female"]["label"] == "Trong đó: lao động nữ (người)"
+    assert questions["workers_female"]["constraint_message"] == "Số lao động nữ phải từ 0 đến tổng số lao động"
+    assert questions["workers_total"]["required"] == "Câu này bắt buộc."
+    texts = json.loads(html.unescape(re.search(r'data-validation-texts="([^"]*)"', page.text).group(1)))
+    assert texts["summary"] == "Phiếu chưa được lưu. Vui lòng sửa các lỗi sau:"
+    assert "/static/js/validation.js" in page.text
+    client.set_cookie("lang", "en")
+    english = client.get(f"/survey/establishments/{establishment.code}/record?round=2019")
+    questions_en = json.loads(html.unescape(re.search(r'data-questions="([^"]*)"', english.text).group(1)))
+    assert questions_en["workers_female"]["constraint_message"] == "Female workers must be between 0 and total workers"

@@ -25,6 +25,7 @@ from ..geo.capture import gps_rules
 from ..models import Establishment, Role, SurveyRound
 from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
+from ..questionnaire.validation import named_errors
 from ..questionnaire.serialize import definition_json
 from ..survey import queries as survey_queries
 from ..survey.services import RecordApproved, RecordConflict, definition_for, save_record
@@ -167,7 +168,8 @@ def post_record():
                              actor_role=current_user.role, base_uuid=payload["supersedes"], record_uuid=payload["uuid"],
                              language=_language(), gps=gps_rules(current_app.config))
         if not result.ok:
-            raise ApiError(422, "invalid_answers", "Some answers are not valid", {"errors": result.errors})
+            raise ApiError(422, "invalid_answers", "Some answers are not valid", {
+                "errors": result.errors, "questions": named_errors(definition, result.errors, _language())})
         session.commit()
     except RecordApproved:
         session.rollback()

@@ -64,7 +64,8 @@ def openapi_document() -> dict[str, Any]:
                     "404": _error("Unknown establishment (or not in your communes), or round not open"),
                     "409": _error("uuid_conflict: same UUID, other content; stale_version: `supersedes` is not the "
                                   "current version"),
-                    "422": _error("invalid_answers: details.errors maps each field to its message"),
+                    "422": _error("invalid_answers: details.errors maps each field to its message; details.questions "
+                                   "lists {field, label, message} in document order, in the request's language"),
                     **_AUTH_ERRORS}}},
             "/records/{uuid}": {"get": {
                 "summary": "One record version",

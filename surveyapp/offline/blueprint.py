@@ -15,6 +15,7 @@ from ..db import get_session
 from ..models import Role
 from ..questionnaire.builder import build_form_class
 from ..questionnaire.registry import registry
+from ..questionnaire.validation import browser_questions, browser_texts
 from ..survey import queries as survey_queries
 from ..survey.services import definition_for, prefill_from
 
@@ -30,7 +31,7 @@ def precached_assets() -> list[str]:
         url_for("bootstrap.static", filename="js/bootstrap.min.js"),
         url_for("static", filename="css/app.css"), url_for("static", filename="favicon.svg"),
         *(url_for("static", filename=f"js/{name}") for name in
-          ("filters.js", "expressions.js", "questionnaire.js", "gps.js", "outbox.js", "pwa.js", "offline.js")),
+          ("filters.js", "expressions.js", "questionnaire.js", "validation.js", "gps.js", "outbox.js", "pwa.js", "offline.js")),
         url_for("vendor.asset", package="leaflet", filename="leaflet.css"),
         url_for("vendor.asset", package="leaflet", filename="leaflet.js"),
         *(url_for("vendor.asset", package="leaflet", filename=f"images/{name}") for name in
@@ -100,7 +101,8 @@ def offline_form():
         "offline/offline.html", form=form, definition=definition, survey_round=survey_round, language=language,
         row_templates=row_templates, establishments=_offline_establishments(session, definition, survey_round),
         province=unit_queries.unit_by_code(session, current_app.config["PROVINCE_CODE"]),
-        question_index=json.dumps({q.name: {"kind": q.kind, "repeat": q.repeat} for q in definition.walk()}),
+        question_index=json.dumps(browser_questions(definition, language)),
+        validation_texts=json.dumps(browser_texts(language)),
     )
 
 

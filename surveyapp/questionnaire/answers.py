@@ -228,6 +228,15 @@ def _geopoint(raw: Any) -> dict | None:
     return {"lat": round(lat, 7), "lon": round(lon, 7), "accuracy": accuracy}
 
 
+def required_message(question: Question, language: str) -> str:
+    return question.text("required_message", language) or str(_l("This answer is required."))
+
+
+def constraint_message(question: Question, language: str) -> str:
+    return question.text("constraint_message", language) or str(
+        _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text))
+
+
 def check_answers(
     definition: Definition,
     raw: dict[str, Any],
@@ -341,8 +350,7 @@ class _Checker:
         if self.submit and value is not None and question.constraint is not None \
                 and not self._true(question.constraint, row, value):
             # The question's own bounds speak first: their message says what the answer should be.
-            self._broken(key, question, value, question.text("constraint_message", self.language) or str(
-                _l("This answer is not allowed (%(rule)s).", rule=question.constraint_text)))
+            self._broken(key, question, value, constraint_message(question, self.language))
             return value
         if question.kind in ("integer", "decimal") and value is not None:
             try:
@@ -354,7 +362,7 @@ class _Checker:
             return value
         if value is None:
             if question.required and not self.violations_only:
-                self.errors[key] = question.text("required_message", self.language) or str(_l("This answer is required."))
+                self.errors[key] = required_message(question, self.language)
         elif self.extra_check:
             message = self.extra_check(question, value)
             if message:

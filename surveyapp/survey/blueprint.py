@@ -21,6 +21,7 @@ from ..models import Role, SurveyRound
 from ..questionnaire.builder import attach_errors, build_form_class, form_data, raw_answers
 from ..questionnaire.definition import Definition
 from ..questionnaire.registry import registry
+from ..questionnaire.validation import browser_questions, browser_texts, named
 from ..review.queries import review_queue
 from . import queries
 from .forms import RegistrationForm
@@ -172,7 +173,8 @@ def record(code: str):
         survey_round=survey_round, current=current, base_uuid=base_uuid, summary=summary, language=language,
         locked=locked, row_templates=_row_templates(form, definition), province=province, commune=commune,
         gps_frame={**capture_frame(session, province, commune, rules), "tiles": _map_tiles()},
-        question_index=json.dumps({q.name: {"kind": q.kind, "repeat": q.repeat} for q in definition.walk()}),
+        question_index=json.dumps(browser_questions(definition, language)),
+        validation_texts=json.dumps(browser_texts(language)),
     ), status
 
 
@@ -204,7 +206,9 @@ def _post(session, form, establishment, survey_round, definition, base_uuid: str
                        "open the record again to see the newer version before saving."))], 409
     if not result.ok:
         session.rollback()
-        return attach_errors(form, result.errors), 422
+        placed = attach_errors(form, result.errors)  # one (field id, message) per error, in the same order
+        return [(field_id, named(definition, key, message, language))
+                for (field_id, message), key in zip(placed, result.errors)], 422
     session.commit()
     if action == "submit":
         flash(_("Record submitted."), "success")

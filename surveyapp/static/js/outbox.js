@@ -92,9 +92,9 @@
       if (item.errors) {
         var errors = document.createElement("ul");
         errors.className = "small text-danger mb-1 outbox-errors";
-        Object.keys(item.errors).forEach(function (field) {
+        problemsOf(item).forEach(function (problem) {
           var line = document.createElement("li");
-          line.textContent = field + ": " + item.errors[field];
+          line.textContent = problem.label ? problem.label + ": " + problem.message : problem.message;
           errors.appendChild(line);
         });
         row.appendChild(errors);
@@ -116,6 +116,12 @@
       }
       list.appendChild(row);
     });
+  }
+
+  // The server's messages, each with its question's label in the page's language (never a field name).
+  function problemsOf(item) {
+    if (item.problems) { return item.problems; }
+    return Object.keys(item.errors).map(function (field) { return { field: field, label: "", message: item.errors[field] }; });
   }
 
   function setStatus(message) {
@@ -157,8 +163,9 @@
       item.record_status = result.data.status;
     } else if (result.status === 422) {
       item.state = "invalid";
-      item.message = error.message || "";
+      item.message = "";  // the API's own words are English for programs; the state and problems say it
       item.errors = (error.details && error.details.errors) || null;
+      item.problems = (error.details && error.details.questions) || null;
     } else if (result.status === 409 || result.status === 403 || result.status === 404) {
       item.state = "conflict";
       item.message = error.message || String(result.status);

@@ -50,7 +50,7 @@
   }
 
   function rowIndex(row) {
-    var named = row.querySelector("[name]");
+    var named = row.querySelector("input[name], select[name], textarea[name]");  // not the Remove button's "action"
     var match = named && /^[^-]+-(\d+)-/.exec(named.name);
     return match ? match[1] : null;
   }
