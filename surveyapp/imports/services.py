@@ -40,6 +40,11 @@ WRITE_CHUNK = 500
 WRITE_ROWS = 2000
 #: ... with a round: a record goes through the survey's and the review's services (about 5 ms each).
 WRITE_ROWS_WITH_RECORDS = 200
+#: Times a chunk is written again, with fresh codes, when a registration made by hand meanwhile took one
+#: of the codes the chunk was about to give (the import does not stop for it).
+CODE_RETRIES = 5
+#: How the code's unique constraint names itself when it refuses a row (SQLite, PostgreSQL).
+_CODE_TAKEN = ("establishment.code", "Key (code)=")
 #: Seconds the import leaves SQLite's write lock free between its transactions: writers have no queue,
 #: and a waiting one retries only every 100 ms, so with a shorter gap the import could take it again first.
 WRITE_PAUSE = 0.1
@@ -142,11 +147,14 @@ def _record_errors(plan: ImportPlan, survey_round: SurveyRound, row: int,
 
 
 def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int | None,
-               actor_role: str = Role.admin.value, progress: Progress = no_progress) -> ImportReport:
+               actor_role: str = Role.admin.value, progress: Progress = no_progress,
+               write_rows: int | None = None) -> ImportReport:
     """Write a plan without errors in short transactions, each committed; the caller commits the last one
     (the "import" event). Raises ImportAborted, saying how many rows stay written.
 
     Imports are an admin's (the web page) or the operator's (the CLI): `actor_role` is admin unless said.
+    `write_rows`: rows per transaction (the configuration's IMPORT_WRITE_ROWS), else WRITE_ROWS, or
+    WRITE_ROWS_WITH_RECORDS with a round.
     """
     if not plan.ok:
         raise ImportAborted(plan.errors)
@@ -158,12 +166,11 @@ def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int
     context = _round_context(session, plan)
     row_of: dict[int, int] = {}  # establishment id → spreadsheet row, of the rows written
     ordered = _write_order(plan)
-    size = WRITE_ROWS if context is None else WRITE_ROWS_WITH_RECORDS
+    size = write_rows or (WRITE_ROWS if context is None else WRITE_ROWS_WITH_RECORDS)
     chunks = [ordered[start:start + size] for start in range(0, len(ordered), size)]
     for chunk in progress(str(_l("Writing establishments")), chunks):
         try:
-            row_of |= _write_chunk(session, plan, chunk, communes, context, actor_id, actor_role, report)
-            session.commit()
+            row_of |= _write_chunk_committed(session, plan, chunk, communes, context, actor_id, actor_role, report)
         except (IntegrityError, ImportAborted) as error:
             session.rollback()
             raise _aborted(session, plan, data, report, error, len(row_of), actor_id) from error
@@ -185,6 +192,30 @@ def _write_order(plan: ImportPlan) -> list[PlannedRow]:
                     and plan.record_actions.get(planned.row, "unchanged") != "unchanged"]
     return ([planned for planned in plan.rows if planned.changes] + records_only
             + [planned for planned in new if planned.code] + [planned for planned in new if not planned.code])
+
+
+def _write_chunk_committed(session: Session, plan: ImportPlan, rows: list[PlannedRow], communes, context,
+                           actor_id: int | None, actor_role: str, report: ImportReport) -> dict[int, int]:
+    """`_write_chunk`, committed; written again with fresh codes when one was taken meanwhile."""
+    for attempt in range(CODE_RETRIES + 1):
+        records_before = report.records.copy()
+        try:
+            row_of = _write_chunk(session, plan, rows, communes, context, actor_id, actor_role, report)
+            session.commit()
+            return row_of
+        except IntegrityError as error:
+            session.rollback()
+            report.records = records_before
+            if attempt == CODE_RETRIES or not _code_taken(error, rows):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _code_taken(error: IntegrityError, rows: list[PlannedRow]) -> bool:
+    """Whether a code the chunk generated was taken by another connection (not one the file gives: that
+    one was free when the file was checked, and is the file's to keep)."""
+    generated = any(planned.action == "create" and not planned.code for planned in rows)
+    return generated and any(marker in str(error.orig) for marker in _CODE_TAKEN)
 
 
 def _write_chunk(session: Session, plan: ImportPlan, rows: list[PlannedRow], communes, context, actor_id: int | None,
