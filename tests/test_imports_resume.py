@@ -72,6 +72,7 @@ def test_a_stopped_code_less_import_imported_again_creates_nothing_twice(runner,
     monkeypatch.undo()  # the database works again (and the chunks are the production size)
     preview = run_import(runner, path, "--dry-run")
     assert "would add 200, update 0, leave 100 unchanged" in preview.output, preview.output
+    assert "Warning: An import of this same file stopped after 100 rows" in preview.output
     finished = run_import(runner, path)
     assert finished.exit_code == 0, finished.output
     rows = establishments(session)
@@ -79,6 +80,7 @@ def test_a_stopped_code_less_import_imported_again_creates_nothing_twice(runner,
     assert_no_duplicates(rows)
     again = run_import(runner, path)  # a finished file, imported again, changes nothing
     assert "0 added, 0 updated, 300 unchanged" in again.output, again.output
+    assert "stopped" not in again.output  # the last import of the file finished
     assert len(establishments(session)) == 300
 
 

@@ -48,6 +48,8 @@ _CODE_TAKEN = ("establishment.code", "Key (code)=")
 #: Seconds the import leaves SQLite's write lock free between its transactions: writers have no queue,
 #: and a waiting one retries only every 100 ms, so with a shorter gap the import could take it again first.
 WRITE_PAUSE = 0.1
+#: "import" events looked through for the last import of a file (imports are few: one event each).
+RECENT_IMPORTS = 200
 #: Establishments per GPS recheck (its IN (...) list stays under every backend's parameter limit).
 GPS_CHUNK = 10_000
 #: Rows created or changed from which the table's planner statistics are refreshed after writing.
@@ -83,9 +85,23 @@ def check_file(session: Session, data: bytes, filename: str, *, province_code: s
     plan = plan_import(session, table, province_code=province_code, source=filename,
                        xlsx=filename.lower().endswith(".xlsx"), progress=progress)
     plan.survey_round = survey_round
+    stopped = _stopped_before(session, data)
+    if stopped and plan.ok:
+        plan.warnings.append(str(_l(
+            "An import of this same file stopped after %(n)d rows. Those rows are found again by their code, or "
+            "by commune, name and owner: they count as unchanged and are not created again.", n=stopped)))
     if survey_round is not None and plan.ok:
         _plan_records(session, plan, survey_round, definition, progress)
     return plan
+
+
+def _stopped_before(session: Session, data: bytes) -> int:
+    """The rows the last import of this file wrote before it stopped (0: it finished, or never ran)."""
+    checksum = hashlib.sha256(data).hexdigest()
+    for after in queries.recent_import_events(session, RECENT_IMPORTS):
+        if (after or {}).get("sha256") == checksum:
+            return int(after.get("stopped_after_rows") or 0)
+    return 0
 
 
 def _round(session: Session, round_code: str | None) -> tuple[SurveyRound | None, Definition | None]:
