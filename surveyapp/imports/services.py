@@ -7,7 +7,9 @@ rows per committed transaction with their round records, so that data entry goes
 import (SQLite has one writer at a time); then the GPS flags of the points written, then one "import"
 audit event, which the caller commits. Each transaction leaves whole establishments (row, search entry,
 update event, record): if the import stops half way (killed, or a write refused), importing the same
-file again finishes it, as the rows already written are then unchanged.
+file again finishes it, as the rows already written are then unchanged (found by code, or by commune,
+name and owner, which a file may not repeat): nothing is created twice. A registration made by hand during
+the import that takes a code a chunk was about to give makes that chunk write again with fresh codes.
 """
 from __future__ import annotations
 
