@@ -14,12 +14,10 @@ from alembic.util import CommandError as MigrationError
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from .db import display_url
+from .db import display_url, is_busy
 
 #: SQLSTATE / SQLite messages of a schema that is missing or older than the code.
 _NO_SCHEMA = ("42P01", "42703", "no such table", "no such column")
-#: ... of a database another process holds.
-_BUSY = ("55P03", "40P01", "database is locked", "database table is locked")
 
 
 def guard_commands(group: click.Group) -> None:
@@ -70,7 +68,7 @@ def _database_message(error: DBAPIError) -> str:
     code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     if code in _NO_SCHEMA or any(marker in detail for marker in _NO_SCHEMA):
         return f"The database is not set up or is out of date ({detail}): run `flask --app surveyapp setup` first."
-    if code in _BUSY or any(marker in detail for marker in _BUSY):
+    if is_busy(error):
         return f"The database is locked by another process ({detail}); try again when it has finished."
     if isinstance(error, OperationalError) and error.statement is None:
         return f"Cannot open the database {display_url(current_app.config['DATABASE_URL'])}: {detail}"

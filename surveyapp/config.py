@@ -54,8 +54,9 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     for key in ("DATABASE_URL", "PROVINCE_CODE"):
         if os.environ.get(key):
             app.config[key] = os.environ[key]
-    if os.environ.get("TRUSTED_PROXIES"):
-        app.config["TRUSTED_PROXIES"] = int(os.environ["TRUSTED_PROXIES"])
+    for key in ("TRUSTED_PROXIES", "IMPORT_WRITE_ROWS"):
+        if os.environ.get(key):
+            app.config[key] = int(os.environ[key])
     if overrides:
         app.config.update(overrides)
     app.config.setdefault(

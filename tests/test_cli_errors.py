@@ -115,6 +115,18 @@ def _locked(*_args, **_kwargs):
     raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
 
 
+class _SerializationFailure(Exception):
+    sqlstate = "40001"
+
+
+def _serialization_failure(*_args, **_kwargs):
+    raise OperationalError("UPDATE x", {}, _SerializationFailure("could not serialize access"))
+
+
+def _sqlite_busy(*_args, **_kwargs):
+    raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is busy"))
+
+
 def _refused(*_args, **_kwargs):
     raise IntegrityError("INSERT INTO x", {}, sqlite3.IntegrityError("UNIQUE constraint failed: establishment.code"))
 
@@ -129,10 +141,12 @@ def _domain(*_args, **_kwargs):
 
 @pytest.mark.parametrize("raiser, fragments", [
     (_locked, ["locked", "try again"]),
+    (_serialization_failure, ["locked", "try again"]),  # the rule of db.is_busy: one home for it
+    (_sqlite_busy, ["locked", "try again"]),
     (_refused, ["UNIQUE constraint failed: establishment.code"]),
     (_unreadable, ["/srv/list.csv", "Permission denied"]),
     (_domain, ["Unknown commune code: 99999"]),
-], ids=["locked", "integrity", "oserror", "domain"])
+], ids=["locked", "serialization", "sqlite-busy", "integrity", "oserror", "domain"])
 def test_expected_errors_anywhere_in_a_command_are_one_line(runner, monkeypatch, raiser, fragments):
     monkeypatch.setattr("surveyapp.duplicates.cli.find_pairs", raiser)
     assert_one_line_error(runner.invoke(args=["duplicates"]), *fragments)

@@ -117,7 +117,8 @@ def confirm(token: str):
         session.rollback()
         return _preview(stored, status=422)
     try:
-        report = services.write_plan(session, plan, stored.data, actor_id=current_actor_id())
+        report = services.write_plan(session, plan, stored.data, actor_id=current_actor_id(),
+                                     write_rows=current_app.config.get("IMPORT_WRITE_ROWS"))
     except services.ImportAborted as error:
         session.rollback()
         return _preview(stored, failure=error.errors, status=422)

@@ -56,7 +56,8 @@ def import_command(path: str, round_code: str | None, dry_run: bool) -> None:
             click.echo("Dry run: nothing was written.")
             return
         try:
-            report = services.write_plan(session, plan, data, actor_id=None, progress=_bar)
+            report = services.write_plan(session, plan, data, actor_id=None, progress=_bar,
+                                         write_rows=current_app.config.get("IMPORT_WRITE_ROWS"))
         except services.ImportAborted as error:
             session.rollback()
             for problem in error.errors:

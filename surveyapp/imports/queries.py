@@ -157,3 +157,10 @@ def refresh_statistics(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE establishment"))
+
+
+def recent_import_events(session: Session, limit: int) -> list[dict]:
+    """The "after" of the newest `limit` "import" events (file, sha256, counts), newest first."""
+    return list(session.exec(
+        select(AuditEvent.after).where(AuditEvent.action == "import", AuditEvent.entity_type == "establishment")
+        .order_by(AuditEvent.id.desc()).limit(limit)).all())

@@ -7,7 +7,9 @@ rows per committed transaction with their round records, so that data entry goes
 import (SQLite has one writer at a time); then the GPS flags of the points written, then one "import"
 audit event, which the caller commits. Each transaction leaves whole establishments (row, search entry,
 update event, record): if the import stops half way (killed, or a write refused), importing the same
-file again finishes it, as the rows already written are then unchanged.
+file again finishes it, as the rows already written are then unchanged (found by code, or by commune,
+name and owner, which a file may not repeat): nothing is created twice. A registration made by hand during
+the import that takes a code a chunk was about to give makes that chunk write again with fresh codes.
 """
 from __future__ import annotations
 
@@ -41,9 +43,16 @@ WRITE_CHUNK = 500
 WRITE_ROWS = 2000
 #: ... with a round: a record goes through the survey's and the review's services (about 5 ms each).
 WRITE_ROWS_WITH_RECORDS = 200
+#: Times a chunk is written again, with fresh codes, when a registration made by hand meanwhile took one
+#: of the codes the chunk was about to give (the import does not stop for it).
+CODE_RETRIES = 5
+#: How the code's unique constraint names itself when it refuses a row (SQLite, PostgreSQL).
+_CODE_TAKEN = ("establishment.code", "Key (code)=")
 #: Seconds the import leaves SQLite's write lock free between its transactions: writers have no queue,
 #: and a waiting one retries only every 100 ms, so with a shorter gap the import could take it again first.
 WRITE_PAUSE = 0.1
+#: "import" events looked through for the last import of a file (imports are few: one event each).
+RECENT_IMPORTS = 200
 #: Establishments per GPS recheck (its IN (...) list stays under every backend's parameter limit).
 GPS_CHUNK = 10_000
 #: Rows created or changed from which the table's planner statistics are refreshed after writing.
@@ -80,9 +89,23 @@ def check_file(session: Session, data: bytes, filename: str, *, province_code: s
     plan = plan_import(session, table, province_code=province_code, source=filename,
                        xlsx=filename.lower().endswith(".xlsx"), progress=progress)
     plan.survey_round = survey_round
+    stopped = _stopped_before(session, data)
+    if stopped and plan.ok:
+        plan.warnings.append(str(_l(
+            "An import of this same file stopped after %(n)d rows. Those rows are found again by their code, or "
+            "by commune, name and owner: they count as unchanged and are not created again.", n=stopped)))
     if survey_round is not None and plan.ok:
         _plan_records(session, plan, survey_round, definition, progress)
     return plan
+
+
+def _stopped_before(session: Session, data: bytes) -> int:
+    """The rows the last import of this file wrote before it stopped (0: it finished, or never ran)."""
+    checksum = hashlib.sha256(data).hexdigest()
+    for after in queries.recent_import_events(session, RECENT_IMPORTS):
+        if (after or {}).get("sha256") == checksum:
+            return int(after.get("stopped_after_rows") or 0)
+    return 0
 
 
 def _round(session: Session, round_code: str | None) -> tuple[SurveyRound | None, Definition | None]:
@@ -144,11 +167,14 @@ def _record_errors(plan: ImportPlan, survey_round: SurveyRound, row: int,
 
 
 def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int | None,
-               actor_role: str = Role.admin.value, progress: Progress = no_progress) -> ImportReport:
+               actor_role: str = Role.admin.value, progress: Progress = no_progress,
+               write_rows: int | None = None) -> ImportReport:
     """Write a plan without errors in short transactions, each committed; the caller commits the last one
     (the "import" event). Raises ImportAborted, saying how many rows stay written.
 
     Imports are an admin's (the web page) or the operator's (the CLI): `actor_role` is admin unless said.
+    `write_rows`: rows per transaction (the configuration's IMPORT_WRITE_ROWS), else WRITE_ROWS, or
+    WRITE_ROWS_WITH_RECORDS with a round.
     """
     if not plan.ok:
         raise ImportAborted(plan.errors)
@@ -160,12 +186,11 @@ def write_plan(session: Session, plan: ImportPlan, data: bytes, *, actor_id: int
     context = _round_context(session, plan)
     row_of: dict[int, int] = {}  # establishment id → spreadsheet row, of the rows written
     ordered = _write_order(plan)
-    size = WRITE_ROWS if context is None else WRITE_ROWS_WITH_RECORDS
+    size = write_rows or (WRITE_ROWS if context is None else WRITE_ROWS_WITH_RECORDS)
     chunks = [ordered[start:start + size] for start in range(0, len(ordered), size)]
     for chunk in progress(str(_l("Writing establishments")), chunks):
         try:
-            row_of |= _write_chunk(session, plan, chunk, communes, context, actor_id, actor_role, report)
-            session.commit()
+            row_of |= _write_chunk_committed(session, plan, chunk, communes, context, actor_id, actor_role, report)
         except (IntegrityError, ImportAborted) as error:
             session.rollback()
             raise _aborted(session, plan, data, report, error, len(row_of), actor_id) from error
@@ -187,6 +212,30 @@ def _write_order(plan: ImportPlan) -> list[PlannedRow]:
                     and plan.record_actions.get(planned.row, "unchanged") != "unchanged"]
     return ([planned for planned in plan.rows if planned.changes] + records_only
             + [planned for planned in new if planned.code] + [planned for planned in new if not planned.code])
+
+
+def _write_chunk_committed(session: Session, plan: ImportPlan, rows: list[PlannedRow], communes, context,
+                           actor_id: int | None, actor_role: str, report: ImportReport) -> dict[int, int]:
+    """`_write_chunk`, committed; written again with fresh codes when one was taken meanwhile."""
+    for attempt in range(CODE_RETRIES + 1):
+        records_before = report.records.copy()
+        try:
+            row_of = _write_chunk(session, plan, rows, communes, context, actor_id, actor_role, report)
+            session.commit()
+            return row_of
+        except IntegrityError as error:
+            session.rollback()
+            report.records = records_before
+            if attempt == CODE_RETRIES or not _code_taken(error, rows):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _code_taken(error: IntegrityError, rows: list[PlannedRow]) -> bool:
+    """Whether a code the chunk generated was taken by another connection (not one the file gives: that
+    one was free when the file was checked, and is the file's to keep)."""
+    generated = any(planned.action == "create" and not planned.code for planned in rows)
+    return generated and any(marker in str(error.orig) for marker in _CODE_TAKEN)
 
 
 def _write_chunk(session: Session, plan: ImportPlan, rows: list[PlannedRow], communes, context, actor_id: int | None,
