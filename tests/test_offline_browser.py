@@ -263,3 +263,33 @@ def test_the_next_choice_made_while_a_save_finishes_is_kept(phone, live_app, thr
     items = page.evaluate("() => window.SurveyOutbox.all()")
     assert sorted((item["establishment_code"], item["answers"]["workers_total"]) for item in items) == [
         (three[0].code, "6"), (three[1].code, "9")]
+
+
+def test_a_record_refused_as_a_conflict_says_why_in_the_pages_language(phone, live_app, three, session, app, round_2019):
+    from surveyapp.accounts.services import user_by_username
+    from surveyapp.questionnaire.registry import registry
+    from surveyapp.survey.services import definition_for, save_record
+
+    from .test_survey import minimal_submission
+
+    approved = three[1]
+    with app.test_request_context("/"):
+        definition = definition_for(session, registry(), "cnnt-2019", "2")
+        result = save_record(session, establishment=approved, survey_round=round_2019,
+                             definition=definition, raw_answers=minimal_submission(), submit=True,
+                             actor_id=user_by_username(session, "enumerator").id, actor_role="enumerator")
+    result.record.status = "approved"
+    session.commit()
+    page = phone
+    open_offline_form(page, live_app)
+    page.context.set_offline(True)
+    page.evaluate("""(code) => window.SurveyOutbox.save({
+        user: "enumerator", establishment_code: code, establishment_name: "an older page", round: "2019",
+        status: "submitted", supersedes: null, answers: window.SurveyForm.collect()})""", approved.code)
+    expect_waiting(page, 1)
+    page.context.set_offline(False)
+    page.goto(live_app + "/survey/outbox")
+    refused = page.locator('.outbox-item[data-state="conflict"]')
+    expect(refused).to_contain_text("Phiếu này đã được duyệt, không thể sửa được nữa.")
+    assert "approved" not in refused.inner_text()  # the API's English message is for programs
+

@@ -168,7 +168,8 @@
       item.problems = (error.details && error.details.questions) || null;
     } else if (result.status === 409 || result.status === 403 || result.status === 404) {
       item.state = "conflict";
-      item.message = error.message || String(result.status);
+      // in the page's words, by the error's code: the API's own message is English, for programs
+      item.message = texts["error_" + error.code] || "";
       item.errors = null;
     } else {
       throw new Error("server " + result.status);  // try again later
