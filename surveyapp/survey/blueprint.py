@@ -22,6 +22,7 @@ from ..questionnaire.definition import Definition
 from ..questionnaire.registry import registry
 from ..review.queries import review_queue
 from . import queries
+from .history import answers_to_read
 from .forms import RegistrationForm
 from .services import RecordApproved, RecordConflict, definition_for, is_final_for, prefill_answers, save_record
 
@@ -167,6 +168,7 @@ def record(code: str):
         "survey/record.html", form=form, definition=definition, establishment=establishment,
         survey_round=survey_round, current=current, base_uuid=base_uuid, summary=summary, language=language,
         locked=locked, row_templates=_row_templates(form, definition),
+        read_only=answers_to_read(definition, current.answers, language) if locked else None,
         province=unit_queries.unit_by_code(session, establishment.province_code),
         commune=unit_queries.unit_by_code(session, establishment.commune_code),
         question_index=json.dumps({q.name: {"kind": q.kind, "repeat": q.repeat} for q in definition.walk()}),
