@@ -11,7 +11,7 @@ import pytest
 
 from surveyapp.questionnaire.registry import registry
 
-from .conftest import SCREENSHOTS, sign_in
+from .conftest import SCREENSHOTS, missing, sign_in
 from .test_record_lock import approved  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 def pdf_text(path) -> str:
     if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils is not installed (apt-get install poppler-utils; .ci/run installs it)")
+        missing("poppler-utils is not installed (apt-get install poppler-utils; .ci/run installs it)")
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True,
                           text=True).stdout
     return flat(text)
@@ -55,8 +55,8 @@ def test_both_paper_forms_print_to_a4_pdf_with_every_question(page, live_app, ap
         pdf = tmp_path / f"{name}.pdf"
         page.pdf(path=str(pdf), format="A4", print_background=True)
         text = pdf_text(pdf)
-        missing = [label for label in labels if label not in text]
-        assert missing == [], f"{name}: labels missing from the PDF: {missing}"
+        absent = [label for label in labels if label not in text]
+        assert absent == [], f"{name}: labels missing from the PDF: {absent}"
         assert pages_of(pdf) > 1
         assert "Dùng lệnh In của trình duyệt" not in text  # the screen-only help does not print
         png = first_page_png(pdf, name)
