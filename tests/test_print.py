@@ -154,5 +154,7 @@ def test_the_rounds_page_and_the_record_page_link_their_prints(client, approved)
     assert "/questionnaires/cnnt-2019/print?version=2" in client.get("/admin/rounds").text
     assert 'id="print-blank" target="_blank" href="/questionnaires/cnnt-2019/print?version=2"' in \
         client.get("/survey/communes/31498?round=2019").text
-    page = client.get(f"/survey/establishments/{establishment.code}/record?round=2019").text
-    assert f'href="{record_url(establishment, record)}"' in page and ">In</a>" in page
+    for page_url in (f"/survey/establishments/{establishment.code}/record?round=2019",
+                     f"/establishments/{establishment.code}"):
+        page = client.get(page_url).text
+        assert f'href="{record_url(establishment, record)}"' in page and ">In</a>" in page

@@ -54,9 +54,9 @@ def filled_record(code: str, record_uuid: str):
     record = survey_queries.record_by_uuid(session, record_uuid)
     if establishment is None or record is None or record.establishment_id != establishment.id:
         abort(404)
-    scope = commune_scope(record.round_id)
+    scope = commune_scope()
     if scope is not None and establishment.commune_code not in scope:
-        abort(404)  # as on the record page: an enumerator sees only the communes assigned to them
+        abort(404)  # as on the establishment's page, which lists its records: an enumerator's communes only
     try:
         definition = definition_for(session, registry(), record.questionnaire_id or "",
                                     record.questionnaire_version or "")
