@@ -63,6 +63,9 @@ def test_each_common_shape_has_its_words_and_others_a_generic_sentence(app, cnnt
     assert words(app, cnnt_2019, "selected(${markets}, 'export')") == f"câu {markets} có chọn Xuất khẩu"
     assert words(app, cnnt_2019, "not(selected(${markets}, 'export'))") == f"câu {markets} không chọn Xuất khẩu"
     assert words(app, cnnt_2019, "${workers_total} >= 10") == f"câu {workers} ≥ 10"
+    assert words(app, cnnt_2019, "${workers_total} > 1500.5") == f"câu {workers} > 1.500,5"
+    assert words(app, cnnt_2019, "${workers_total} > 1500.5", "en") == f"question {workers} > 1,500.5"
+    assert words(app, cnnt_2019, "${ocop_stars} >= 3") == f"câu {n['ocop_stars']} ≥ 3 sao"  # a choice named 3
     assert words(app, cnnt_2019, "10 < ${workers_total}") == f"câu {workers} > 10"  # read from the question
     assert words(app, cnnt_2019, "${workers_female} <= ${workers_total}") == \
         f"câu {n['workers_female']} ≤ câu {workers}"

@@ -6,6 +6,7 @@ questions 12, 14", never as the expression itself. Sentences come from the messa
 """
 from __future__ import annotations
 
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
 from .definition import Definition, Question
@@ -93,11 +94,15 @@ class _Wording:
         return self.definition.by_name[node[1]]
 
     def _value(self, node: list, question: Question) -> str:
+        """A choice's label (`'yes'` → Có, and `3` → "3 sao" too), a number as the reader writes it, or text."""
         if node[0] not in ("str", "num"):
             raise _Unsupported
-        if question.list_name and node[0] == "str":
-            return self.definition.choice_label(question.list_name, node[1], self.language)
-        return str(node[1]) if node[0] == "num" else f"“{node[1]}”"
+        if question.list_name:
+            name = node[1] if node[0] == "str" else f"{node[1]:g}"
+            return self.definition.choice_label(question.list_name, name, self.language)
+        if node[0] == "num":
+            return format_decimal(node[1], format="#,##0.###", locale="en" if self.language == "en" else "vi")
+        return f"“{node[1]}”"
 
     def _comparison(self, op: str, left: list, right: list) -> str:
         if left[0] != "ref":
