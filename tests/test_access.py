@@ -44,6 +44,7 @@ EXPECTED = {
     "dataquality.index": {"admin", "supervisor", "analyst"}, "dataquality.answers": {"admin", "supervisor", "analyst"},
     "dataquality.answers_csv": {"admin", "supervisor", "analyst"},
     "promotion.projects": ALL, "promotion.project": ALL, "promotion.report": ALL,
+    "printing.blank_questionnaire": ALL, "printing.filled_record": ALL,
 }
 #: Decisions for the routes of maps and boundaries.
 MAPS: dict = {
@@ -94,7 +95,7 @@ def sample_values(session, world) -> dict:
         "filename": "css/app.css", "package": "leaflet", "code": world["mine"].code, "record_uuid": world["records"]["enumerator"],
         "user_id": user_by_username(session, "analyst").id,
         "assignment_id": session.exec(select(Assignment.id)).first(),
-        "token_id": world["token_id"], "merge_id": 1,
+        "token_id": world["token_id"], "merge_id": 1, "form_id": "cnnt-2019",
     }
 
 
@@ -185,6 +186,7 @@ def test_enumerator_cannot_reach_another_enumerators_commune(app, client_as, wor
     assert enumerator.get("/survey/communes/31501?round=2019").status_code == 404
     assert enumerator.get("/survey/communes/31501/register?round=2019").status_code == 404
     assert enumerator.get(f"/review/records/{other_uuid}").status_code == 403
+    assert enumerator.get(f"/establishments/{other.code}/records/{other_uuid}/print").status_code == 404
     listing = enumerator.get("/establishments").text
     assert world["mine"].code in listing and other.code not in listing
     assert enumerator.get("/establishments?commune=31501").text.count("/establishments/94-") == 0

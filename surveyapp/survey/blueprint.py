@@ -24,6 +24,7 @@ from ..questionnaire.registry import registry
 from ..questionnaire.validation import browser_questions, browser_texts, named
 from ..review.queries import review_queue
 from . import queries
+from .history import answers_to_read
 from .forms import RegistrationForm
 from .services import RecordApproved, RecordConflict, definition_for, is_final_for, prefill_answers, save_record
 
@@ -172,6 +173,7 @@ def record(code: str):
         "survey/record.html", form=form, definition=definition, establishment=establishment,
         survey_round=survey_round, current=current, base_uuid=base_uuid, summary=summary, language=language,
         locked=locked, row_templates=_row_templates(form, definition), province=province, commune=commune,
+        read_only=answers_to_read(definition, current.answers, language) if locked else None,
         gps_frame={**capture_frame(session, province, commune, rules), "tiles": _map_tiles()},
         question_index=json.dumps(browser_questions(definition, language)),
         validation_texts=json.dumps(browser_texts(language)),

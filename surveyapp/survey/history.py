@@ -68,3 +68,27 @@ def diff_answers(definition: Definition, old: dict[str, Any], new: dict[str, Any
         if old_text != new_text:
             changes.append({"key": key, "label": label, "old": old_text, "new": new_text})
     return changes
+
+
+def answers_to_read(definition: Definition, answers: dict[str, Any], language: str) -> list[tuple[str, str, str]]:
+    """A record to read, not edit: ("section" | "row" | "answer", label, shown value) in questionnaire order;
+    only what was answered, with the sections and repeat rows it sits in."""
+    return _lines(definition, definition.items, answers or {}, language)
+
+
+def _lines(definition: Definition, items: list[Question], answers: dict[str, Any], language: str) -> list:
+    lines: list[tuple[str, str, str]] = []
+    for item in items:
+        label = item.text("label", language)
+        if item.kind == "group":
+            inner = _lines(definition, item.children, answers, language)
+            lines += ([("section", label, "")] if inner and label else []) + inner
+        elif item.kind == "repeat":
+            rows = [_lines(definition, item.children, row, language) for row in answers.get(item.name) or []]
+            if any(rows):
+                lines.append(("section", label, ""))
+                for number, row in enumerate(rows, start=1):
+                    lines += [("row", f"{label} {number}", "")] + row
+        elif item.kind != "note" and answers.get(item.name) not in (None, "", []):
+            lines.append(("answer", label, display_value(definition, item, answers[item.name], language)))
+    return lines
