@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from surveyapp.accounts.services import user_by_username
 from surveyapp.accounts.tokens import create_token
-from surveyapp.duplicates.services import find_pairs
+from surveyapp.duplicates.services import find_pairs, mark_not_duplicate
 from surveyapp.models import AuditEvent, Establishment
 
 URL = "/api/v1/establishments"
@@ -102,3 +102,16 @@ def test_a_likely_duplicate_is_registered_but_flagged_for_review(anon_client, se
     assert tuple(sorted((row.code, existing.code))) in pairs  # the /duplicates page proposes the pair
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "flag_duplicate")).all()
     assert [e.entity_id for e in events] == [row.code]
+
+
+def test_the_flag_shows_on_the_newcomers_page_with_a_link_to_compare(anon_client, client_as, session, token,
+                                                                      add_establishment):
+    existing = add_establishment(name="Cơ sở Mắm Ba Khía Út Lý", commune_code="31498")
+    code = anon_client.post(URL, json=registration(name="Co so Mam Ba Khia Ut Ly"), headers=token).get_json()["code"]
+    page = client_as("supervisor").get(f"/establishments/{code}").get_data(as_text=True)
+    assert 'id="possible-duplicate"' in page
+    assert f"/duplicates/compare?a={code}&amp;b={existing.code}" in page
+    assert 'id="possible-duplicate"' not in client_as("supervisor").get(f"/establishments/{existing.code}").get_data(as_text=True)
+    mark_not_duplicate(session, code, existing.code, actor_id=None)
+    session.commit()
+    assert 'id="possible-duplicate"' not in client_as("supervisor").get(f"/establishments/{code}").get_data(as_text=True)
