@@ -2,7 +2,12 @@
 UUID, the same checks as the online form, likely duplicates of the commune flagged for review."""
 from __future__ import annotations
 
+import json
+import threading
+import urllib.error
+import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlmodel import select
@@ -11,6 +16,8 @@ from surveyapp.accounts.services import user_by_username
 from surveyapp.accounts.tokens import create_token
 from surveyapp.duplicates.services import find_pairs, mark_not_duplicate
 from surveyapp.models import AuditEvent, Establishment
+
+from .conftest import serving
 
 URL = "/api/v1/establishments"
 
@@ -115,3 +122,29 @@ def test_the_flag_shows_on_the_newcomers_page_with_a_link_to_compare(anon_client
     mark_not_duplicate(session, code, existing.code, actor_id=None)
     session.commit()
     assert 'id="possible-duplicate"' not in client_as("supervisor").get(f"/establishments/{code}").get_data(as_text=True)
+
+
+def post_concurrently(app, headers: dict, payloads: list[dict]) -> list[int]:
+    """POST every registration from its own thread, all released together, to a real server; the statuses."""
+    start = threading.Barrier(len(payloads))
+
+    def send(payload):
+        request = urllib.request.Request(base + URL, data=json.dumps(payload).encode(), method="POST",
+                                         headers=headers | {"Content-Type": "application/json"})
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with serving(app) as base:
+        with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
+            return list(pool.map(send, payloads))
+
+
+def test_twenty_concurrent_identical_registrations_make_one(app, session, token):
+    sent = registration()
+    statuses = post_concurrently(app, token, [sent] * 20)
+    assert statuses.count(201) == 1 and statuses.count(200) == 19, statuses
+    assert len(establishments_named(session, sent["name"])) == 1
