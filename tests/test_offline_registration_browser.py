@@ -3,6 +3,8 @@ register a newly found one with its first questionnaire, see it in an outbox nev
 once (a resend creates nothing), and a likely duplicate is flagged for review."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -124,3 +126,33 @@ def test_a_likely_duplicate_registered_offline_is_flagged(phone, live_app, known
     [flagged] = rows_named(session, "Co so Banh Pia Dang Ut")
     assert flagged.possible_duplicate_of == known[0].code
     page.screenshot(path=str(SCREENSHOTS / "offline_registration_duplicate.png"), full_page=True)
+
+
+def test_a_refused_registration_is_opened_fixed_and_resent(phone, live_app, known, session):
+    page = phone
+    open_offline_form(page, live_app)
+    page.context.set_offline(True)
+    page.click("#offline-register summary")
+    page.fill("#reg-name", NEW_NAME)
+    page.select_option("#reg-legal_form", "household")
+    page.fill("#reg-vsic_code", "9999")  # four digits, but no such activity: only the server knows
+    page.click("#offline-register-use")
+    page.locator('input[name="visit_type"][value="new"]').check()
+    page.click('button[value="draft"]')
+    expect(page.locator("#offline-notice")).to_have_text(f"Đã lưu vào hộp thư đi: {NEW_NAME}.")
+    page.context.set_offline(False)
+    page.goto(live_app + "/survey/outbox")
+    item = page.locator(".outbox-item")
+    expect(item).to_have_attribute("data-state", "invalid", timeout=20_000)
+    expect(item.locator(".outbox-errors")).to_contain_text("vsic_code")
+    assert rows_named(session, NEW_NAME) == []
+
+    item.locator("a").click()
+    expect(page.locator("#reg-vsic_code")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(page.locator("#reg-name")).to_have_value(NEW_NAME)
+    page.fill("#reg-vsic_code", "1071")
+    page.click('button[value="draft"]')
+    expect(page.locator("#offline-notice")).to_have_text(f"Đã lưu vào hộp thư đi: {NEW_NAME}.")
+    expect_waiting(page, 0, timeout=20_000)  # online: sent at once, the refused item replaced
+    [registered] = rows_named(session, NEW_NAME)
+    assert registered.vsic_code == "1071" and len(records_of(session, registered)) == 1
