@@ -203,6 +203,10 @@ class Establishment(SQLModel, table=True):
     #: True when the GPS point falls outside the declared district (or commune, when commune
     #: boundaries exist); False when inside; None when unchecked (no point, or no boundaries yet).
     gps_mismatch: Optional[bool] = None
+    #: For one registered offline: the UUID the phone made for it, so a resend registers nothing twice.
+    client_uuid: Optional[str] = Field(default=None, unique=True, index=True, max_length=36)
+    #: Codes of existing establishments it likely duplicates, found when it was synced: for review.
+    possible_duplicate_of: Optional[str] = Field(default=None, max_length=200)
     #: "name owner address" lowercased without diacritics: the text `q` searches.
     search_text: str = Field(default="", max_length=600)
     #: True for rows made by `flask demo`: synthetic, never real.

@@ -36,6 +36,7 @@ EXPECTED = {
     "admin.revoke_user_token": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
     "api.openapi": PUBLIC, "api.session_info": ALL, "api.assignments": ALL, "api.establishments": ALL,
     "api.questionnaire": ALL, "api.get_record": ALL, "api.post_record": CAPTURE,
+    "api.register_establishment": CAPTURE,
     "offline.service_worker": PUBLIC, "offline.manifest": PUBLIC, "offline.offline_form": CAPTURE,
     "offline.outbox": CAPTURE,
     "duplicates.candidates": REVIEW, "duplicates.compare": REVIEW, "duplicates.merge_pair": REVIEW,

@@ -11,23 +11,27 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.datastructures import MultiDict
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import queries as account_queries
 from ..accounts.access import ALL_ROLES, allow, commune_scope, current_actor_id, may_work_in, public
 from ..db import get_session
 from ..establishments import queries as establishment_queries
+from ..establishments.services import EstablishmentError, register_from_phone
 from ..establishments.filters import (
     MAX_PAGE, EstablishmentFilter, read_filter,
 )
 from ..extensions import csrf
+from ..adminunits import queries as unit_queries
 from ..geo.capture import gps_rules
-from ..models import Establishment, Role, SurveyRound
+from ..models import Establishment, Role, SurveyRound, UnitLevel
 from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
 from ..questionnaire.validation import named_errors
 from ..questionnaire.serialize import definition_json
 from ..survey import queries as survey_queries
+from ..survey.forms import RegistrationForm
 from ..survey.services import RecordApproved, RecordConflict, definition_for, save_record
 from . import serialize
 from .errors import ApiError, handle_api_error
@@ -124,6 +128,73 @@ def _round_or_error(session, code: str | None):
     if chosen is None:
         raise ApiError(404, "round_not_open", "No open survey round with this code", {"round": code})
     return chosen
+
+
+REGISTRATION_FIELDS = ("name", "owner", "legal_form", "vsic_code", "address", "phone")
+
+
+@bp.post("/establishments")
+@allow(*CAPTURE)
+def register_establishment():
+    """Register an establishment found offline; the client's UUID makes a resend harmless (200, the same one).
+    A likely duplicate of the commune is registered all the same and flagged for review."""
+    payload = _registration_payload()
+    session = get_session()
+    survey_round = _round_or_error(session, payload.get("round"))
+    commune = unit_queries.unit_by_code(session, payload["commune_code"])
+    if commune is None or commune.level != UnitLevel.commune:
+        raise ApiError(422, "invalid_establishment", "Some fields are not valid",
+                       {"errors": {"commune_code": f"Unknown commune code: {payload['commune_code']}"}})
+    if not may_work_in(commune.code, survey_round.id, [Role.enumerator]):
+        raise ApiError(403, "commune_not_assigned", "This commune is not assigned to you",
+                       {"commune_code": commune.code})
+    fields = _registration_fields(payload)
+    try:
+        outcome = register_from_phone(session, client_uuid=payload["uuid"], commune_code=commune.code,
+                                      actor_id=current_actor_id(), **fields)
+        session.commit()
+    except EstablishmentError as error:
+        session.rollback()
+        raise ApiError(422, "invalid_establishment", "Some fields are not valid",
+                       {"errors": {error.field: str(error)}}) from None
+    except IntegrityError:  # the same UUID (or the same next code) committed by a parallel request a moment ago
+        session.rollback()
+        outcome = register_from_phone(session, client_uuid=payload["uuid"], commune_code=commune.code,
+                                      actor_id=current_actor_id(), **fields)
+        session.commit()
+    found = outcome.establishment
+    if (found.name, found.commune_code) != (fields["name"].strip(), commune.code):
+        raise ApiError(409, "uuid_conflict", "This UUID already names another establishment",
+                       {"uuid": payload["uuid"], "code": found.code})
+    response = jsonify(serialize.establishment_json(found) | {
+        "created": outcome.created,
+        "likely_duplicates": [{"code": e.code, "name": e.name} for e in outcome.likely_duplicates]})
+    response.status_code = 201 if outcome.created else 200
+    return response
+
+
+def _registration_payload() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object")
+    try:
+        payload["uuid"] = str(uuid_module.UUID(str(payload.get("uuid"))))
+    except ValueError:
+        raise ApiError(400, "invalid_request", "The request is missing or has malformed fields",
+                       {"fields": {"uuid": "a UUID made by the client is required"}}) from None
+    payload["commune_code"] = str(payload.get("commune_code") or "")
+    return payload
+
+
+def _registration_fields(payload: dict) -> dict:
+    """The online registration form's checks, on the JSON fields: 422 naming each bad one."""
+    data = MultiDict({name: str(payload[name]) for name in REGISTRATION_FIELDS if payload.get(name) is not None})
+    form = RegistrationForm(formdata=data, meta={"csrf": False})
+    if not form.validate():
+        raise ApiError(422, "invalid_establishment", "Some fields are not valid",
+                       {"errors": {name: " ".join(map(str, errors)) for name, errors in form.errors.items()}})
+    return {name: (form[name].data or None) if name in ("owner", "address", "phone") else form[name].data
+            for name in REGISTRATION_FIELDS}
 
 
 @bp.get("/questionnaire")

@@ -21,6 +21,7 @@ _NOT_MODIFIED = {"304": {"description": "Unchanged since the ETag sent in If-Non
 
 def openapi_document() -> dict[str, Any]:
     record_ref = {"$ref": "#/components/schemas/Record"}
+    registered_ref = {"$ref": "#/components/schemas/Registered"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "surveyapp API", "version": "1",
@@ -47,7 +48,20 @@ def openapi_document() -> dict[str, Any]:
                                _query("ocop_min_stars", "string", "1 to 5"),
                                {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
                 "responses": {"200": _ok("A page", {"$ref": "#/components/schemas/EstablishmentPage"}, etag=True),
-                              **_NOT_MODIFIED, "400": _error("Bad page or per_page (invalid_argument) or filter (invalid_filter)"), **_AUTH_ERRORS}}},
+                              **_NOT_MODIFIED, "400": _error("Bad page or per_page (invalid_argument) or filter (invalid_filter)"), **_AUTH_ERRORS}},
+                "post": {
+                "summary": "Register an establishment found in the field (offline); resending the same UUID is harmless",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/RegistrationIn"}}}},
+                "responses": {
+                    "201": _ok("Registered; likely_duplicates lists the commune's establishments it may duplicate "
+                               "(registered all the same, flagged for review on /duplicates)", registered_ref),
+                    "200": _ok("Already registered (same UUID)", registered_ref),
+                    "400": _error("Malformed request (code invalid_json or invalid_request)"),
+                    "403": _error("commune_not_assigned, or your role may not register"),
+                    "409": _error("uuid_conflict: this UUID already names another establishment"),
+                    "422": _error("invalid_establishment: details.errors maps each field to its message"),
+                    "401": _error("No valid token or session")}}},
             "/questionnaire": {"get": {
                 "summary": "The questionnaire definition of an open round (default: the first open round)",
                 "parameters": [_query("round", "string"),
@@ -105,6 +119,16 @@ def _schemas() -> dict[str, Any]:
             "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
             "pages": {"type": "integer"},
             "establishments": {"type": "array", "items": {"$ref": "#/components/schemas/Establishment"}}}},
+        "RegistrationIn": {"type": "object", "required": ["uuid", "commune_code", "name", "legal_form", "vsic_code"],
+                           "properties": {
+            "uuid": {"type": "string", "format": "uuid", "description": "Made by the client, once per establishment"},
+            "round": {"type": "string", "description": "Default: the open round (the commune must be assigned in it)"},
+            "commune_code": text, "name": text, "owner": nullable_text, "legal_form": text,
+            "vsic_code": {"type": "string", "description": "4 or 5 digits"}, "address": nullable_text,
+            "phone": nullable_text}},
+        "Registered": {"allOf": [{"$ref": "#/components/schemas/Establishment"}, {"type": "object", "properties": {
+            "created": {"type": "boolean"}, "likely_duplicates": {"type": "array", "items": {
+                "type": "object", "properties": {"code": text, "name": text}}}}}]},
         "RecordIn": {"type": "object", "required": ["uuid", "establishment_code", "answers"], "properties": {
             "uuid": {"type": "string", "format": "uuid", "description": "Made by the client, once per version"},
             "establishment_code": text, "round": {"type": "string", "description": "Default: the open round"},

@@ -118,6 +118,12 @@ def likely_matches(session: Session, commune_code: str, name: str, phone: str | 
             for pair in pairs if NEW_CODE in (pair.code_a, pair.code_b)]
 
 
+def undecided_flags(session: Session, establishment: Establishment) -> list[str]:
+    """Codes its offline registration flagged as likely duplicates, less the pairs decided since."""
+    return [other for other in (establishment.possible_duplicate_of or "").split()
+            if other != establishment.code and queries.decision(session, *_ordered(establishment.code, other)) is None]
+
+
 def _move_promotion(session: Session, from_id: int, to_id: int) -> dict:
     """Support, certificates and OCOP ratings follow the records. Support from a project both got is
     added into the survivor's row (one row per project and establishment); what was added is kept."""

@@ -9,6 +9,7 @@ from .. import reference
 from ..accounts.access import READERS, allow, commune_scope
 from ..adminunits import queries as unit_queries
 from ..db import get_session
+from ..duplicates.services import undecided_flags
 from ..models import Establishment, UnitLevel
 from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
@@ -84,4 +85,5 @@ def show_establishment(code: str):
         certificates=promotion_queries.establishment_certificates(session, establishment.id),
         ocop=promotion_queries.establishment_ocop(session, establishment.id),
         open_rounds=open_rounds(session),
+        duplicate_flags=[] if establishment.status == "merged" else undecided_flags(session, establishment),
     )

@@ -207,3 +207,7 @@ def establishments_by_codes(session: Session, codes: list[str]) -> list[Establis
 def any_demo_establishment(session: Session) -> bool:
     statement = select(Establishment.id).where(Establishment.is_demo == True).limit(1)  # noqa: E712
     return session.exec(statement).first() is not None
+
+
+def establishment_by_client_uuid(session: Session, client_uuid: str) -> Establishment | None:
+    return session.exec(select(Establishment).where(Establishment.client_uuid == client_uuid)).first()

@@ -1,14 +1,18 @@
 """Actions on the establishment registry. Take a session and plain values; the caller commits."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..adminunits.queries import unit_by_code
 from ..audit import record_event
+from ..duplicates.services import likely_matches
 from ..models import Establishment, LegalForm, UnitLevel
 from ..reference import sector_of_vsic
 from ..text import establishment_search_text
+from . import queries
 
 
 class EstablishmentError(ValueError):
@@ -69,3 +73,39 @@ def register_establishment(
     record_event(session, "create", "establishment", establishment.code,
                  after={"name": name, "commune_code": commune.code, "vsic_code": vsic_code}, actor_id=actor_id)
     return establishment
+
+
+@dataclass
+class OfflineRegistration:
+    """What a phone's registration came to: the establishment, whether this call made it, and the
+    existing establishments of the commune it likely duplicates (flagged for review)."""
+
+    establishment: Establishment
+    created: bool
+    likely_duplicates: list[Establishment]
+
+
+def register_from_phone(session: Session, *, client_uuid: str, name: str, commune_code: str, vsic_code: str,
+                        legal_form: str, owner: str | None = None, address: str | None = None,
+                        phone: str | None = None, actor_id: int | None = None) -> OfflineRegistration:
+    """Register an establishment found offline. The phone's UUID makes a resend return the first one;
+    a likely duplicate of the commune is still registered (the enumerator cannot be asked any more)
+    but flagged: its codes are kept on the newcomer and the /duplicates page proposes the pair."""
+    existing = queries.establishment_by_client_uuid(session, client_uuid)
+    if existing is not None:
+        return OfflineRegistration(existing, False, _flagged(session, existing))
+    matches = likely_matches(session, commune_code, (name or "").strip(), phone or None)
+    codes = [code for _pair, code in matches][:10]
+    establishment = register_establishment(
+        session, name=name, commune_code=commune_code, vsic_code=(vsic_code or "").strip(), legal_form=legal_form,
+        owner=owner or None, address=address or None, phone=phone or None, actor_id=actor_id,
+        client_uuid=client_uuid, possible_duplicate_of=" ".join(codes) or None)
+    if codes:
+        record_event(session, "flag_duplicate", "establishment", establishment.code,
+                     after={"likely_duplicates": codes}, actor_id=actor_id)
+    return OfflineRegistration(establishment, True, queries.establishments_by_codes(session, codes))
+
+
+def _flagged(session: Session, establishment: Establishment) -> list[Establishment]:
+    codes = (establishment.possible_duplicate_of or "").split()
+    return queries.establishments_by_codes(session, codes)

@@ -17,6 +17,7 @@ from ..questionnaire.builder import build_form_class
 from ..questionnaire.registry import registry
 from ..questionnaire.validation import browser_questions, browser_texts
 from ..survey import queries as survey_queries
+from ..survey.forms import RegistrationForm
 from ..survey.services import definition_for, prefill_from
 
 bp = Blueprint("offline", __name__, template_folder="templates")
@@ -32,6 +33,7 @@ def precached_assets() -> list[str]:
         url_for("static", filename="css/app.css"), url_for("static", filename="favicon.svg"),
         *(url_for("static", filename=f"js/{name}") for name in
           ("filters.js", "expressions.js", "questionnaire.js", "validation.js", "gps.js", "outbox.js", "pwa.js", "offline.js")),
+        url_for("static", filename="js/offline_registration.js"),
         url_for("vendor.asset", package="leaflet", filename="leaflet.css"),
         url_for("vendor.asset", package="leaflet", filename="leaflet.js"),
         *(url_for("vendor.asset", package="leaflet", filename=f"images/{name}") for name in
@@ -54,7 +56,8 @@ def _assets_version(static_folder: str) -> str:
 @public
 def service_worker():
     version = _assets_version(current_app.static_folder) + "-" + current_app.config.get("ASSETS_VERSION", "1")
-    body = render_template("offline/sw.js", version=version, assets=json.dumps(precached_assets()))
+    body = render_template("offline/sw.js", version=version, assets=json.dumps(precached_assets()),
+                           pages=json.dumps([url_for("offline.outbox"), url_for("offline.offline_form")]))
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -79,6 +82,7 @@ def _offline_establishments(session, definition, survey_round) -> list[dict]:
     names = {u.code: u.name for u in unit_queries.communes_of_province(session, current_app.config["PROVINCE_CODE"])}
     return [{
         "code": e.code, "name": e.name, "commune": names.get(e.commune_code, e.commune_code),
+        "commune_code": e.commune_code, "search": f"{e.search_text} {e.code}",
         "prefill": prefill_from(definition, e, registered),
         "current_uuid": record.uuid if record else None, "current_status": record.status if record else None,
     } for e, record, registered in rows]
@@ -103,7 +107,16 @@ def offline_form():
         province=unit_queries.unit_by_code(session, current_app.config["PROVINCE_CODE"]),
         question_index=json.dumps(browser_questions(definition, language)),
         validation_texts=json.dumps(browser_texts(language)),
+        registration=RegistrationForm(prefix="reg", formdata=None, meta={"csrf": False}),
+        communes=_capture_communes(session, survey_round),
     )
+
+
+def _capture_communes(session, survey_round) -> list:
+    """The communes where this user may register an establishment for the round."""
+    communes = unit_queries.communes_of_province(session, current_app.config["PROVINCE_CODE"])
+    scope = commune_scope(survey_round.id)
+    return [c for c in communes if scope is None or c.code in scope]
 
 
 @bp.get("/survey/outbox")

@@ -89,6 +89,7 @@
       choose(item.establishment_code, item.answers);
       base.value = item.supersedes || "";
       showErrors(item.errors);
+      document.dispatchEvent(new CustomEvent("survey:item-reopened", { detail: item }));
     });
   }
 })();

@@ -83,12 +83,21 @@
       row.setAttribute("data-state", item.state);
       var title = document.createElement("div");
       title.className = "fw-semibold";
-      title.textContent = item.establishment_name + " (" + item.establishment_code + ")";
+      var registered = !item.registration || item.registration.code;
+      title.textContent = item.establishment_name + " (" + (registered ? item.establishment_code : texts.new_establishment) + ")";
       var state = document.createElement("div");
       state.className = "small outbox-state " + ({ accepted: "text-success", pending: "text-secondary" }[item.state] || "text-danger");
       state.textContent = (texts["state_" + item.state] || item.state) + (item.message ? " — " + item.message : "");
       row.appendChild(title);
       row.appendChild(state);
+      if (item.registration && (item.registration.likely_duplicates || []).length) {
+        var flagged = document.createElement("div");
+        flagged.className = "small text-warning-emphasis outbox-duplicate";
+        flagged.textContent = (texts.flagged || "").replace("{codes}", item.registration.likely_duplicates.map(function (d) {
+          return d.name + " (" + d.code + ")";
+        }).join(", "));
+        row.appendChild(flagged);
+      }
       if (item.errors) {
         var errors = document.createElement("ul");
         errors.className = "small text-danger mb-1 outbox-errors";
@@ -154,6 +163,29 @@
     });
   }
 
+  // A questionnaire of an establishment registered on the phone: register it first (its own UUID makes a
+  // resend return the same establishment), then the record names the code the server gave it.
+  function registerFirst(item, csrf) {
+    if (!item.registration || item.registration.code) { return Promise.resolve(true); }
+    var body = Object.assign({ round: item.round }, item.registration);
+    return fetch("/api/v1/establishments", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 200 || response.status === 201) {
+          item.registration.code = data.code;
+          item.registration.likely_duplicates = data.likely_duplicates || [];
+          item.establishment_code = data.code;
+          return putItem(item).then(function () { return true; });
+        }
+        if ([403, 404, 409, 422].indexOf(response.status) === -1) { throw new Error("server " + response.status); }
+        return applyResult(item, { status: response.status, data: data }).then(function () { return false; });
+      });
+    });
+  }
+
   function applyResult(item, result) {
     var error = (result.data && result.data.error) || {};
     if (result.status === 200 || result.status === 201) {
@@ -187,7 +219,10 @@
         var queue = items.filter(function (i) { return i.state === "pending" && i.user === me.user.username; });
         return queue.reduce(function (previous, item) {
           return previous.then(function () {
-            return send(item, me.csrf_token).then(function (result) { return applyResult(item, result); });
+            return registerFirst(item, me.csrf_token).then(function (registered) {
+              if (!registered) { return null; }
+              return send(item, me.csrf_token).then(function (result) { return applyResult(item, result); });
+            });
           });
         }, Promise.resolve());
       });
@@ -208,6 +243,7 @@
       uuid: entry.uuid || newUuid(), user: entry.user, establishment_code: entry.establishment_code,
       establishment_name: entry.establishment_name, round: entry.round, status: entry.status,
       supersedes: entry.supersedes || null, answers: entry.answers, state: "pending", errors: null, message: "",
+      registration: entry.registration || null,
       saved_at: new Date().toISOString()
     };
     return putItem(item).then(refreshBadge).then(function () {
@@ -217,7 +253,7 @@
   }
 
   window.SurveyOutbox = {
-    save: save, sync: sync, get: getItem, all: allItems, remove: removeItem, refresh: refreshBadge, texts: texts
+    save: save, sync: sync, get: getItem, newUuid: newUuid, all: allItems, remove: removeItem, refresh: refreshBadge, texts: texts
   };
 
   var button = document.getElementById("outbox-sync");

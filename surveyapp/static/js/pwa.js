@@ -5,6 +5,10 @@
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function (error) {
     console.warn("service worker not installed:", error);
   });
+  // Signed in now: the outbox and the offline form must open offline later, even if never visited.
+  navigator.serviceWorker.ready.then(function (registration) {
+    if (registration.active) { registration.active.postMessage("keep-pages"); }
+  });
   var logout = document.getElementById("logout-form");
   if (logout) {
     logout.addEventListener("submit", function () {

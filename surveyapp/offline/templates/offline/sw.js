@@ -7,9 +7,25 @@ const ASSETS = {{ assets|safe }};
 const STATIC_CACHE = "static-" + VERSION;
 const PAGES_CACHE = "pages-v1";
 const OFFLINE_PAGES = ["/survey", "/establishments/"];
+// The outbox and the offline form work offline even if never opened: fetched at install (and again
+// whenever a page asks and they are missing, e.g. after a sign-out emptied the pages cache).
+const PRECACHED_PAGES = {{ pages|safe }};
+
+async function precachePages() {
+  const cache = await caches.open(PAGES_CACHE);
+  await Promise.all(PRECACHED_PAGES.map(async (path) => {
+    if (await cache.match(path)) { return; }
+    try {
+      const response = await fetch(path, { credentials: "same-origin" });
+      // Only the real page of a signed-in user, never the sign-in page it redirects to.
+      if (response.ok && !response.redirected) { await cache.put(path, response); }
+    } catch (error) { /* offline now: the next page asks again */ }
+  }));
+}
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(ASSETS))
+    .then(precachePages).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -68,4 +84,5 @@ self.addEventListener("fetch", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data === "forget-pages") { event.waitUntil(caches.delete(PAGES_CACHE)); }
+  if (event.data === "keep-pages") { event.waitUntil(precachePages()); }
 });
