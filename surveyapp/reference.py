@@ -33,7 +33,7 @@ ESTABLISHMENT_STATUS_LABELS = {
     EstablishmentStatus.merged: _l("Merged"),
 }
 
-_VSIC_CODE = re.compile(r"^\d{4,5}$")
+VSIC_CODE = re.compile(r"^\d{4,5}$")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def vsic_divisions() -> dict[str, VsicDivision]:
 
 def sector_of_vsic(vsic_code: str) -> str:
     """"10710" or "1071" → "C10". Raises ValueError for a code outside the known divisions."""
-    if not _VSIC_CODE.match(vsic_code or ""):
+    if not VSIC_CODE.match(vsic_code or ""):
         raise ValueError(f"VSIC code must have 4 or 5 digits: {vsic_code!r}")
     for division in vsic_divisions().values():
         if division.division == vsic_code[:2]:

@@ -148,3 +148,23 @@ def test_twenty_concurrent_identical_registrations_make_one(app, session, token)
     statuses = post_concurrently(app, token, [sent] * 20)
     assert statuses.count(201) == 1 and statuses.count(200) == 19, statuses
     assert len(establishments_named(session, sent["name"])) == 1
+
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("vi", {"vsic_code": ("Ngành nghề chính (mã ngành VSIC)", "Ngành cấp 2 99 theo VSIC không phải ngành công nghiệp."),
+            "commune_code": ("Xã/phường", "")}),
+    ("en", {"vsic_code": ("Main activity (VSIC code)", "VSIC division 99 is not an industrial division."),
+            "commune_code": ("Commune", "")}),
+])
+def test_a_refused_registration_names_each_field_by_its_label_in_the_requests_language(anon_client, token, language,
+                                                                                         expected):
+    """The outbox shows what the API says: a label and a message in the page's language, never a field name."""
+    headers = {**token, "Accept-Language": language}
+    only_the_server_knows = anon_client.post(URL, json=registration(vsic_code="9999"), headers=headers)
+    assert only_the_server_knows.status_code == 422
+    [vsic] = only_the_server_knows.get_json()["error"]["details"]["questions"]
+    assert (vsic["field"], vsic["label"], vsic["message"]) == ("vsic_code", *expected["vsic_code"])
+    unknown = anon_client.post(URL, json=registration(commune_code="99999"), headers=headers)
+    [commune] = unknown.get_json()["error"]["details"]["questions"]
+    assert commune["label"] == expected["commune_code"][0] and "99999" in commune["message"]

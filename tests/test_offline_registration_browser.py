@@ -144,7 +144,9 @@ def test_a_refused_registration_is_opened_fixed_and_resent(phone, live_app, know
     page.goto(live_app + "/survey/outbox")
     item = page.locator(".outbox-item")
     expect(item).to_have_attribute("data-state", "invalid", timeout=20_000)
-    expect(item.locator(".outbox-errors")).to_contain_text("vsic_code")
+    # the label and the message in the page's language, never the field's name or the API's English
+    expect(item.locator(".outbox-errors")).to_have_text(
+        "Ngành nghề chính (mã ngành VSIC): Ngành cấp 2 99 theo VSIC không phải ngành công nghiệp.")
     assert rows_named(session, NEW_NAME) == []
 
     item.locator("a").click()

@@ -9,6 +9,7 @@ import uuid as uuid_module
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
@@ -143,8 +144,7 @@ def register_establishment():
     survey_round = _round_or_error(session, payload.get("round"))
     commune = unit_queries.unit_by_code(session, payload["commune_code"])
     if commune is None or commune.level != UnitLevel.commune:
-        raise ApiError(422, "invalid_establishment", "Some fields are not valid",
-                       {"errors": {"commune_code": f"Unknown commune code: {payload['commune_code']}"}})
+        raise _registration_refused({"commune_code": str(_l("Unknown commune: %(code)s", code=payload["commune_code"]))})
     if not may_work_in(commune.code, survey_round.id, [Role.enumerator]):
         raise ApiError(403, "commune_not_assigned", "This commune is not assigned to you",
                        {"commune_code": commune.code})
@@ -155,8 +155,7 @@ def register_establishment():
         session.commit()
     except EstablishmentError as error:
         session.rollback()
-        raise ApiError(422, "invalid_establishment", "Some fields are not valid",
-                       {"errors": {error.field: str(error)}}) from None
+        raise _registration_refused({error.field: str(error)}) from None
     except IntegrityError:  # the same UUID (or the same next code) committed by a parallel request a moment ago
         session.rollback()
         outcome = register_from_phone(session, client_uuid=payload["uuid"], commune_code=commune.code,
@@ -191,10 +190,20 @@ def _registration_fields(payload: dict) -> dict:
     data = MultiDict({name: str(payload[name]) for name in REGISTRATION_FIELDS if payload.get(name) is not None})
     form = RegistrationForm(formdata=data, meta={"csrf": False})
     if not form.validate():
-        raise ApiError(422, "invalid_establishment", "Some fields are not valid",
-                       {"errors": {name: " ".join(map(str, errors)) for name, errors in form.errors.items()}})
+        raise _registration_refused({name: " ".join(map(str, errors)) for name, errors in form.errors.items()})
     return {name: (form[name].data or None) if name in ("owner", "address", "phone") else form[name].data
             for name in REGISTRATION_FIELDS}
+
+
+def _registration_refused(errors: dict[str, str]) -> ApiError:
+    """422 naming each bad field; `questions` gives each its label and message in the request's language, for
+    the outbox, which never shows a field name."""
+    form = RegistrationForm(formdata=None, meta={"csrf": False})
+    labels = {name: str(form[name].label.text) for name in REGISTRATION_FIELDS} | {"commune_code": str(_l("Commune"))}
+    return ApiError(422, "invalid_establishment", "Some fields are not valid", {
+        "errors": errors,
+        "questions": [{"field": field, "label": labels.get(field, ""), "message": message}
+                      for field, message in errors.items()]})
 
 
 @bp.get("/questionnaire")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -10,13 +11,14 @@ from ..adminunits.queries import unit_by_code
 from ..audit import record_event
 from ..duplicates.services import likely_matches
 from ..models import Establishment, LegalForm, UnitLevel
-from ..reference import sector_of_vsic
+from ..reference import VSIC_CODE, sector_of_vsic
 from ..text import establishment_search_text
 from . import queries
 
 
 class EstablishmentError(ValueError):
-    """Input that cannot make a valid establishment; `field` names the culprit."""
+    """Input that cannot make a valid establishment; `field` names the culprit. The message is lazy: it is
+    read in the language of whoever shows it (a page, the API's request)."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)
@@ -52,16 +54,18 @@ def register_establishment(
     already holds one (an import restoring an exported list)."""
     name = (name or "").strip()
     if not name:
-        raise EstablishmentError("name", "The name is required.")
+        raise EstablishmentError("name", _l("The name is required."))
     commune = unit_by_code(session, commune_code)
     if commune is None or commune.level != UnitLevel.commune:
-        raise EstablishmentError("commune_code", f"Unknown commune code: {commune_code}")
+        raise EstablishmentError("commune_code", _l("Unknown commune: %(code)s", code=commune_code))
     try:
         sector = sector_of_vsic(vsic_code)
     except ValueError as error:
-        raise EstablishmentError("vsic_code", str(error)) from error
+        message = (_l("VSIC division %(division)s is not an industrial division.", division=vsic_code[:2])
+                   if VSIC_CODE.match(vsic_code or "") else _l("A VSIC code has 4 or 5 digits, e.g. 1061."))
+        raise EstablishmentError("vsic_code", message) from error
     if legal_form not in {form.value for form in LegalForm}:
-        raise EstablishmentError("legal_form", f"Unknown legal form: {legal_form}")
+        raise EstablishmentError("legal_form", _l("Unknown legal form."))
     establishment = Establishment(
         code=code or next_establishment_code(session, commune.province_code, commune.parent_code),
         name=name, owner=owner, address=address, legal_form=legal_form, vsic_code=vsic_code, sector=sector,
