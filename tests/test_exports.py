@@ -171,6 +171,23 @@ def test_vietnamese_headers_and_names(demo_client, demo_session):
     assert "Mã cơ sở" in features[0]["properties"]
 
 
+def test_statuses_are_words_with_vietnamese_headers_and_codes_otherwise(demo_client):
+    """People read a headers=vi file: statuses in words there; the English file keeps the codes programs read."""
+    _header, rows = read_csv(demo_client.get("/exports/establishments.csv?district=947&headers=vi").data)
+    assert {row["Trạng thái phiếu"] for row in rows} <= {"Nháp", "Đã gửi", "Trả lại", "Đã duyệt"}
+    assert "Đã duyệt" in {row["Trạng thái phiếu"] for row in rows}
+    assert {row["Tình trạng hoạt động"] for row in rows} <= {"Đang hoạt động", "Ngừng hoạt động", "Đã gộp"}
+    workbook = load_workbook(io.BytesIO(demo_client.get("/exports/establishments.xlsx?district=947&headers=vi").data))
+    sheet = workbook["Cơ sở"]
+    column = [cell.value for cell in sheet[1]].index("Trạng thái phiếu")
+    assert {row[column].value for row in sheet.iter_rows(min_row=2)} == {row["Trạng thái phiếu"] for row in rows}
+    features = json.loads(demo_client.get("/exports/establishments.geojson?district=947&headers=vi").data)["features"]
+    assert {f["properties"]["Trạng thái phiếu"] for f in features} == {row["Trạng thái phiếu"] for row in rows}
+    _header, english = read_csv(demo_client.get("/exports/establishments.csv?district=947").data)
+    assert {row["record_status"] for row in english} <= {"draft", "submitted", "returned", "approved"}
+    assert {row["status"] for row in english} <= {"active", "closed", "merged"}
+
+
 @pytest.fixture
 def injected(session, add_establishment):
     establishment = add_establishment(name="=HYPERLINK(\"http://evil.example\",\"x\")", owner="+84 912 345 678",

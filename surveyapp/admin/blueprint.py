@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..accounts import queries as account_queries
+from ..audit import ACTION_LABELS, ENTITY_LABELS
 from ..accounts.access import allow, current_actor_id
 from ..accounts.passwords import MESSAGES as PASSWORD_MESSAGES
 from ..accounts.services import (
@@ -202,7 +203,8 @@ def audit():
         return moved
     actions, entity_types = queries.audit_choices(session)
     return render_template("admin/audit.html", events=events, total=total, page=page, pages=pages, wanted=wanted,
-                           actions=actions, entity_types=entity_types)
+                           actions=actions, entity_types=entity_types, audit_action_labels=ACTION_LABELS,
+                           audit_entity_labels=ENTITY_LABELS)
 
 
 @bp.post("/users/<int:user_id>/tokens")

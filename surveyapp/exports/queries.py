@@ -57,7 +57,8 @@ def establishment_batches(session: Session, wanted: "EstablishmentFilter", scope
 
 def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
                      columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
-                     batch_size: int = CSV_BATCH_SIZE) -> Iterator[list[str]]:
+                     batch_size: int = CSV_BATCH_SIZE,
+                     status_words: dict[str, dict[str, str]] | None = None) -> Iterator[list[str]]:
     """The export's CSV lines, written by the database itself: one text per row, in batches.
 
     The same file `formats.csv_chunks` writes from row dicts (minimal quoting, formulas neutralised,
@@ -68,8 +69,12 @@ def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set
     """
     commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
     values = _export_values(commune, district, legal_forms, sectors)
+    for key, words in (status_words or {}).items():  # the code's word, as a finished cell
+        values[key] = case({code: csv_cell(word) for code, word in words.items()}, value=values[key],
+                           else_=func.coalesce(values[key], ""))
+    formatted = set(FORMATTED_LABELS) | set(status_words or {})
     position = func.strpos if session.get_bind().dialect.name == "postgresql" else func.instr
-    cells = [values[c.key] if c.key in FORMATTED_LABELS else _csv_number(values[c.key]) if c.numeric
+    cells = [values[c.key] if c.key in formatted else _csv_number(values[c.key]) if c.numeric
              else func.coalesce(values[c.key], "") if c.checked else _csv_text(values[c.key], position)
              for c in columns]
     line = cells[0]
