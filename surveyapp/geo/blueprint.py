@@ -26,12 +26,14 @@ from .forms import BoundaryUploadForm
 from .gps import locate_points, recheck_gps_mismatch
 from .indicators import INDICATORS, LEVEL_LABELS, SCHEMES, parse_map_options
 from .reading import SUFFIXES, BoundaryFileError, Limits
+from .safe_files import disable_gdal_network
 from .services import import_boundaries
 from .view_points import points_or_clusters
 from .viewport import parse_view
 from ..web import MAX_ID, bounded_int, redirect_past_last_page
 
 bp = Blueprint("geo", __name__, template_folder="templates")
+bp.record_once(lambda _state: disable_gdal_network())
 #: Side files accepted with an uploaded .shp.
 UPLOAD_SUFFIXES = set(SUFFIXES) | {".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx"}
 #: Records flagged at GPS capture listed on the GPS data-quality page (the latest first).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -48,6 +49,12 @@ NETWORK_OFF = {
     "GDAL_HTTP_TIMEOUT": "1", "GDAL_HTTP_CONNECTTIMEOUT": "1", "GDAL_HTTP_MAX_RETRY": "0",
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "PROJ_NETWORK": "OFF",
 }
+
+
+def disable_gdal_network() -> None:
+    """Called when the app starts: boundary files are read from local files only. GDAL reads its settings
+    from the environment too, so this holds without importing pyogrio (and pandas, geopandas) at start-up."""
+    os.environ.update(NETWORK_OFF)
 
 
 @functools.cache
