@@ -338,3 +338,29 @@ def test_an_import_stays_under_300_mb_whatever_the_file(app, tmp_path):
             assert outcome["exit"] == 1 and reason in outcome["output"], outcome
             assert re.search(r"^Error: ", outcome["output"], re.M)
     assert max(outcome["peak_mb"] for outcome in outcomes) < MEMORY_CAP_MB
+
+
+VALID_HEADER = ("name", "owner", "address", "phone", "tax_code", "commune_code", "vsic_code", "legal_form", "status",
+                "workers", "revenue_vnd", "capital_vnd", "year_started", "lat", "lon")
+
+
+def valid_rows_csv(path: Path, count: int) -> Path:
+    """`count` new establishments, every cell valid and most of them different from row to row (names,
+    owners, addresses, phones, amounts and points), as a real registry extract is."""
+    lines = (f"Cơ sở chế biến số {n},Nguyễn Văn Chủ {n},Ấp {n % 97} đường số {n},0299{n:07d},{1800000000 + n},"
+             f"{('31498', '31501')[n % 2]},1071,HKD,active,{n % 50 + 1},{250_000_000 + n * 1000},{n * 500},"
+             f"{1990 + n % 30},{9.55 + n % 1000 / 10_000:.6f},{105.95 + n % 997 / 10_000:.6f}\n"
+             for n in range(count))
+    return csv_file_of(path, [",".join(VALID_HEADER) + "\n", *lines])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from Linux's /proc")
+def test_a_valid_100000_row_import_stays_under_300_mb(app, tmp_path):
+    """The largest file allowed (IMPORT_MAX_ROWS), all of it valid: the dry run holds every planned row."""
+    path = valid_rows_csv(tmp_path / "registry.csv", 100_000)
+    started = time.perf_counter()
+    [outcome] = peaks_of_imports(app, [path])
+    print(f"\n{path.name}: {path.stat().st_size / MB:.0f} MB, peak {outcome['peak_mb']:.0f} MB, "
+          f"{time.perf_counter() - started:.0f} s")
+    assert outcome["exit"] == 0 and "would add 100000" in outcome["output"], outcome
+    assert outcome["peak_mb"] < MEMORY_CAP_MB
