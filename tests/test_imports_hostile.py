@@ -364,3 +364,29 @@ def test_a_valid_100000_row_import_stays_under_300_mb(app, tmp_path):
           f"{time.perf_counter() - started:.0f} s")
     assert outcome["exit"] == 0 and "would add 100000" in outcome["output"], outcome
     assert outcome["peak_mb"] < MEMORY_CAP_MB
+
+
+def test_planned_values_read_like_the_dict_they_replace():
+    from surveyapp.imports.validation import RowValues
+
+    index = {"name": 0, "commune_code": 1, "lat": 2}
+    row = RowValues(index, {"name": "Cơ sở A", "lat": None})  # the commune's cell did not parse
+    assert row == {"name": "Cơ sở A", "lat": None} and list(row) == ["name", "lat"] and len(row) == 2
+    assert "lat" in row and row["lat"] is None and "commune_code" not in row and "owner" not in row
+    assert row.get("commune_code") is None and row.get("owner", "-") == "-"
+    with pytest.raises(KeyError):
+        row["commune_code"]
+
+
+HEAVY_LIBRARIES = ("pandas", "geopandas", "shapely", "pyogrio", "folium", "pyproj")
+
+
+def test_the_app_and_its_commands_start_without_the_map_libraries(app):
+    """pandas, geopandas, shapely, pyogrio and folium (~100 MB) load with the first map, not at start-up."""
+    script = ("import sys; from surveyapp import create_app; import surveyapp.cli, surveyapp.imports.services; "
+              "create_app({'TESTING': True, 'DATABASE_URL': sys.argv[1], 'SECRET_KEY': 'test'}); "
+              f"print(sorted(name for name in {HEAVY_LIBRARIES!r} if name in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", script, app.config["DATABASE_URL"]], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"
