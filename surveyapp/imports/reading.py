@@ -142,7 +142,7 @@ def _table(numbered_rows, is_header, max_rows: int, sheet: str | None) -> Table:
 
 class _SharedCells:
     """The same text down a column as one string, not one per row (100,000 rows of a few hundred commune
-    codes, VSIC codes and legal forms held 30 MB of copies)."""
+    codes, VSIC codes, legal forms and small numbers held 40 MB of copies)."""
 
     def __init__(self):
         self.columns: dict[int, dict[str, str] | None] = {}

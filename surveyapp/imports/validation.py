@@ -173,7 +173,7 @@ def plan_import(session: Session, table: Table, *, province_code: str, source: s
 
 class _Released:
     """The rows of a table, each dropped from it once handed out: a file's raw cells and its planned
-    values are never all held at once (100,000 rows of both took 150 MB more than either)."""
+    values are never all held at once (the raw cells of 100,000 rows take about 90 MB)."""
 
     def __init__(self, rows: list):
         self.rows = rows
