@@ -338,3 +338,55 @@ def test_an_import_stays_under_300_mb_whatever_the_file(app, tmp_path):
             assert outcome["exit"] == 1 and reason in outcome["output"], outcome
             assert re.search(r"^Error: ", outcome["output"], re.M)
     assert max(outcome["peak_mb"] for outcome in outcomes) < MEMORY_CAP_MB
+
+
+VALID_HEADER = ("name", "owner", "address", "phone", "tax_code", "commune_code", "vsic_code", "legal_form", "status",
+                "workers", "revenue_vnd", "capital_vnd", "year_started", "lat", "lon")
+
+
+def valid_rows_csv(path: Path, count: int) -> Path:
+    """`count` new establishments, every cell valid and most of them different from row to row (names,
+    owners, addresses, phones, amounts and points), as a real registry extract is."""
+    lines = (f"Cơ sở chế biến số {n},Nguyễn Văn Chủ {n},Ấp {n % 97} đường số {n},0299{n:07d},{1800000000 + n},"
+             f"{('31498', '31501')[n % 2]},1071,HKD,active,{n % 50 + 1},{250_000_000 + n * 1000},{n * 500},"
+             f"{1990 + n % 30},{9.55 + n % 1000 / 10_000:.6f},{105.95 + n % 997 / 10_000:.6f}\n"
+             for n in range(count))
+    return csv_file_of(path, [",".join(VALID_HEADER) + "\n", *lines])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak memory is read from Linux's /proc")
+def test_a_valid_100000_row_import_stays_under_300_mb(app, tmp_path):
+    """The largest file allowed (IMPORT_MAX_ROWS), all of it valid: the dry run holds every planned row."""
+    path = valid_rows_csv(tmp_path / "registry.csv", 100_000)
+    started = time.perf_counter()
+    [outcome] = peaks_of_imports(app, [path])
+    print(f"\n{path.name}: {path.stat().st_size / MB:.0f} MB, peak {outcome['peak_mb']:.0f} MB, "
+          f"{time.perf_counter() - started:.0f} s")
+    assert outcome["exit"] == 0 and "would add 100000" in outcome["output"], outcome
+    assert outcome["peak_mb"] < MEMORY_CAP_MB
+
+
+def test_planned_values_read_like_the_dict_they_replace():
+    from surveyapp.imports.validation import RowValues
+
+    index = {"name": 0, "commune_code": 1, "lat": 2}
+    row = RowValues(index, {"name": "Cơ sở A", "lat": None})  # the commune's cell did not parse
+    assert row == {"name": "Cơ sở A", "lat": None} and list(row) == ["name", "lat"] and len(row) == 2
+    assert "lat" in row and row["lat"] is None and "commune_code" not in row and "owner" not in row
+    assert row.get("commune_code") is None and row.get("owner", "-") == "-"
+    with pytest.raises(KeyError):
+        row["commune_code"]
+
+
+HEAVY_LIBRARIES = ("pandas", "geopandas", "shapely", "pyogrio", "folium", "pyproj")
+
+
+def test_the_app_and_its_commands_start_without_the_map_libraries(app):
+    """pandas, geopandas, shapely, pyogrio and folium (~100 MB) load with the first map, not at start-up."""
+    script = ("import sys; from surveyapp import create_app; import surveyapp.cli, surveyapp.imports.services; "
+              "create_app({'TESTING': True, 'DATABASE_URL': sys.argv[1], 'SECRET_KEY': 'test'}); "
+              f"print(sorted(name for name in {HEAVY_LIBRARIES!r} if name in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", script, app.config["DATABASE_URL"]], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import numpy
 from rapidfuzz import fuzz, process
 
 from ..text import fold
@@ -176,6 +175,7 @@ def _similar_names(names: list[str], cutoff: int) -> Iterable[tuple[int, int, fl
 def _alike(names: list[str], cutoff: int, block: int = 256) -> Iterable[tuple[int, int]]:
     """Index pairs i < j of names scoring at least `cutoff`, comparing each pair once (the upper
     triangle in blocks: half the work of a full similarity matrix)."""
+    import numpy
     for start in range(0, len(names), block):
         rows = names[start:start + block]
         columns = names[start:]

@@ -15,7 +15,6 @@ import operator
 import struct
 from typing import Any, Iterable, Iterator
 
-import numpy as np
 
 from .columns import ESTABLISHMENT_COLUMNS, Column
 from .xlsx import FORMULA_TRIGGERS, SheetColumn, is_formula_like, new_workbook, write_about_sheet, write_sheet
@@ -155,6 +154,9 @@ def write_gpkg(path: str, rows: Iterable[dict], language: str = "en",
     polygon layer per entry of `boundary_layers` (name → [(code, name, GeoJSON geometry)]). Returns rows."""
     from pyogrio.raw import write
 
+    from ..geo.safe_files import gdal
+    gdal()  # GDAL off the network, as for every file it touches
+
     fields = [column for column in columns if column.key not in ("lat", "lon")]
     names = [column.header(language) for column in fields]
     chunk: list[dict] = []
@@ -174,6 +176,7 @@ def write_gpkg(path: str, rows: Iterable[dict], language: str = "en",
 
 
 def _write_points(write, path: str, chunk: list[dict], fields: list[Column], names: list[str], append: bool) -> None:
+    import numpy as np
     geometry = np.array([_point_wkb(row["lat"], row["lon"]) for row in chunk], dtype=object)
     data, masks = [], []
     for column in fields:
@@ -198,6 +201,7 @@ def _point_wkb(lat: float | None, lon: float | None) -> bytes | None:
 
 
 def _write_polygons(write, path: str, layer: str, features: list[tuple[str, str, dict]], language: str) -> None:
+    import numpy as np
     from shapely import to_wkb
     from shapely.geometry import MultiPolygon, shape
 

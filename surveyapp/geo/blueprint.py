@@ -21,8 +21,7 @@ from ..establishments.filters import read_filter
 from ..establishments.queries import any_demo_establishment
 from ..i18n import format_day, format_number
 from ..models import Role
-from . import maps, queries
-from .district_map import build_district_map
+from . import queries
 from .forms import BoundaryUploadForm
 from .gps import locate_points, recheck_gps_mismatch
 from .indicators import INDICATORS, LEVEL_LABELS, SCHEMES, parse_map_options
@@ -63,6 +62,7 @@ def _parsed_request():
 
 def _district_map(parsed, options, standalone: bool):
     """The page's map fetches the points of each view; a standalone file embeds them (up to a cap)."""
+    from .district_map import build_district_map  # folium: loaded by the first map, not by every process
     link_base = url_for("establishments.list_establishments", _external=standalone) + "/"
     points_url = None if standalone else url_for("geo.view_points", **parsed.filter.as_query_args())
     return build_district_map(
@@ -76,6 +76,7 @@ def _district_map(parsed, options, standalone: bool):
 @allow(*READERS)
 def district_map():
     parsed, options, errors = _parsed_request()
+    from . import maps
     result = _district_map(parsed, options, standalone=False)
     parts = maps.page_parts(maps.build_map(result.spec, _page_href))
     session = get_session()
@@ -110,6 +111,7 @@ def download_district_map():
     parsed, options, errors = _parsed_request()
     if errors:
         abort(400, description="; ".join(errors.values()))
+    from . import maps
     result = _district_map(parsed, options, standalone=True)
     session = get_session()
     title = result.spec.legend["title"]

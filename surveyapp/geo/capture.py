@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import geopandas as gpd
-from shapely.geometry import Point, shape
 from sqlmodel import Session
 
 from ..models import AdminUnit
@@ -53,6 +51,8 @@ def inside_province(province: AdminUnit | None, lat: float, lon: float) -> bool 
 def outside_district(session: Session, district_code: str, lat: float, lon: float, tolerance_m: float) -> bool | None:
     """True when the point lies more than `tolerance_m` outside the district's imported outline, None
     when the district has none."""
+    import geopandas as gpd
+    from shapely.geometry import Point, shape
     boundary = queries.boundary_of(session, district_code)
     if boundary is None:
         return None

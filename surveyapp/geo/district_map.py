@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import shapely
 from flask_babel import gettext as _
 from flask_babel import get_locale
 from sqlmodel import Session
@@ -158,6 +157,7 @@ def _legend(label: str, breaks: ClassBreaks | None, values: dict, has_boundaries
 
 def _bounds(session: Session, wanted: EstablishmentFilter, stored: dict, province_code: str) -> list[list[float]]:
     """The filtered commune or district when there is one, else the province."""
+    import shapely
     focus = wanted.commune or wanted.district or province_code
     if focus in stored:
         west, south, east, north = shapely.bounds(shapes.from_geojson([stored[focus].geometry])[0])

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-import geopandas as gpd
-import pandas as pd
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 from ..audit import record_event
 from . import queries, shapes
@@ -54,6 +56,7 @@ def recheck_gps_mismatch(session: Session, province_code: str, *, establishment_
     """Recompute `gps_mismatch` for the province, or only for `establishment_ids` (e.g. after a record
     changed a GPS point). `after_chunk` (e.g. `session.commit`) runs after each chunk's updates, so a
     long run on a big registry does not hold one write transaction throughout."""
+    import pandas as pd
     started = time.perf_counter()
     summary = GpsCheckSummary()
     only = None if establishment_ids is None else sorted(set(establishment_ids))
@@ -81,6 +84,7 @@ def recheck_gps_mismatch(session: Session, province_code: str, *, establishment_
 
 
 def _boundary_polygons(session: Session, province_code: str) -> _Polygons | None:
+    import geopandas as gpd
     rows = [(b.unit_code, level, shapes.stored_shape(b.geometry)) for level in ("district", "commune")
             for b in queries.boundaries_of_level(session, province_code, level)]
     rows = [row for row in rows if row[2] is not None]  # a broken stored shape checks nothing
@@ -93,6 +97,7 @@ def _boundary_polygons(session: Session, province_code: str) -> _Polygons | None
 
 def _flags(chunk: pd.DataFrame, polygons: _Polygons, tolerance_m: float) -> list[bool | None]:
     """True outside the declared unit, False inside, None when unchecked, per row of the chunk."""
+    import geopandas as gpd
     codes = polygons.codes
     district = chunk["district"].where(chunk["district"].isin(codes))
     target = chunk["commune"].where(chunk["commune"].isin(codes), district)
@@ -111,6 +116,7 @@ def _flags(chunk: pd.DataFrame, polygons: _Polygons, tolerance_m: float) -> list
 
 def _flag(value) -> bool | None:
     """A stored flag as read through pandas (None, NaN, numpy or Python bool) as None/True/False."""
+    import pandas as pd
     return None if value is None or pd.isna(value) else bool(value)
 
 
@@ -125,6 +131,7 @@ def locate_points(session: Session, province_code: str,
                   points: list[tuple[int, float, float]]) -> dict[int, dict[str, str]]:
     """Which stored district and commune each (id, lat, lon) lies in: {id: {"district": code, ...}}.
     For a page of the data-quality list, so the reader sees where the point actually is."""
+    import geopandas as gpd
     polygons = _boundary_polygons(session, province_code)
     if polygons is None or not points:
         return {}

@@ -9,7 +9,6 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-import numpy as np
 from flask_babel import lazy_gettext as _l
 
 from ..reference import vsic_divisions
@@ -100,6 +99,7 @@ class ClassBreaks:
 
 def classify(values: Sequence[float], scheme: str = "natural_breaks", k: int = CLASSES) -> ClassBreaks | None:
     """Class breaks of the values with mapclassify; fewer classes when there are fewer distinct values."""
+    import numpy as np
     data = np.asarray([value for value in values if value is not None], dtype=float)
     if data.size == 0:
         return None
@@ -118,6 +118,7 @@ def classify(values: Sequence[float], scheme: str = "natural_breaks", k: int = C
 
 def _colours(count: int) -> tuple[str, ...]:
     """`count` colours spread over the palette, so two classes are light and dark, not two yellows."""
+    import numpy as np
     if count == 1:
         return (PALETTE[2],)
     positions = np.linspace(0, len(PALETTE) - 1, count).round().astype(int)

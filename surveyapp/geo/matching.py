@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .names import NameKey, name_key, name_keys, type_key
 
@@ -73,6 +74,7 @@ def normalize_code(value, width: int) -> str | None:
 
 
 def _text(value) -> str | None:
+    import pandas as pd
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     text = str(value).strip()

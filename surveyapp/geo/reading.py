@@ -7,17 +7,18 @@ and the web can each word them (the web translates them; services never need a r
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pyogrio
-import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 from .file_errors import BoundaryFileError
-from .safe_files import Deadline, Limits, LocalDataset, check_driver, check_local, local_dataset
+from .safe_files import Deadline, Limits, LocalDataset, check_driver, check_local, gdal, local_dataset
 
 __all__ = ["BoundaryFile", "BoundaryFileError", "Limits", "SUFFIXES", "read_boundary_file"]
 
@@ -40,6 +41,7 @@ class BoundaryFile:
 def read_boundary_file(path: str | Path, layer: str | None = None, limits: Limits | None = None,
                        deadline: Deadline | None = None) -> BoundaryFile:
     """Read every feature of a boundary file and bring it to EPSG:4326."""
+    import shapely
     path = Path(path)
     limits = limits or Limits()
     deadline = deadline or limits.start()
@@ -74,6 +76,8 @@ def _choose_layer(dataset: LocalDataset, layer: str | None) -> str:
 
 
 def _read_features(dataset: LocalDataset, layer: str, limits: Limits) -> gpd.GeoDataFrame:
+    pyogrio = gdal()
+    import shapely
     path, gdal_layer = dataset.layers[layer]
     if check_driver(path, gdal_layer, dataset.driver) > limits.max_features:
         raise BoundaryFileError("too_many_features", limit=limits.max_features)
@@ -95,6 +99,8 @@ def _read_features(dataset: LocalDataset, layer: str, limits: Limits) -> gpd.Geo
 def _without_non_finite(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A geometry with NaN or infinite coordinates is no geometry: the report says so for its feature
     (GEOS would fail on it further on)."""
+    import numpy as np
+    import shapely
     coordinates, owners = shapely.get_coordinates(frame.geometry.values, return_index=True)
     broken = np.unique(owners[~np.isfinite(coordinates).all(axis=1)])
     if len(broken):

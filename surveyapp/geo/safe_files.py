@@ -9,7 +9,9 @@ driver GDAL used is checked to be the one expected. GDAL's network access is swi
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -19,7 +21,6 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import pyogrio
 
 from .file_errors import BoundaryFileError
 
@@ -51,8 +52,18 @@ NETWORK_OFF = {
 
 
 def disable_gdal_network() -> None:
-    """Called when the app starts: boundary files are read from local files only."""
+    """Called when the app starts: boundary files are read from local files only. GDAL reads its settings
+    from the environment too, so this holds without importing pyogrio (and pandas, geopandas) at start-up."""
+    os.environ.update(NETWORK_OFF)
+
+
+@functools.cache
+def gdal():
+    """pyogrio, with GDAL kept off the network: boundary files are read from local files only. Imported by
+    the first use, not when the app starts (pyogrio brings pandas and geopandas: ~90 MB and a second)."""
+    import pyogrio
     pyogrio.set_gdal_config_options(NETWORK_OFF)
+    return pyogrio
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,7 @@ def check_local(path: Path) -> None:
 
 def check_driver(path: Path, layer: str | None, expected: str) -> int:
     """The feature count GDAL sees, after making sure GDAL opened the file with the expected driver."""
+    pyogrio = gdal()
     try:
         info = pyogrio.read_info(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as error:
@@ -167,6 +179,7 @@ def _check_crs_member(crs) -> None:
 
 
 def _geopackage(path: Path, folder: Path) -> LocalDataset:
+    pyogrio = gdal()
     target = folder / "boundaries.gpkg"
     shutil.copyfile(path, target)
     with target.open("rb") as handle:

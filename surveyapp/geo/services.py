@@ -8,14 +8,17 @@ returns a report with `applied = False`. Either way nothing changes.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import shapely
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import numpy as np
 
 from ..adminunits import queries as unit_queries
 from ..audit import record_event
@@ -142,6 +145,7 @@ def import_boundaries(
 
 def _province_box(session: Session, province_code: str, units: list[UnitRef]):
     """The province's box of record (else its units' centroids, else Viet Nam), with a margin."""
+    import shapely
     province = unit_queries.unit_by_code(session, province_code)
     located = [(unit.lon, unit.lat) for unit in units if unit.lat is not None and unit.lon is not None]
     if province is not None and None not in (province.min_lon, province.min_lat, province.max_lon, province.max_lat):
@@ -181,6 +185,7 @@ def _polygons(frame: gpd.GeoDataFrame) -> tuple[list, list[str | None], int]:
 
 def _centroids_within(units: list[UnitRef], geometries: list) -> dict[int, set[str]]:
     """Spatial join of the units' geocoded centroids with the features: feature → units inside it."""
+    import geopandas as gpd
     located = [unit for unit in units if unit.lat is not None and unit.lon is not None]
     present = [(index, geometry) for index, geometry in enumerate(geometries) if geometry is not None]
     if not located or not present:
@@ -199,6 +204,9 @@ def _centroids_within(units: list[UnitRef], geometries: list) -> dict[int, set[s
 
 def _boundary_rows(report: ImportReport, frame: gpd.GeoDataFrame, geometries: list) -> list[dict]:
     """One row per matched unit: its features merged, the coverage cleaned and simplified."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
     parts: dict[str, list] = {}
     names: dict[str, list[str]] = {}
     for match in report.matched:
@@ -224,6 +232,7 @@ def _boundary_rows(report: ImportReport, frame: gpd.GeoDataFrame, geometries: li
 def _usable_or_refused(codes: list[str], final: np.ndarray, merged: gpd.GeoSeries) -> np.ndarray:
     """A shape the coverage cleaning emptied (e.g. one overlapping a neighbour twice over) is kept as
     read; one empty or broken even so means coordinates in the wrong system: the file is refused."""
+    import shapely
     for index, geometry in enumerate(final):
         if not shapes.usable(geometry):
             final[index] = shapely.set_precision(merged.values[index], shapes.GRID_DEGREES)

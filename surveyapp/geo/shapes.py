@@ -7,10 +7,11 @@ one polygon and another way in its neighbour, opening gaps and overlaps; shapely
 """
 from __future__ import annotations
 
-import numpy as np
-import shapely
-from shapely.geometry import mapping, shape
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from shapely.geometry.base import BaseGeometry
 
 #: Gaps narrower than this (metres) between neighbours are closed when the coverage is cleaned.
 GAP_WIDTH_M = 10.0
@@ -23,6 +24,7 @@ _POLYGONAL = ("Polygon", "MultiPolygon")
 
 def polygonal(geometry: BaseGeometry | None) -> tuple[BaseGeometry | None, bool]:
     """The polygonal part of a geometry, repaired when invalid: (polygon or None, was_repaired)."""
+    import shapely
     if geometry is None or geometry.is_empty:
         return None, False
     repaired = False
@@ -38,12 +40,16 @@ def polygonal(geometry: BaseGeometry | None) -> tuple[BaseGeometry | None, bool]
 
 def inside(geometry: BaseGeometry, box: BaseGeometry) -> bool:
     """Whether a geometry has finite coordinates and lies within `box` (NaN or infinity never does)."""
+    import numpy as np
+    import shapely
     bounds = shapely.bounds(geometry)
     return bool(np.isfinite(bounds).all()) and box.contains(shapely.box(*bounds))
 
 
 def usable(geometry: BaseGeometry | None) -> bool:
     """A polygonal, non-empty, valid geometry with finite lon/lat: one a map or a GPS check can use."""
+    import numpy as np
+    import shapely
     if geometry is None or geometry.is_empty or geometry.geom_type not in _POLYGONAL:
         return False
     west, south, east, north = shapely.bounds(geometry)
@@ -53,6 +59,8 @@ def usable(geometry: BaseGeometry | None) -> bool:
 
 def stored_shape(geometry: dict | None) -> BaseGeometry | None:
     """A stored GeoJSON geometry as a shape, or None when it cannot be drawn (broken, empty, not lon/lat)."""
+    import shapely
+    from shapely.geometry import shape
     try:
         parsed = shape(geometry) if geometry else None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, shapely.errors.GEOSException):
@@ -62,11 +70,13 @@ def stored_shape(geometry: dict | None) -> BaseGeometry | None:
 
 def merge(geometries: list[BaseGeometry]) -> BaseGeometry:
     """Several features of one unit (e.g. islands given apart) as one (multi)polygon."""
+    import shapely
     return geometries[0] if len(geometries) == 1 else shapely.union_all(geometries)
 
 
 def simplify_coverage(geometries: np.ndarray, tolerance_m: float) -> np.ndarray:
     """Clean and simplify polygons in a metric CRS, keeping shared edges shared."""
+    import shapely
     try:
         cleaned = shapely.coverage_clean(geometries, gap_width=GAP_WIDTH_M)
     except shapely.errors.GEOSException:
@@ -80,6 +90,8 @@ def simplify_coverage(geometries: np.ndarray, tolerance_m: float) -> np.ndarray:
 
 def for_web(geometries: np.ndarray) -> list[dict]:
     """WGS 84 polygons rounded to ~1 m, as GeoJSON geometry dicts (lists, ready for a JSON column)."""
+    import shapely
+    from shapely.geometry import mapping
     rounded = shapely.set_precision(geometries, GRID_DEGREES)
     return [_lists(mapping(geometry)) for geometry in rounded]
 
@@ -93,4 +105,6 @@ def _lists(value):
 
 
 def from_geojson(geometries: list[dict]) -> np.ndarray:
+    import numpy as np
+    from shapely.geometry import shape
     return np.array([shape(geometry) for geometry in geometries], dtype=object)

@@ -21,6 +21,9 @@ from .safety import DEFAULT_LIMITS, FileRefused, Limits, bounded_lines, bounded_
 #: Default limits (override with IMPORT_MAX_BYTES / IMPORT_MAX_ROWS in the configuration).
 MAX_BYTES = 64 * 1024 * 1024  # a 100,000-row CSV is about 30 MB; the web limit (MAX_CONTENT_LENGTH) is 64 MB
 MAX_ROWS = 100_000
+#: Distinct cells of a column kept to share: codes, choices and small numbers repeat down a column and are
+#: held once; a column with more distinct cells (names, phones, amounts) is left as read.
+SHARED_PER_COLUMN = 2000
 #: How far down the header row may be (titles above it are common in office spreadsheets).
 HEADER_SEARCH_ROWS = 20
 EXTENSIONS = (".xlsx", ".csv")
@@ -117,6 +120,7 @@ def _read_csv(data: bytes, is_header, max_rows: int, limits: Limits) -> Table:
 
 def _table(numbered_rows, is_header, max_rows: int, sheet: str | None) -> Table:
     table: Table | None = None
+    shared = _SharedCells()
     for number, values in numbered_rows:
         if table is None:
             if is_header(values):
@@ -129,11 +133,37 @@ def _table(numbered_rows, is_header, max_rows: int, sheet: str | None) -> Table:
         if len(table.rows) >= max_rows:
             raise ImportFileError(str(_l("The file has more than %(n)s rows; import at most %(n)s at a time.",
                                          n=format_number(max_rows))))
-        table.rows.append((number, values))
+        table.rows.append((number, shared(values)))
     if table is None:
         raise ImportFileError(str(_l("No header row found: the first rows name none of the expected columns "
                                      "(establishment_code, name, commune_code, vsic_code, legal_form...).")))
     return table
+
+
+class _SharedCells:
+    """The same text down a column as one string, not one per row (100,000 rows of a few hundred commune
+    codes, VSIC codes, legal forms and small numbers held 40 MB of copies)."""
+
+    def __init__(self):
+        self.columns: dict[int, dict[str, str] | None] = {}
+
+    def __call__(self, values: list[Any]) -> list[Any]:
+        columns = self.columns
+        for index, value in enumerate(values):
+            if type(value) is not str:
+                continue
+            seen = columns.get(index, {})
+            if seen is None:
+                continue
+            shared = seen.get(value)
+            if shared is not None:
+                values[index] = shared
+            elif len(seen) < SHARED_PER_COLUMN:
+                seen[value] = value
+                columns[index] = seen
+            else:  # a column of names or amounts: sharing would only hold them twice
+                columns[index] = None
+        return values
 
 
 def _blank_row(values: list[Any]) -> bool:
