@@ -6,29 +6,15 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from surveyapp.geo.services import import_boundaries
 from surveyapp.models import AdminUnit, SurveyRecord
 
 from .conftest import SCREENSHOTS, sign_in
-from .geo_files import unit_cells, write
+from .test_gps_capture import districts, establishment  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
 HOME = {"latitude": 9.6025, "longitude": 105.9739}  # Phường 5, Sóc Trăng city (district 941)
 HANOI = {"latitude": 21.0285, "longitude": 105.8542}
-
-
-@pytest.fixture
-def establishment(add_establishment):
-    return add_establishment(name="Cơ sở Bánh Pía Tân Huê Viên", owner="Đặng Thị Út", commune_code="31498")
-
-
-@pytest.fixture
-def districts(session, tmp_path):
-    for level in ("district", "commune"):
-        import_boundaries(session, write(unit_cells(session, level), tmp_path / f"{level}.geojson"), level=level,
-                          province_code="94")
-    session.commit()
 
 
 def fix(page, position: dict, accuracy: float) -> None:
