@@ -40,6 +40,12 @@ def gps_rules(config: Mapping[str, Any]) -> GpsRules:
                     float(config.get("GPS_TOLERANCE_M") or GpsRules.tolerance_m))
 
 
+def map_tiles(config: Mapping[str, Any]) -> dict[str, str] | None:
+    """The tile layer the point map draws under the outlines, when the app is configured with one."""
+    url = config.get("MAP_TILES_URL")
+    return {"url": url, "attribution": config.get("MAP_TILES_ATTRIBUTION") or ""} if url else None
+
+
 def inside_province(province: AdminUnit | None, lat: float, lon: float) -> bool | None:
     """Whether a point lies in the province's box (with the margin); None when the box is unknown."""
     if province is None or province.min_lat is None:

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from ..accounts.access import allow, commune_scope, public
 from ..adminunits import queries as unit_queries
 from ..db import get_session
+from ..geo.capture import capture_frame, gps_rules, map_tiles
 from ..models import Role
 from ..questionnaire.builder import build_form_class
 from ..questionnaire.registry import registry
@@ -79,10 +80,13 @@ def manifest():
 def _offline_establishments(session, definition, survey_round) -> list[dict]:
     """What the offline form needs of each establishment: name, pre-filled answers, current version."""
     rows = survey_queries.establishments_for_offline(session, survey_round, commune_scope(survey_round.id))
-    names = {u.code: u.name for u in unit_queries.communes_of_province(session, current_app.config["PROVINCE_CODE"])}
+    communes = {u.code: u for u in unit_queries.communes_of_province(session, current_app.config["PROVINCE_CODE"])}
     return [{
-        "code": e.code, "name": e.name, "commune": names.get(e.commune_code, e.commune_code),
-        "commune_code": e.commune_code, "search": f"{e.search_text} {e.code}",
+        "code": e.code, "name": e.name,
+        "commune": communes[e.commune_code].name if e.commune_code in communes else e.commune_code,
+        "commune_code": e.commune_code,
+        "district_code": communes[e.commune_code].parent_code if e.commune_code in communes else e.district_code,
+        "search": f"{e.search_text} {e.code}",
         "prefill": prefill_from(definition, e, registered),
         "current_uuid": record.uuid if record else None, "current_status": record.status if record else None,
     } for e, record, registered in rows]
@@ -98,13 +102,17 @@ def offline_form():
         abort(404)
     definition = definition_for(session, registry(), survey_round.questionnaire_id, survey_round.questionnaire_version)
     language = str(get_locale())
+    province = unit_queries.unit_by_code(session, current_app.config["PROVINCE_CODE"])
     form = build_form_class(definition, language)(formdata=None)
     row_templates = {item.name: form[item.name].unbound_field.args[0](prefix=f"{item.name}-__index__-", formdata=None)
                      for item in definition.walk() if item.kind == "repeat"}
     return render_template(
         "offline/offline.html", form=form, definition=definition, survey_round=survey_round, language=language,
         row_templates=row_templates, establishments=_offline_establishments(session, definition, survey_round),
-        province=unit_queries.unit_by_code(session, current_app.config["PROVINCE_CODE"]),
+        province=province,
+        # No commune is declared at load: the page declares the chosen establishment's district (gps.js).
+        gps_frame={**capture_frame(session, province, None, gps_rules(current_app.config)),
+                   "tiles": map_tiles(current_app.config)},
         question_index=json.dumps(browser_questions(definition, language)),
         validation_texts=json.dumps(browser_texts(language)),
         registration=RegistrationForm(prefix="reg", formdata=None, meta={"csrf": False}),

@@ -16,7 +16,7 @@ from ..establishments import queries as establishment_queries
 from ..duplicates.services import likely_matches
 from ..establishments.services import EstablishmentError, register_establishment
 from ..extensions import csrf
-from ..geo.capture import capture_frame, gps_rules
+from ..geo.capture import capture_frame, gps_rules, map_tiles
 from ..models import Role, SurveyRound
 from ..questionnaire.builder import attach_errors, build_form_class, form_data, raw_answers
 from ..questionnaire.definition import Definition
@@ -174,15 +174,10 @@ def record(code: str):
         survey_round=survey_round, current=current, base_uuid=base_uuid, summary=summary, language=language,
         locked=locked, row_templates=_row_templates(form, definition), province=province, commune=commune,
         read_only=answers_to_read(definition, current.answers, language) if locked else None,
-        gps_frame={**capture_frame(session, province, commune, rules), "tiles": _map_tiles()},
+        gps_frame={**capture_frame(session, province, commune, rules), "tiles": map_tiles(current_app.config)},
         question_index=json.dumps(browser_questions(definition, language)),
         validation_texts=json.dumps(browser_texts(language)),
     ), status
-
-
-def _map_tiles() -> dict | None:
-    url = current_app.config.get("MAP_TILES_URL")
-    return {"url": url, "attribution": current_app.config.get("MAP_TILES_ATTRIBUTION") or ""} if url else None
 
 
 def _post(session, form, establishment, survey_round, definition, base_uuid: str, language: str):

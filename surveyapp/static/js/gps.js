@@ -121,7 +121,7 @@
     var features = frame.outlines ? frame.outlines.features : [];
     var declared = null;
     if (features.length) {
-      L.geoJSON(frame.outlines, { style: outlineStyle, interactive: false }).addTo(map);
+      map.surveyOutlines = L.geoJSON(frame.outlines, { style: outlineStyle, interactive: false }).addTo(map);
       declared = features.filter(function (f) { return f.properties.level === "district" && f.properties.declared; })[0];
     }
     var bounds = frame.bounds || null;
@@ -144,6 +144,23 @@
     var commune = declared.filter(function (f) { return f.properties.level === "commune"; })[0];
     return commune || declared[0] ? L.geoJSON(commune || declared[0]) : null;
   }
+
+  // The offline form declares the chosen establishment's district (null: none chosen) after the page
+  // loaded; each point map then re-draws the declared outline and the current point is judged again.
+  var declareListeners = [];
+
+  function declare(districtCode) {
+    var chosen = null;
+    (frame.outlines ? frame.outlines.features : []).forEach(function (f) {
+      if (f.properties.level !== "district") { return; }
+      f.properties.declared = !!districtCode && f.properties.code === districtCode;
+      if (f.properties.declared) { chosen = f; }
+    });
+    frame.district = chosen ? { code: districtCode, name: chosen.properties.name, geometry: chosen.geometry } : null;
+    declareListeners.forEach(function (listener) { listener(); });
+  }
+
+  window.SurveyGps = { declare: declare };
 
   function setup(fieldset) {
     var id = fieldset.getAttribute("data-field");
@@ -227,6 +244,15 @@
       var startLat = parse(lat.value), startLon = parse(lon.value);
       if (startLat !== null && startLon !== null) { place(startLat, startLon, 15); }
     }
+    declareListeners.push(function () {
+      if (map && map.surveyOutlines) {
+        map.surveyOutlines.setStyle(outlineStyle);
+        declaredOutline = declaredUnit();
+        if (declaredOutline) { map.fitBounds(declaredOutline.getBounds(), { animate: false }); }
+      }
+      var a = parse(lat.value), b = parse(lon.value);
+      if (a !== null && b !== null) { verdict(a, b, parse(accuracy.value)); } else { say("", "", false); }
+    });
     [lat, lon].forEach(function (input) {
       input.addEventListener("change", function (event) {
         var a = parse(lat.value), b = parse(lon.value);

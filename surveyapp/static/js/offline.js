@@ -35,6 +35,7 @@
     form.setAttribute("data-establishment-name", establishment ? establishment.name : "");
     base.value = establishment && establishment.current_uuid ? establishment.current_uuid : "";
     window.SurveyForm.fill(answers || (establishment ? establishment.prefill : {}));
+    if (window.SurveyGps) { window.SurveyGps.declare(establishment ? establishment.district_code : null); }
   }
 
   picker.addEventListener("change", function () { replacing = null; choose(picker.value); });
