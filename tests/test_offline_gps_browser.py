@@ -74,3 +74,22 @@ def test_offline_choosing_no_establishment_declares_no_district(phone, live_app,
     page.select_option("#offline-establishment", "")  # changed their mind: nothing declared any more
     page.click(".gps-locate")
     expect(page.locator("fieldset.geopoint .gps-status")).to_have_text("Đã lấy vị trí (±5 m).")
+
+
+def test_offline_a_new_establishment_declares_the_district_of_its_commune(phone, live_app, session, round_2019,
+                                                                          establishment, districts):
+    page = phone
+    open_offline_form(page, live_app)
+    page.click("#offline-register summary")
+    page.fill("#reg-name", "Cơ sở Bánh Tráng Mới")
+    page.select_option("#reg-commune_code", "31498")
+    page.select_option("#reg-legal_form", "household")
+    page.fill("#reg-vsic_code", "1071")
+    page.click("#offline-register-use")
+    expect(page.locator("#offline-notice")).to_contain_text("Cơ sở mới: Cơ sở Bánh Tráng Mới.")
+    other = session.get(AdminUnit, "942")
+    fix(page, {"latitude": other.lat, "longitude": other.lon}, 5)
+    page.click(".gps-locate")
+    expect(page.locator("fieldset.geopoint .gps-status")).to_have_text(
+        f"Vị trí nằm ngoài {session.get(AdminUnit, '941').name}, nơi có xã đã khai. "
+        "Kiểm tra lại vị trí; vẫn lưu được, giám sát viên sẽ được báo.")

@@ -83,6 +83,8 @@
     form.setAttribute("data-establishment", code || "new:" + registration.uuid);
     form.setAttribute("data-establishment-name", registration.name);
     form.querySelector('input[name="base_uuid"]').value = "";
+    var commune = input("commune_code").querySelector('option[value="' + registration.commune_code + '"]');
+    if (window.SurveyGps) { window.SurveyGps.declare(commune ? commune.getAttribute("data-district") : null); }
     notice.className = "alert alert-info";
     notice.textContent = texts.chosen.replace("{name}", registration.name);
   }
