@@ -306,6 +306,13 @@ def phone(browser):
     context.close()
 
 
+def page_errors(page) -> list[str]:
+    """The script errors the page will raise from now on (a test asserts the list stays empty)."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
 def sign_in(page, base_url: str, username: str) -> None:
     """Sign a browser page in through the real form."""
     page.goto(base_url + "/login")

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from surveyapp.models import SurveyRecord
 
-from .conftest import SCREENSHOTS, sign_in
+from .conftest import SCREENSHOTS, page_errors, sign_in
 
 pytestmark = pytest.mark.browser
 FEMALE_RULE = "Số lao động nữ phải từ 0 đến tổng số lao động"
@@ -72,8 +72,7 @@ def current_records(session) -> list[SurveyRecord]:
 def test_three_questionnaires_offline_survive_a_reload_then_sync(phone, live_app, three, session):
     SCREENSHOTS.mkdir(exist_ok=True)
     page = phone
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = page_errors(page)
     open_offline_form(page, live_app)
 
     page.context.set_offline(True)
@@ -116,8 +115,7 @@ def fill_women_above_total(page, establishment) -> None:
 def test_offline_a_broken_rule_is_said_at_once_and_cannot_be_queued_as_submitted(phone, live_app, three, session):
     SCREENSHOTS.mkdir(exist_ok=True)
     page = phone
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = page_errors(page)
     open_offline_form(page, live_app)
     page.context.set_offline(True)
     fill_women_above_total(page, three[0])

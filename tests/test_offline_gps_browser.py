@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from surveyapp.models import AdminUnit
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, page_errors
 from .test_gps_browser import fix, show_status_and_map
 from .test_gps_capture import districts, establishment  # noqa: F401 (fixtures)
 from .test_offline_browser import current_records, expect_saved, expect_waiting, open_offline_form
@@ -31,8 +31,7 @@ def test_offline_a_fix_outside_the_chosen_establishments_district_is_warned_then
         phone, live_app, session, round_2019, establishment, districts):
     SCREENSHOTS.mkdir(exist_ok=True)
     page = phone
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = page_errors(page)
     open_offline_form(page, live_app)
     # The point map draws the province's imported district outlines (not only the province's box).
     expect(page.locator(".gps-map .leaflet-overlay-pane path")).to_have_count(11)

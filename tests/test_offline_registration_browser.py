@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from surveyapp.models import Establishment, SurveyRecord
 
-from .conftest import SCREENSHOTS
+from .conftest import SCREENSHOTS, page_errors
 from .test_offline_browser import expect_waiting, open_offline_form
 
 pytestmark = pytest.mark.browser
@@ -75,8 +75,7 @@ def test_search_ignores_diacritics(phone, live_app, known):
 def test_a_new_establishment_registered_offline_syncs_once(phone, live_app, known, session):
     SCREENSHOTS.mkdir(exist_ok=True)
     page = phone
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = page_errors(page)
     open_offline_form(page, live_app)
     page.context.set_offline(True)
     register_offline(page, NEW_NAME)

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from surveyapp.models import SurveyRecord
 
-from .conftest import SCREENSHOTS, sign_in
+from .conftest import SCREENSHOTS, page_errors, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +25,7 @@ def bakery(round_2019, add_establishment):
 def test_a_rule_is_judged_beside_its_field_as_the_answer_is_given(phone, live_app, bakery, session):
     SCREENSHOTS.mkdir(exist_ok=True)
     page = phone
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = page_errors(page)
     posts: list[str] = []
     page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
     sign_in(page, live_app, "enumerator")

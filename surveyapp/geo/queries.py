@@ -58,12 +58,13 @@ class StoredBoundary:
 
 
 def boundaries_of_level(session: Session, province_code: str, level: str) -> list[StoredBoundary]:
-    statement = (
-        select(Boundary.unit_code, AdminUnit.name, Boundary.geometry, Boundary.source_file)
-        .join(AdminUnit, AdminUnit.code == Boundary.unit_code)
-        .where(Boundary.level == level, AdminUnit.province_code == province_code)
-        .order_by(Boundary.unit_code)
-    )
+    return _stored_boundaries(session, Boundary.level == level, AdminUnit.province_code == province_code)
+
+
+def _stored_boundaries(session: Session, *conditions) -> list[StoredBoundary]:
+    statement = (select(Boundary.unit_code, AdminUnit.name, Boundary.geometry, Boundary.source_file)
+                 .join(AdminUnit, AdminUnit.code == Boundary.unit_code)
+                 .where(*conditions).order_by(Boundary.unit_code))
     return [StoredBoundary(*row) for row in session.exec(statement)]
 
 
@@ -301,10 +302,7 @@ def boundary_of(session: Session, unit_code: str) -> StoredBoundary | None:
 
 def boundaries_under(session: Session, parent_code: str) -> list[StoredBoundary]:
     """The imported outlines of the units whose parent is `parent_code` (a district's communes)."""
-    statement = (select(Boundary.unit_code, AdminUnit.name, Boundary.geometry, Boundary.source_file)
-                 .join(AdminUnit, AdminUnit.code == Boundary.unit_code)
-                 .where(AdminUnit.parent_code == parent_code).order_by(Boundary.unit_code))
-    return [StoredBoundary(*row) for row in session.exec(statement)]
+    return _stored_boundaries(session, AdminUnit.parent_code == parent_code)
 
 
 @dataclass(frozen=True)
