@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -52,6 +53,8 @@ def setup_command(demo_establishments: int) -> None:
         if session.get(AdminUnit, province_code) is None:
             summary = load_admin_units(session)
             click.echo(f"Loaded {sum(summary['levels'].values())} administrative units.")
+    with session_scope() as session:
+        _load_bundled_boundaries(session, province_code)
     accounts: list[tuple[str, str, str]] = []
     with session_scope() as session:
         if demo_establishments > 0 and not establishments_exist(session):
@@ -70,6 +73,20 @@ def setup_command(demo_establishments: int) -> None:
         click.echo(click.style(f"Accounts created (role, username, password):\n{lines}\n"
                                "These passwords are shown only once: write them down now.", fg="yellow", bold=True))
     click.echo(f"Ready in {time.perf_counter() - started:.1f} s.")
+
+
+def _load_bundled_boundaries(session, province_code: str) -> None:
+    """The outlines shipped in maps/provinces/<code>/ for a level that has none yet (GPS rechecked)."""
+    from .geo.bundled import load_bundled_boundaries
+    from .geo.gps import recheck_gps_mismatch
+
+    maps_folder = Path(current_app.config.get("MAPS_DIR") or Path(current_app.root_path).parent / "maps")
+    reports = load_bundled_boundaries(session, maps_folder, province_code)
+    for report in reports:
+        click.echo(f"Loaded {len(report.imported)} {report.level} boundaries shipped with the app "
+                   f"({report.file_name}).")
+    if reports:
+        recheck_gps_mismatch(session, province_code, tolerance_m=current_app.config["GPS_TOLERANCE_M"])
 
 
 def _echo_version_changes(changes) -> None:

@@ -1,15 +1,20 @@
 """`flask setup` (what `make run` calls) and `flask users create`."""
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from surveyapp.accounts.queries import assigned_communes
 from surveyapp.accounts.services import user_by_username
 from surveyapp.db import session_scope
-from surveyapp.models import AdminUnit, AuditEvent, Establishment, User
+from surveyapp.geo.bundled import bundled_layers, load_bundled_boundaries
+from surveyapp.geo.queries import boundary_counts
+from surveyapp.models import AdminUnit, AuditEvent, Boundary, Establishment, User
 
 from .conftest import build_app, dispose
 
@@ -35,10 +40,15 @@ def test_setup_on_an_empty_database_then_again(databases):
             assert len(assigned_communes(session, user_by_username(session, "giamsat").id)) == 9
             assert session.scalar(select(func.count()).select_from(AdminUnit)) == 63 + 696 + 10035
             establishments_before = session.scalar(select(func.count()).select_from(Establishment))
+            assert boundary_counts(session, "94") == {"district": 11}
+            sources = set(session.scalars(select(Boundary.source_file)))
+            assert sources == {"dvhcvn (GPL-3.0), gis.chinhphu.vn"}
+        assert "Loaded 11 district boundaries shipped with the app" in first.output
 
         second = runner.invoke(args=["setup", "--demo-establishments", "40"])
         assert second.exit_code == 0, second.output
         assert "password" not in second.output and "demo census" not in second.output
+        assert "boundaries" not in second.output
         with app.app_context(), session_scope(app) as session:
             assert session.scalar(select(func.count()).select_from(User)) == 4
             assert session.scalar(select(func.count()).select_from(Establishment)) == establishments_before
@@ -85,3 +95,35 @@ def test_users_create_refuses_bad_input(runner):
     assert runner.invoke(args=["users", "create", "--username", "lan", "--role", "admin"]).exit_code == 0
     taken = runner.invoke(args=["users", "create", "--username", "LAN", "--role", "analyst"])
     assert taken.exit_code == 1 and "taken" in taken.output
+
+
+MAPS = Path(__file__).resolve().parent.parent / "maps"
+
+
+def test_the_reference_province_ships_its_district_outlines_with_their_licence():
+    [layer] = bundled_layers(MAPS, "94")
+    assert layer.level == "district" and layer.path.is_file()
+    folder = layer.path.parent
+    assert "GNU GENERAL PUBLIC LICENSE" in (folder / "LICENSE").read_text(encoding="utf-8")
+    assert "dvhcvn" in (folder / "SOURCE.md").read_text(encoding="utf-8")
+    assert bundled_layers(MAPS, "95") == []  # no outline shipped for Bạc Liêu: circles, as before
+
+
+def test_bundled_outlines_never_replace_an_admins_own_import(session, tmp_path):
+    first = load_bundled_boundaries(session, MAPS, "94")
+    assert [len(report.imported) for report in first] == [11]
+    session.commit()
+    mine = session.scalars(select(Boundary).where(Boundary.unit_code == "944")).one()
+    mine.source_file = "my-own-districts.gpkg"
+    session.commit()
+    assert load_bundled_boundaries(session, MAPS, "94") == []
+    assert session.scalars(select(Boundary.source_file).where(Boundary.unit_code == "944")).one() \
+        == "my-own-districts.gpkg"
+
+
+def test_a_bundle_for_another_province_is_refused(session, tmp_path):
+    folder = tmp_path / "provinces" / "94"
+    folder.mkdir(parents=True)
+    (folder / "bundle.json").write_text(json.dumps({"province_code": "95", "layers": []}), encoding="utf-8")
+    with pytest.raises(ValueError, match="province_code '95' is not '94'"):
+        load_bundled_boundaries(session, tmp_path, "94")
