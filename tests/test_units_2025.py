@@ -1,0 +1,57 @@
+"""The units after 1 July 2025: loaded as rows of their own, the crosswalk, and the unit era everywhere."""
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlmodel import select
+
+from surveyapp.adminunits import queries
+from surveyapp.adminunits.services import load_admin_units
+from surveyapp.models import AdminUnit, AdminUnit2025, CommuneCrosswalk
+
+#: Sóc Trăng's 108 legacy communes in the package's conversion table: 100 went whole into one new
+#: commune, 8 were split between two (the main part first).
+SOC_TRANG_SPLITS = {"31582": ("31582", "31378"), "31606": ("31591", "31495"), "31657": ("31654", "31378"),
+                    "31666": ("31666", "31288"), "31669": ("31639", "31480"), "31714": ("31726", "31246"),
+                    "31741": ("31741", "31408"), "31744": ("31741", "31473")}
+
+
+def test_2025_units_are_rows_of_their_own_valid_from_the_reform(session):
+    assert session.exec(select(AdminUnit2025).where(AdminUnit2025.level == "province")).all().__len__() == 34
+    assert len(session.exec(select(AdminUnit2025.code).where(AdminUnit2025.level == "commune")).all()) == 3321
+    can_tho = session.get(AdminUnit2025, "92")
+    assert can_tho.name == "Thành phố Cần Thơ" and can_tho.valid_from.isoformat() == "2025-07-01"
+    assert can_tho.valid_to is None
+    phuong_soc_trang = session.get(AdminUnit2025, "31507")
+    assert (phuong_soc_trang.name, phuong_soc_trang.parent_code) == ("Phường Sóc Trăng", "92")
+    assert phuong_soc_trang.lat and phuong_soc_trang.lon
+    # the same code names a legacy commune too: the two eras live in two tables
+    assert session.get(AdminUnit, "31507").name == "Phường 6"
+    assert session.get(AdminUnit, "31507").valid_to.isoformat() == "2025-07-01"
+
+
+def test_soc_trang_crosswalk_one_new_commune_or_split(session):
+    assert queries.crosswalk_counts(session, "94") == {"one_new_commune": 100, "split": 8}
+    rows = session.exec(select(CommuneCrosswalk).where(CommuneCrosswalk.is_split == True)).all()  # noqa: E712
+    parts: dict[str, list[str]] = {}
+    for row in sorted(rows, key=lambda r: not r.is_main):
+        parts.setdefault(row.legacy_code, []).append(row.new_code)
+    assert {code: tuple(new) for code, new in parts.items()} == SOC_TRANG_SPLITS
+    # one main part per legacy commune, the same as the successor the establishment page shows
+    for commune in queries.communes_of_province(session, "94"):
+        mains = [row for row, _ in queries.crosswalk_of(session, commune.code) if row.is_main]
+        assert [row.new_code for row in mains] == [commune.successor_code], commune.code
+    assert len(queries.communes_2025_of_province(session, "94")) == 43
+
+
+def test_loading_again_changes_nothing(session):
+    before = session.exec(select(CommuneCrosswalk.legacy_code, CommuneCrosswalk.new_code,
+                                 CommuneCrosswalk.is_main)).all()
+    summary = load_admin_units(session, "94")
+    session.commit()
+    assert summary["inserted"] == 0 and summary["crosswalk_rows"] == len(before)
+    after = session.exec(select(CommuneCrosswalk.legacy_code, CommuneCrosswalk.new_code,
+                                CommuneCrosswalk.is_main)).all()
+    assert sorted(after) == sorted(before)
+    assert len(session.exec(select(AdminUnit2025.code)).all()) == 34 + 3321
