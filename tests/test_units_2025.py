@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 
+import pytest
 from sqlmodel import select
 
 from surveyapp.adminunits import queries
@@ -55,3 +57,48 @@ def test_loading_again_changes_nothing(session):
                                 CommuneCrosswalk.is_main)).all()
     assert sorted(after) == sorted(before)
     assert len(session.exec(select(AdminUnit2025.code)).all()) == 34 + 3321
+
+
+# --- the list, its filter and the unit era --------------------------------------------------------
+
+def _codes_listed(response) -> list[str]:
+    return re.findall(r'<td class="text-nowrap"><a href="[^"]+">([^<]+)</a>', response.text)
+
+
+def test_list_filter_by_new_commune(client, add_establishment):
+    # Phường 5 and Phường 7 (city of Sóc Trăng) went into Phường Sóc Trăng (31507); Xã Phú Tân was split,
+    # its main part kept its code 31582; Phường 1 went to Phường Phú Lợi.
+    in_phuong_5 = add_establishment(name="Lò bánh pía Phường 5", commune_code="31498")
+    in_phuong_7 = add_establishment(name="Cơ sở Phường 7", commune_code="31501")
+    add_establishment(name="Cơ sở Phú Tân", commune_code="31582")
+    response = client.get("/establishments?commune_2025=31507")
+    assert response.status_code == 200
+    assert sorted(_codes_listed(response)) == sorted([in_phuong_5.code, in_phuong_7.code])
+    assert 'value="2025" selected' in response.text  # asking for a 2025 commune shows the 2025 units
+    assert "Phường Sóc Trăng" in response.text and "Thành phố Cần Thơ" in response.text
+    legacy = client.get("/establishments")
+    assert 'value="legacy" selected' in legacy.text and "Phường Sóc Trăng" not in legacy.text
+
+
+@pytest.mark.parametrize("query, field", [("commune_2025=3150", "commune_2025"), ("commune_2025=99999", "commune_2025"),
+                                          ("commune_2025=01234", "commune_2025"), ("units=1975", "units")])
+def test_bad_new_commune_or_units_is_a_clear_400(client, query, field):
+    response = client.get(f"/establishments?{query}")
+    assert response.status_code == 400 and 'id="filter-errors"' in response.text
+    assert client.get(f"/api/v1/establishments?{query}").status_code == 400
+
+
+def test_unit_era_labels_in_vietnamese(client):
+    text = client.get("/establishments?units=2025").text
+    assert "Đơn vị hành chính trước 1/7/2025" in text and "Đơn vị hành chính sau 1/7/2025" in text
+
+
+# --- the map -------------------------------------------------------------------------------------
+
+def test_map_in_2025_units_draws_a_circle_per_new_commune(demo_client):
+    response = demo_client.get("/maps/districts?units=2025")
+    assert response.status_code == 200 and 'id="no-boundaries-notice"' in response.text
+    script = " ".join(re.findall(r"<script[^>]*>(.*?)</script>", response.text, re.S))
+    assert script.count("L.circleMarker(") == 43
+    assert 'data-level="commune_2025"' in response.text
+    assert "commune_2025=31507" in response.text  # each row of the table lists its new commune

@@ -1,6 +1,8 @@
 """All SQL about administrative units."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import case, delete, func, insert
 from sqlmodel import Session, select
 
@@ -137,3 +139,25 @@ def crosswalk_counts(session: Session, province_code: str) -> dict[str, int]:
                        func.sum(case((parts.c.parts > 1, 1), else_=0)))
     one_to_one, split = session.exec(statement).one()
     return {"one_new_commune": int(one_to_one or 0), "split": int(split or 0)}
+
+
+@dataclass(frozen=True)
+class Successor:
+    """Where a legacy commune's establishments count after 1 July 2025."""
+
+    commune_code: str
+    commune_name: str
+    province_code: str
+    province_name: str
+    #: The legacy commune was split; this is its main part.
+    split: bool
+
+
+def successors_by_code(session: Session, legacy_codes: set[str]) -> dict[str, Successor]:
+    """Legacy commune code → its 2025 commune (the main part), for the rows of a page."""
+    if not legacy_codes:
+        return {}
+    statement = (select(AdminUnit.code, AdminUnit.successor_code, AdminUnit.successor_name,
+                        AdminUnit.successor_province_code, AdminUnit.successor_province_name, AdminUnit.successor_split)
+                 .where(AdminUnit.code.in_(sorted(legacy_codes)), AdminUnit.successor_code.is_not(None)))
+    return {code: Successor(*rest) for code, *rest in session.exec(statement)}
