@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from surveyapp.adminunits import queries
 from surveyapp.adminunits.services import load_admin_units
+from surveyapp.exports.columns import ESTABLISHMENT_COLUMNS
 from surveyapp.models import AdminUnit, AdminUnit2025, CommuneCrosswalk
 
 #: Sóc Trăng's 108 legacy communes in the package's conversion table: 100 went whole into one new
@@ -102,3 +103,48 @@ def test_map_in_2025_units_draws_a_circle_per_new_commune(demo_client):
     assert script.count("L.circleMarker(") == 43
     assert 'data-level="commune_2025"' in response.text
     assert "commune_2025=31507" in response.text  # each row of the table lists its new commune
+
+
+# --- exports and the API ---------------------------------------------------------------------------
+
+LEGACY_UNIT_COLUMNS = ["commune_code", "commune_name", "district_code", "district_name"]
+COLUMNS_2025 = ["commune_code_2025", "commune_name_2025", "province_code_2025", "province_name_2025"]
+
+
+@pytest.mark.parametrize("headers", ["en", "vi"])
+def test_exports_carry_both_units(client, add_establishment, headers):
+    establishment = add_establishment(name="Cơ sở xuất khẩu", commune_code="31498")
+    response = client.get(f"/exports/establishments.csv?headers={headers}")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    header = rows[0]
+    keys = [column.key for column in ESTABLISHMENT_COLUMNS]
+    assert keys[-4:] == COLUMNS_2025 and keys[8:12] == LEGACY_UNIT_COLUMNS  # added at the end, the rest kept
+    assert len(header) == 30
+    row = dict(zip(keys, next(r for r in rows[1:] if r[0] == establishment.code)))
+    assert [row[key] for key in LEGACY_UNIT_COLUMNS] == ["31498", "Phường 5", "941", "Thành phố Sóc Trăng"]
+    assert [row[key] for key in COLUMNS_2025] == ["31507", "Phường Sóc Trăng", "92", "Thành phố Cần Thơ"]
+
+
+def test_xlsx_rows_carry_both_units(client, add_establishment):
+    from openpyxl import load_workbook
+
+    add_establishment(name="Cơ sở Phú Tân", commune_code="31582")
+    sheet = load_workbook(io.BytesIO(client.get("/exports/establishments.xlsx").data)).worksheets[0]
+    header, row = [list(r) for r in sheet.iter_rows(min_row=1, max_row=2, values_only=True)]
+    values = dict(zip(header, row))
+    assert [values[key] for key in COLUMNS_2025] == ["31582", "Xã Thuận Hòa", "92", "Thành phố Cần Thơ"]
+    assert values["commune_code"] == "31582" and values["district_code"] == "942"
+
+
+def test_api_establishments_carry_the_2025_units(client, add_establishment):
+    add_establishment(name="Cơ sở API", commune_code="31501")
+    body = client.get("/api/v1/establishments?commune_2025=31507").get_json()
+    assert body["total"] == 1
+    item = body["establishments"][0]
+    assert (item["commune_code"], item["district_code"]) == ("31501", "941")
+    assert {key: item[key] for key in COLUMNS_2025} == {
+        "commune_code_2025": "31507", "commune_name_2025": "Phường Sóc Trăng", "province_code_2025": "92",
+        "province_name_2025": "Thành phố Cần Thơ"}
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Establishment"]["properties"]
+    assert set(COLUMNS_2025) <= set(schema)

@@ -50,23 +50,29 @@ class EstablishmentFilter:
     certificate_level: str | None = None
     #: Has a product with at least this many OCOP stars ("1"–"5").
     ocop_min_stars: str | None = None
-    #: Units shown and chosen: "legacy" (before 1 July 2025) or "2025"; `read_filter` fills in the
-    #: default (the round's units, else the legacy ones).
+    #: Units shown and chosen, as asked for: "legacy" (before 1 July 2025) or "2025".
     units: str | None = None
     #: Commune after 1 July 2025 (admin_unit_2025.code): establishments of the legacy communes counted in it.
     commune_2025: str | None = None
+    #: The units shown when `units` is not given (not a query argument): `read_filter` sets it from the round.
+    default_units: str = UnitEra.legacy.value
 
     def as_query_args(self) -> dict[str, str]:
         """The non-empty arguments, to rebuild links (pagination, exports, maps)."""
-        return {key: value for key, value in asdict(self).items() if value}
+        return {key: value for key, value in asdict(self).items() if value and key != "default_units"}
 
     def is_empty(self) -> bool:
         """True when no establishment is left out (the units shown are not a condition)."""
         return not {key for key in self.as_query_args() if key != "units"}
 
     @property
+    def era(self) -> str:
+        """The units shown: those asked for, else the default."""
+        return self.units or self.default_units
+
+    @property
     def units_2025(self) -> bool:
-        return self.units == UnitEra.units_2025.value
+        return self.era == UnitEra.units_2025.value
 
 
 @dataclass
@@ -161,7 +167,7 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
     if wanted.project and promotion_queries.project_id_by_code(session, wanted.project) is None:
         errors["project"] = str(_l("Unknown promotion project: %(code)s", code=wanted.project))
     clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
-    clean["units"] = clean["units"] or _default_units(clean, survey_round)
+    clean["default_units"] = _default_units(clean, survey_round)
     return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)
 
 
