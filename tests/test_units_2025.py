@@ -13,6 +13,8 @@ from surveyapp.adminunits.services import load_admin_units
 from surveyapp.exports.columns import ESTABLISHMENT_COLUMNS
 from surveyapp.models import AdminUnit, AdminUnit2025, CommuneCrosswalk
 
+from .conftest import login
+
 #: Sóc Trăng's 108 legacy communes in the package's conversion table: 100 went whole into one new
 #: commune, 8 were split between two (the main part first).
 SOC_TRANG_SPLITS = {"31582": ("31582", "31378"), "31606": ("31591", "31495"), "31657": ("31654", "31378"),
@@ -148,3 +150,72 @@ def test_api_establishments_carry_the_2025_units(client, add_establishment):
         "province_name_2025": "Thành phố Cần Thơ"}
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Establishment"]["properties"]
     assert set(COLUMNS_2025) <= set(schema)
+
+
+# --- a round organised by the 2025 communes --------------------------------------------------------
+
+@pytest.fixture
+def round_2026(session):
+    """An open round organised by the communes after 1 July 2025; enumerator2 assigned Phường Sóc Trăng."""
+    from surveyapp.accounts.services import assign_communes, user_by_username
+    from surveyapp.admin.services import create_round
+
+    survey_round = create_round(session, code="2026", title="Khảo sát 2026", questionnaire_id="cnnt-2019",
+                                questionnaire_version="2", start_date=None, end_date=None, is_open=True,
+                                actor_id=None, admin_units="2025")
+    assign_communes(session, user_by_username(session, "enumerator2"), survey_round, ["31507"], None)
+    session.commit()
+    return survey_round
+
+
+def test_a_round_organised_by_new_communes_assigns_and_covers_them(client, session, round_2026, add_establishment):
+    from surveyapp.accounts.queries import assigned_communes, assignments_of_user, is_assigned
+    from surveyapp.accounts.services import AccountError, assign_communes, user_by_username
+    from surveyapp.models import Establishment
+
+    enumerator2 = user_by_username(session, "enumerator2")
+    # Phường 5, 6, 7, 8 of the old city went into Phường Sóc Trăng: the work area is all four
+    assert assigned_communes(session, enumerator2.id, round_2026.id) == {"31498", "31501", "31504", "31507"}
+    assert is_assigned(session, enumerator2.id, "31501", round_2026.id)
+    assert not is_assigned(session, enumerator2.id, "31510", round_2026.id)
+    (assignment, survey_round, commune), = [a for a in assignments_of_user(session, enumerator2.id)
+                                            if a[1].code == "2026"]
+    assert (commune.code, commune.name) == ("31507", "Phường Sóc Trăng")
+    with pytest.raises(AccountError):  # a legacy-only code is not a commune of this round
+        assign_communes(session, enumerator2, round_2026, ["31498"], None)
+    # old records keep the units they were collected in
+    old = add_establishment(name="Cơ sở cũ", commune_code="31498")
+    assert session.get(Establishment, old.id).commune_code == "31498"
+    assert session.get(Establishment, old.id).district_code == "941"
+
+    page = client.get("/coverage?round=2026")
+    assert page.status_code == 200 and 'data-commune="31507"' in page.text and 'data-commune="31498"' not in page.text
+    rows = list(csv.DictReader(io.StringIO(client.get("/coverage?round=2026&format=csv").data.decode("utf-8-sig"))))
+    assert len(rows) == 43
+    phuong_soc_trang = next(row for row in rows if row["commune_code"] == "31507")
+    assert phuong_soc_trang["listed"] == "1" and phuong_soc_trang["district_code"] == ""
+    api = login(client.application.test_client(), "enumerator2").get("/api/v1/assignments").get_json()
+    assert {"round": "2026", "round_open": True, "admin_units": "2025", "commune_code": "31507",
+            "commune_name": "Phường Sóc Trăng", "district_code": None} in api["assignments"]
+
+
+def test_admin_creates_a_round_organised_by_new_communes_and_assigns_one(client, session):
+    from surveyapp.accounts.queries import assignments_of_user
+    from surveyapp.accounts.services import user_by_username
+    from surveyapp.survey.queries import round_by_code
+
+    form = client.get("/admin/rounds").text
+    assert re.search(r'<option selected value="2025">|<option value="2025" selected>', form)  # the setting's default
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    data = {"code": "2027", "title": "Khảo sát 2027", "questionnaire": "cnnt-2019@2", "admin_units": "2025"}
+    if token:
+        data["csrf_token"] = token.group(1)
+    assert client.post("/admin/rounds", data=data).status_code == 302
+    survey_round = round_by_code(session, "2027")
+    assert survey_round.admin_units == "2025"
+    user = user_by_username(session, "enumerator")
+    assert client.post(f"/admin/users/{user.id}/assignments",
+                       data={"round": str(survey_round.id), "communes_2025": ["31582"]}).status_code == 302
+    session.expire_all()
+    assert [(a.commune_code, c.name) for a, r, c in assignments_of_user(session, user.id) if r.code == "2027"] == [
+        ("31582", "Xã Thuận Hòa")]

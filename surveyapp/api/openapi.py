@@ -111,8 +111,11 @@ def _schemas() -> dict[str, Any]:
             "type": "object", "required": ["code", "message"],
             "properties": {"code": text, "message": text, "details": {"type": "object"}}}}},
         "Assignment": {"type": "object", "properties": {
-            "round": text, "round_open": {"type": "boolean"}, "commune_code": text, "commune_name": text,
-            "district_code": text}},
+            "round": text, "round_open": {"type": "boolean"},
+            "admin_units": {"type": "string", "enum": ["legacy", "2025"],
+                            "description": "Units the round is organised by: the commune is one of them"},
+            "commune_code": text, "commune_name": text,
+            "district_code": {"type": ["string", "null"], "description": "None for a commune after 1 July 2025"}}},
         "Establishment": {"type": "object", "properties": {
             "code": text, "name": text, "owner": nullable_text, "legal_form": text, "vsic_code": text, "sector": text,
             "address": nullable_text, "commune_code": text, "district_code": text,

@@ -29,8 +29,12 @@ def round_json(survey_round) -> dict[str, Any]:
 
 
 def assignment_json(assignment, survey_round, commune) -> dict[str, Any]:
-    return {"round": survey_round.code, "round_open": survey_round.is_open, "commune_code": commune.code,
-            "commune_name": commune.name, "district_code": commune.parent_code}
+    """A work area: a legacy commune with its district, or (a round organised by the 2025 units) a
+    commune after 1 July 2025, which has no district."""
+    is_2025 = survey_round.admin_units == "2025"
+    return {"round": survey_round.code, "round_open": survey_round.is_open, "admin_units": survey_round.admin_units,
+            "commune_code": commune.code, "commune_name": commune.name,
+            "district_code": None if is_2025 else commune.parent_code}
 
 
 ESTABLISHMENT_FIELDS = ("code", "name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code",
