@@ -219,3 +219,33 @@ def test_admin_creates_a_round_organised_by_new_communes_and_assigns_one(client,
     session.expire_all()
     assert [(a.commune_code, c.name) for a, r, c in assignments_of_user(session, user.id) if r.code == "2027"] == [
         ("31582", "Xã Thuận Hòa")]
+
+
+# --- reports ----------------------------------------------------------------------------------------
+
+def test_reports_by_the_2025_communes(demo_client, demo_session):
+    from sqlalchemy import text
+
+    legacy = demo_client.get("/reports")
+    assert legacy.status_code == 200 and 'aria-current="true">Đơn vị hành chính trước 1/7/2025' in legacy.text
+    response = demo_client.get("/reports?units=2025")
+    assert response.status_code == 200 and 'aria-current="true">Đơn vị hành chính sau 1/7/2025' in response.text
+    section = response.text.split('id="report-districts"')[1].split("</section>")[0]
+    assert "Xã, phường (từ 1/7/2025)" in section and "Phường Sóc Trăng" in section and "Huyện Mỹ Tú" not in section
+    expected = dict(demo_session.execute(text(
+        "SELECT u.successor_code, count(*) FROM establishment e JOIN admin_unit u ON u.code = e.commune_code "
+        "WHERE e.status != 'merged' GROUP BY u.successor_code")).all())
+    rows = re.findall(r"<tr>\s*<td>(\d{5})</td><td>[^<]+</td><td class=\"num\">([\d.]+)</td>", section)
+    assert {code: int(count.replace(".", "")) for code, count in rows if int(count.replace(".", ""))} == expected
+
+
+def test_a_round_with_unknown_units_is_refused(client, session):
+    from surveyapp.survey.queries import round_by_code
+
+    response = client.post("/admin/rounds", data={"code": "2028", "title": "Khảo sát 2028",
+                                                  "questionnaire": "cnnt-2019@2", "admin_units": "1975"})
+    assert response.status_code == 422 and "Chọn đơn vị hành chính trước hoặc sau 1/7/2025." in response.text
+    assert round_by_code(session, "2028") is None
+    assert client.post("/admin/rounds", data={"code": "2029", "title": "Khảo sát 2029",
+                                              "questionnaire": "cnnt-2019@2"}).status_code == 302
+    assert round_by_code(session, "2029").admin_units == "2025"  # NEW_ROUND_ADMIN_UNITS

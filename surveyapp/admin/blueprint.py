@@ -161,10 +161,12 @@ def rounds():
         try:
             create_round(session, code=form.code.data, title=form.title.data, questionnaire_id=form_id,
                          questionnaire_version=version, start_date=form.start_date.data, end_date=form.end_date.data,
-                         is_open=form.is_open.data, actor_id=current_actor_id(), admin_units=form.admin_units.data)
+                         is_open=form.is_open.data, actor_id=current_actor_id(),
+                         admin_units=form.admin_units.data or current_app.config["NEW_ROUND_ADMIN_UNITS"])
         except RoundError as error:
             messages = {"code": _("Letters, digits, '.', '-' or '_' only."), "taken": _("This code is taken."),
-                        "order": _("The end date is before the start date.")}
+                        "order": _("The end date is before the start date."),
+                        "admin_units": _("Choose the administrative units before or after 1/7/2025.")}
             getattr(form, error.field).errors.append(messages[str(error)])
         else:
             session.commit()
