@@ -249,3 +249,26 @@ def test_a_round_with_unknown_units_is_refused(client, session):
     assert client.post("/admin/rounds", data={"code": "2029", "title": "Khảo sát 2029",
                                               "questionnaire": "cnnt-2019@2"}).status_code == 302
     assert round_by_code(session, "2029").admin_units == "2025"  # NEW_ROUND_ADMIN_UNITS
+
+
+def test_establishment_page_says_where_a_split_commune_went(client, add_establishment):
+    split = add_establishment(name="Cơ sở Long Phú", commune_code="31669")  # Xã Long Phú: 31639 main, 31480 other
+    text = client.get(f"/establishments/{split.code}").text
+    assert "(31639)" in text and 'id="other-parts"' in text and "(31480)" in text
+    whole = add_establishment(name="Cơ sở Phường 5", commune_code="31498")
+    text = client.get(f"/establishments/{whole.code}").text
+    assert "Phường Sóc Trăng" in text and 'id="other-parts"' not in text
+
+
+def test_setup_loads_the_2025_units_into_an_installation_without_them(runner, session):
+    from sqlalchemy import delete
+
+    session.execute(delete(CommuneCrosswalk))
+    session.execute(delete(AdminUnit2025))
+    session.commit()
+    result = runner.invoke(args=["setup", "--demo-establishments", "0"])
+    assert result.exit_code == 0, result.output
+    assert "Loaded 3355 administrative units after 1 July 2025." in result.output
+    assert queries.crosswalk_counts(session, "94") == {"one_new_commune": 100, "split": 8}
+    again = runner.invoke(args=["setup", "--demo-establishments", "0"])
+    assert again.exit_code == 0 and "after 1 July 2025" not in again.output

@@ -80,6 +80,7 @@ def show_establishment(code: str):
         "establishments/detail.html",
         establishment=establishment,
         commune=commune,
+        crosswalk=unit_queries.crosswalk_of(session, establishment.commune_code) if commune and commune.successor_split else [],
         district_name=units.get(establishment.district_code),
         province_name=units.get(establishment.province_code),
         history=version_history(session, registry(), establishment.id, str(get_locale())),
