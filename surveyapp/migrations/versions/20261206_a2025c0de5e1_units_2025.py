@@ -55,17 +55,18 @@ def upgrade():
 
 
 def _drop_assignment_commune_key():
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_constraint("assignment_commune_code_fkey", "assignment", type_="foreignkey")
-        return
+    """Drop assignment.commune_code → admin_unit, under whatever name it has (PostgreSQL names it
+    itself; on SQLite it is unnamed or was named by an earlier batch rebuild)."""
+    keys = sa.inspect(op.get_bind()).get_foreign_keys("assignment")
+    name = next((key["name"] for key in keys if key["constrained_columns"] == ["commune_code"]), None)
     with op.batch_alter_table("assignment", naming_convention=_NAMING) as batch_op:
-        batch_op.drop_constraint("fk_assignment_commune_code_admin_unit", type_="foreignkey")
+        batch_op.drop_constraint(name or "fk_assignment_commune_code_admin_unit", type_="foreignkey")
 
 
 def downgrade():
     op.execute("DELETE FROM assignment WHERE round_id IN (SELECT id FROM survey_round WHERE admin_units = '2025')")
     with op.batch_alter_table("assignment") as batch_op:
-        batch_op.create_foreign_key("assignment_commune_code_fkey", "admin_unit", ["commune_code"], ["code"])
+        batch_op.create_foreign_key("fk_assignment_commune_code_admin_unit", "admin_unit", ["commune_code"], ["code"])
     with op.batch_alter_table("survey_round") as batch_op:
         batch_op.drop_column("admin_units")
     op.drop_index("ix_commune_crosswalk_new", table_name="commune_crosswalk")
