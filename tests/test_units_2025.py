@@ -272,3 +272,18 @@ def test_setup_loads_the_2025_units_into_an_installation_without_them(runner, se
     assert queries.crosswalk_counts(session, "94") == {"one_new_commune": 100, "split": 8}
     again = runner.invoke(args=["setup", "--demo-establishments", "0"])
     assert again.exit_code == 0 and "after 1 July 2025" not in again.output
+
+
+def test_cli_loads_the_crosswalk_of_the_whole_country(runner, session):
+    from sqlalchemy import func
+
+    result = runner.invoke(args=["admin-units", "load"])
+    assert result.exit_code == 0, result.output
+    assert "3355 units after 1 July 2025, 10597 crosswalk rows" in result.output
+    legacy = session.exec(select(func.count(func.distinct(CommuneCrosswalk.legacy_code)))).one()
+    split = session.exec(select(func.count(func.distinct(CommuneCrosswalk.legacy_code)))
+                         .where(CommuneCrosswalk.is_split == True)).one()  # noqa: E712
+    mains = session.exec(select(func.count()).select_from(CommuneCrosswalk).where(CommuneCrosswalk.is_main == True)).one()  # noqa: E712
+    assert (legacy, split, mains) == (10035, 471, 10035)  # every legacy commune, one main part each
+    assert queries.crosswalk_counts(session, "01")["one_new_commune"] + queries.crosswalk_counts(session, "01")["split"] \
+        == queries.count_by_level(session, "01")["commune"]
