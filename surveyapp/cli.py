@@ -11,7 +11,8 @@ from flask import Flask, current_app
 from .accounts.cli import users_cli
 from .accounts.services import any_user_with_role, create_user
 from .adminunits.cli import admin_units_cli
-from .adminunits.services import load_admin_units
+from .adminunits.queries import units_2025_loaded
+from .adminunits.services import load_admin_units, load_units_2025
 from .cli_errors import guard_commands
 from .db import migrate, session_scope
 from .demo.cli import demo_command
@@ -53,6 +54,9 @@ def setup_command(demo_establishments: int) -> None:
         if session.get(AdminUnit, province_code) is None:
             summary = load_admin_units(session)
             click.echo(f"Loaded {sum(summary['levels'].values())} administrative units.")
+        elif not units_2025_loaded(session):  # an installation from before the 2025 units
+            summary = load_units_2025(session)
+            click.echo(f"Loaded {summary['units_2025']} administrative units after 1 July 2025.")
     with session_scope() as session:
         _load_bundled_boundaries(session, province_code)
     accounts: list[tuple[str, str, str]] = []

@@ -14,6 +14,9 @@ class DefaultConfig:
     PROVINCE_CODE = "94"
     #: Rows per page on lists.
     PAGE_SIZE = 50
+    #: Units a new survey round is organised by unless the administrator chooses otherwise: "2025"
+    #: (communes after 1 July 2025) or "legacy" (province, district, commune before it).
+    NEW_ROUND_ADMIN_UNITS = "2025"
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     #: Languages offered by the switch, first is the default.

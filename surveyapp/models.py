@@ -73,8 +73,16 @@ class Role(str, enum.Enum):
     analyst = "analyst"
 
 
+class UnitEra(str, enum.Enum):
+    """Which administrative units a round is organised by and a page shows: before or after the reform."""
+
+    legacy = "legacy"  #: đơn vị hành chính trước 1/7/2025: province, district, commune
+    units_2025 = "2025"  #: sau 1/7/2025: province and commune (districts abolished)
+
+
 class AdminUnit(SQLModel, table=True):
-    """A province, district or commune as it stood before the 1 July 2025 reform."""
+    """A province, district or commune as it stood before the 1 July 2025 reform (`AdminUnit2025`
+    holds the units after it: new ward codes reuse old ones, so they cannot share this key)."""
 
     __tablename__ = "admin_unit"
     __table_args__ = (Index("ix_admin_unit_level_parent", "level", "parent_code"),)
@@ -118,6 +126,56 @@ class AdminUnit(SQLModel, table=True):
     successor_province_name: Optional[str] = Field(default=None, max_length=120)
     #: True when the commune was split and only its main part went to ``successor_code``.
     successor_split: bool = False
+
+
+class AdminUnit2025(SQLModel, table=True):
+    """A province or commune after the 1 July 2025 reform (Resolution 202/2025/QH15): no districts."""
+
+    __tablename__ = "admin_unit_2025"
+    __table_args__ = (Index("ix_admin_unit_2025_level_parent", "level", "parent_code"),)
+
+    #: GSO code after the reform: 2 digits for a province, 5 for a commune (may equal a legacy code).
+    code: str = Field(primary_key=True, max_length=5)
+    #: Full Vietnamese name with its type, e.g. "Phường Phú Lợi".
+    name: str = Field(max_length=120)
+    #: Name without the type, e.g. "Phú Lợi".
+    short_name: str = Field(max_length=120)
+    #: Tỉnh, Thành phố, Xã, Phường, Đặc khu.
+    unit_type: str = Field(max_length=30)
+    #: province / commune.
+    level: str = _choice(10)
+    #: The commune's province; None for provinces.
+    parent_code: Optional[str] = Field(default=None, max_length=5)
+    #: Province the unit lies in (its own code for a province), e.g. 92 for Cần Thơ.
+    province_code: str = Field(index=True, max_length=2)
+    #: Lowercase name without diacritics, for matching and search.
+    name_normalized: str = Field(max_length=120)
+    #: Geocoded centroid (WGS 84): where a unit without a boundary is drawn as a circle.
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+    #: Area in km² from the source (communes only).
+    area_km2: Optional[float] = None
+    #: First day the unit is valid: 2025-07-01.
+    valid_from: Optional[dt.date] = None
+    #: Day the unit ceased to exist (None: still valid).
+    valid_to: Optional[dt.date] = None
+
+
+class CommuneCrosswalk(SQLModel, table=True):
+    """Where each legacy commune went on 1 July 2025: one row per new commune that received part of it."""
+
+    __tablename__ = "commune_crosswalk"
+    __table_args__ = (Index("ix_commune_crosswalk_new", "new_code", "legacy_code"),)
+
+    #: Commune before the reform (admin_unit.code).
+    legacy_code: str = Field(primary_key=True, foreign_key="admin_unit.code", max_length=5)
+    #: Commune after the reform (admin_unit_2025.code).
+    new_code: str = Field(primary_key=True, foreign_key="admin_unit_2025.code", max_length=5)
+    #: The part establishments of the legacy commune are counted in (one per legacy commune; the same
+    #: as `AdminUnit.successor_code`).
+    is_main: bool = True
+    #: True when the legacy commune was split across several new communes (every row of it says so).
+    is_split: bool = False
 
 
 class Boundary(SQLModel, table=True):
@@ -415,6 +473,9 @@ class SurveyRound(SQLModel, table=True):
     is_open: bool = False
     #: True for rounds made by `flask demo`.
     is_demo: bool = False
+    #: Units the round is organised by (assignments, coverage) and pages show by default: "legacy"
+    #: (before 1 July 2025) or "2025". Records keep the commune they were collected in either way.
+    admin_units: str = _choice(10, default=UnitEra.legacy.value, sa_column_kwargs={"server_default": "legacy"})
     created_at: dt.datetime = _timestamp()
 
 
@@ -532,7 +593,9 @@ class Assignment(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
-    commune_code: str = Field(foreign_key="admin_unit.code", max_length=5)
+    #: A commune of the round's units (`SurveyRound.admin_units`): admin_unit.code for a legacy round,
+    #: admin_unit_2025.code for a round organised by the 2025 communes (so no foreign key to either).
+    commune_code: str = Field(max_length=5)
     round_id: int = Field(foreign_key="survey_round.id")
     created_at: dt.datetime = _timestamp()
 

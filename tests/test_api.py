@@ -85,7 +85,7 @@ def test_inactive_users_token_is_refused(anon_client, session, token):
 def test_reads_assignments_establishments_and_questionnaire(anon_client, token, mine, theirs):
     assignments = anon_client.get("/api/v1/assignments", headers=bearer(token)).json["assignments"]
     assert assignments == [{"commune_code": "31498", "commune_name": "Phường 5", "district_code": "941",
-                            "round": "2019", "round_open": True}]
+                            "round": "2019", "round_open": True, "admin_units": "legacy"}]
     page = anon_client.get("/api/v1/establishments?per_page=1", headers=bearer(token))
     assert page.status_code == 200
     assert [e["code"] for e in page.json["establishments"]] == [mine.code]  # not the other commune's

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, update
 from sqlmodel import Session, select
 
-from ..models import AdminUnit, ApiToken, Assignment, AuditEvent, SurveyRound, User
+from ..models import (AdminUnit, AdminUnit2025, ApiToken, Assignment, AuditEvent, CommuneCrosswalk, SurveyRound,
+                      UnitEra, User)
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:
@@ -28,28 +29,51 @@ def all_users(session: Session) -> list[tuple[User, int]]:
     return list(session.exec(statement.order_by(User.role, User.username)).all())
 
 
-def assigned_communes(session: Session, user_id: int, round_id: int | None = None) -> set[str]:
-    statement = select(Assignment.commune_code).where(Assignment.user_id == user_id)
+def _assigned_legacy_communes(user_id: int, round_id: int | None):
+    """SELECT of the legacy communes a user works in: assigned ones in rounds organised by them, and
+    those counted in an assigned 2025 commune (the crosswalk's main part) in the other rounds."""
+    legacy = (select(Assignment.commune_code.label("code"))
+              .join(SurveyRound, SurveyRound.id == Assignment.round_id)
+              .where(Assignment.user_id == user_id, SurveyRound.admin_units != UnitEra.units_2025.value))
+    by_2025 = (select(CommuneCrosswalk.legacy_code.label("code"))
+               .join(Assignment, Assignment.commune_code == CommuneCrosswalk.new_code)
+               .join(SurveyRound, SurveyRound.id == Assignment.round_id)
+               .where(Assignment.user_id == user_id, SurveyRound.admin_units == UnitEra.units_2025.value,
+                      CommuneCrosswalk.is_main == True))  # noqa: E712
     if round_id is not None:
-        statement = statement.where(Assignment.round_id == round_id)
-    return set(session.exec(statement))
+        legacy, by_2025 = legacy.where(Assignment.round_id == round_id), by_2025.where(Assignment.round_id == round_id)
+    return legacy, by_2025
+
+
+def assigned_communes(session: Session, user_id: int, round_id: int | None = None) -> set[str]:
+    """Legacy commune codes (those establishments are recorded in) of the user's work area."""
+    legacy, by_2025 = _assigned_legacy_communes(user_id, round_id)
+    return set(session.exec(legacy)) | set(session.exec(by_2025))
 
 
 def is_assigned(session: Session, user_id: int, commune_code: str, round_id: int) -> bool:
-    statement = select(Assignment.id).where(Assignment.user_id == user_id, Assignment.commune_code == commune_code,
-                                            Assignment.round_id == round_id).limit(1)
-    return session.exec(statement).first() is not None
+    """Whether the legacy commune lies in the user's work area of the round."""
+    legacy, by_2025 = _assigned_legacy_communes(user_id, round_id)
+    for statement in (legacy.where(Assignment.commune_code == commune_code),
+                      by_2025.where(CommuneCrosswalk.legacy_code == commune_code)):
+        if session.exec(statement.limit(1)).first() is not None:
+            return True
+    return False
 
 
-def assignments_of_user(session: Session, user_id: int) -> list[tuple[Assignment, SurveyRound, AdminUnit]]:
+def assignments_of_user(session: Session, user_id: int) -> list[tuple[Assignment, SurveyRound, AdminUnit | AdminUnit2025]]:
+    """Each assignment with its round and commune (a legacy one, or one after 1 July 2025, as the round says)."""
+    is_2025 = SurveyRound.admin_units == UnitEra.units_2025.value
     statement = (
-        select(Assignment, SurveyRound, AdminUnit)
+        select(Assignment, SurveyRound, AdminUnit, AdminUnit2025)
         .join(SurveyRound, SurveyRound.id == Assignment.round_id)
-        .join(AdminUnit, AdminUnit.code == Assignment.commune_code)
+        .outerjoin(AdminUnit, and_(AdminUnit.code == Assignment.commune_code, ~is_2025))
+        .outerjoin(AdminUnit2025, and_(AdminUnit2025.code == Assignment.commune_code, is_2025))
         .where(Assignment.user_id == user_id)
         .order_by(SurveyRound.code, Assignment.commune_code)
     )
-    return list(session.exec(statement).all())
+    return [(assignment, survey_round, legacy or new)
+            for assignment, survey_round, legacy, new in session.exec(statement).all() if legacy or new]
 
 
 def assignment(session: Session, user_id: int, commune_code: str, round_id: int) -> Assignment | None:

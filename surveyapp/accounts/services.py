@@ -11,9 +11,9 @@ import secrets
 from sqlmodel import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..adminunits.queries import unit_by_code
+from ..adminunits.queries import unit_2025_by_code, unit_by_code
 from ..audit import record_event
-from ..models import Assignment, Role, SurveyRound, User, UnitLevel, utcnow
+from ..models import Assignment, Role, SurveyRound, UnitEra, User, UnitLevel, utcnow
 from . import queries
 from .passwords import MIN_PASSWORD_LENGTH, password_weakness
 
@@ -167,10 +167,14 @@ def update_user(session: Session, user: User, *, role: str, full_name: str | Non
 
 def assign_communes(session: Session, user: User, survey_round: SurveyRound, commune_codes: list[str],
                     actor_id: int | None) -> list[str]:
-    """Add assignments (existing ones are kept); returns the codes newly assigned."""
+    """Add assignments (existing ones are kept); returns the codes newly assigned.
+
+    The codes are communes of the round's units: legacy ones, or those after 1 July 2025 for a round
+    organised by the new communes."""
     added = []
+    find = unit_2025_by_code if survey_round.admin_units == UnitEra.units_2025.value else unit_by_code
     for code in commune_codes:
-        unit = unit_by_code(session, code)
+        unit = find(session, code)
         if unit is None or unit.level != UnitLevel.commune:
             raise AccountError(f"Unknown commune code: {code}")
         if queries.assignment(session, user.id, code, survey_round.id) is None:

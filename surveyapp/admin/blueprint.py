@@ -17,7 +17,7 @@ from ..accounts.services import (
 from ..accounts.tokens import TokenError, create_token, revoke_token
 from ..adminunits import queries as unit_queries
 from ..db import get_session
-from ..models import Assignment, Role, SurveyRound
+from ..models import Assignment, Role, SurveyRound, UnitEra
 from ..questionnaire.registry import registry
 from ..survey import queries as survey_queries
 from ..web import page_number, redirect_past_last_page
@@ -93,6 +93,8 @@ def _assignment_form() -> AssignmentForm:
     districts = {d.code: d.short_name for d in unit_queries.districts_of_province(session, province_code)}
     form.communes.choices = [SelectChoice(c.code, f"{c.name} – {districts.get(c.parent_code, '')}")
                              for c in unit_queries.communes_of_province(session, province_code)]
+    form.communes_2025.choices = [SelectChoice(code, name)
+                                  for code, name in unit_queries.commune_2025_choices(session, province_code)]
     return form
 
 
@@ -116,9 +118,12 @@ def add_assignments(user_id: int):
         flash(_("Choose a survey round and at least one commune or a district."), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     survey_round = session.get(SurveyRound, int(form.round.data))
-    codes = list(form.communes.data or [])
-    if form.district.data:
-        codes += [c.code for c in unit_queries.communes_of_district(session, form.district.data)]
+    if survey_round.admin_units == UnitEra.units_2025.value:  # organised by the communes after 1 July 2025
+        codes = list(form.communes_2025.data or [])
+    else:
+        codes = list(form.communes.data or [])
+        if form.district.data:
+            codes += [c.code for c in unit_queries.communes_of_district(session, form.district.data)]
     if not codes:
         flash(_("Choose a survey round and at least one commune or a district."), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
@@ -149,15 +154,19 @@ def rounds():
     form = RoundForm()
     form.questionnaire.choices = [SelectChoice(f"{d.form_id}@{d.version}", f"{d.form_id} ({d.version})")
                                   for d in registry().definitions()]
+    if not form.is_submitted():
+        form.admin_units.data = current_app.config["NEW_ROUND_ADMIN_UNITS"]
     if form.validate_on_submit():
         form_id, _sep, version = form.questionnaire.data.partition("@")
         try:
             create_round(session, code=form.code.data, title=form.title.data, questionnaire_id=form_id,
                          questionnaire_version=version, start_date=form.start_date.data, end_date=form.end_date.data,
-                         is_open=form.is_open.data, actor_id=current_actor_id())
+                         is_open=form.is_open.data, actor_id=current_actor_id(),
+                         admin_units=form.admin_units.data or current_app.config["NEW_ROUND_ADMIN_UNITS"])
         except RoundError as error:
             messages = {"code": _("Letters, digits, '.', '-' or '_' only."), "taken": _("This code is taken."),
-                        "order": _("The end date is before the start date.")}
+                        "order": _("The end date is before the start date."),
+                        "admin_units": _("Choose the administrative units before or after 1/7/2025.")}
             getattr(form, error.field).errors.append(messages[str(error)])
         else:
             session.commit()

@@ -36,6 +36,8 @@ class AssignmentForm(FlaskForm):
     round = SelectField(_l("Survey round"), validators=[DataRequired(_l("Choose a survey round."))])
     district = SelectField(_l("Whole district"), validators=[Optional()])
     communes = SelectMultipleField(_l("Communes"), validators=[Optional()], render_kw={"size": 8})
+    #: For a round organised by the communes after 1 July 2025.
+    communes_2025 = SelectMultipleField(_l("Communes (from 1/7/2025)"), validators=[Optional()], render_kw={"size": 8})
 
 
 class RoundForm(FlaskForm):
@@ -45,4 +47,8 @@ class RoundForm(FlaskForm):
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
     is_open = BooleanField(_l("Open for enumerators"))
+    #: Checked by `create_round` (missing: the NEW_ROUND_ADMIN_UNITS setting).
+    admin_units = SelectField(_l("Organised by"), validate_choice=False, choices=[
+        SelectChoice("2025", _l("Administrative units after 1/7/2025")),
+        SelectChoice("legacy", _l("Administrative units before 1/7/2025"))])
     submit = SubmitField(_l("Create the survey round"))

@@ -17,7 +17,7 @@ admin_units_cli = AppGroup("admin-units", help="Administrative units (province, 
 @admin_units_cli.command("load")
 @click.option("--province", "province_code", default=None, help="Only this province (GSO code, e.g. 94).")
 def load_command(province_code: str | None) -> None:
-    """Load Vietnam's units as before 1 July 2025, with each commune's 2025 successor."""
+    """Load Vietnam's units as before 1 July 2025, those after it, and the crosswalk between communes."""
     started = time.perf_counter()
     try:
         with session_scope() as session:
@@ -27,7 +27,8 @@ def load_command(province_code: str | None) -> None:
     levels = summary["levels"]
     click.echo(
         f"Admin units: {levels.get('province', 0)} provinces, {levels.get('district', 0)} districts, "
-        f"{levels.get('commune', 0)} communes ({summary['inserted']} new, {summary['updated']} refreshed) "
+        f"{levels.get('commune', 0)} communes ({summary['inserted']} new, {summary['updated']} refreshed); "
+        f"{summary['units_2025']} units after 1 July 2025, {summary['crosswalk_rows']} crosswalk rows "
         f"in {time.perf_counter() - started:.1f} s."
     )
 

@@ -124,3 +124,56 @@ def _successors() -> dict[str, dict]:
             main = next((p for p in parts if p["isDefaultNewWard"]), parts[0])
             result[old_key] = successor(province_key, main["newWardKey"], True)
     return result
+
+
+def _conversion() -> dict:
+    return json.loads(_data_file("converter_2025.json").read_text(encoding="utf-8"))
+
+
+def units_2025() -> Iterator[dict]:
+    """The 34 provinces and 3,321 communes after the reform, provinces first (all of them: a few
+    thousand small rows load in well under a second)."""
+    rows = _query("SELECT * FROM admin_units ORDER BY provinceCode, wardCode")
+    seen: set[str] = set()
+    for row in rows:
+        if row["provinceCode"] not in seen:
+            seen.add(row["provinceCode"])
+            yield _unit_2025(row["provinceCode"], row["province"], row["provinceShort"],
+                             _province_type(row["province"]), "province", None, row["provinceCode"],
+                             row["provinceLat"], row["provinceLon"], None)
+        yield _unit_2025(row["wardCode"], row["ward"], row["wardShort"], row["wardType"], "commune",
+                         row["provinceCode"], row["provinceCode"], row["wardLat"], row["wardLon"], row["wardAreaKm2"])
+
+
+def _unit_2025(code, name, short_name, unit_type, level, parent, province, lat, lon, area_km2) -> dict:
+    return {"code": code, "name": name, "short_name": short_name, "unit_type": unit_type, "level": level,
+            "parent_code": parent, "province_code": province, "name_normalized": fold(name), "lat": lat,
+            "lon": lon, "area_km2": area_km2, "valid_from": REFORM_DATE, "valid_to": None}
+
+
+def crosswalk_2025() -> Iterator[dict]:
+    """Legacy commune code → new commune code, one row per part: a commune merged whole gives one row
+    (`is_main`), a split one a row per new commune it went to, the package's default part `is_main`."""
+    legacy = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"]
+              for r in _query("SELECT provinceKey, districtKey, wardKey, wardCode FROM admin_units_legacy "
+                              "WHERE wardCode IS NOT NULL")}
+    new = {(r["provinceKey"], r["wardKey"]): r["wardCode"]
+           for r in _query("SELECT provinceKey, wardKey, wardCode FROM admin_units")}
+    conversion = _conversion()
+    divided = {old_key for communes in conversion["DICT_PROVINCE_WARD_DIVIDED"].values() for old_key in communes}
+    for province_key, wards in conversion["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for ward_key, old_keys in wards.items():
+            for old_key in old_keys:
+                if old_key not in divided and old_key in legacy:
+                    yield _crosswalk_row(legacy[old_key], new[(province_key, ward_key)], True, False)
+    for province_key, old_communes in conversion["DICT_PROVINCE_WARD_DIVIDED"].items():
+        for old_key, parts in old_communes.items():
+            if old_key not in legacy:
+                continue
+            main = next((p for p in parts if p["isDefaultNewWard"]), parts[0])
+            for part in parts:
+                yield _crosswalk_row(legacy[old_key], new[(province_key, part["newWardKey"])], part is main, True)
+
+
+def _crosswalk_row(legacy_code: str, new_code: str, is_main: bool, is_split: bool) -> dict:
+    return {"legacy_code": legacy_code, "new_code": new_code, "is_main": is_main, "is_split": is_split}

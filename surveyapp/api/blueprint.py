@@ -99,9 +99,10 @@ def establishments():
     per_page = min(_positive_int("per_page", 100), MAX_PAGE_SIZE)
     result = establishment_queries.establishments_page(session, _establishment_filter(session), page, per_page,
                                                        scope=commune_scope(), columns=serialize.ESTABLISHMENT_COLUMNS)
+    successors = unit_queries.successors_by_code(session, {row.commune_code for row in result.rows})
     return _json_with_etag({
         "page": page, "per_page": per_page, "total": result.total, "pages": result.pages,
-        "establishments": [serialize.establishment_json(e) for e in result.rows],
+        "establishments": [serialize.establishment_json(e, successors.get(e.commune_code)) for e in result.rows],
     })
 
 
@@ -165,7 +166,8 @@ def register_establishment():
     if (found.name, found.commune_code) != (fields["name"].strip(), commune.code):
         raise ApiError(409, "uuid_conflict", "This UUID already names another establishment",
                        {"uuid": payload["uuid"], "code": found.code})
-    response = jsonify(serialize.establishment_json(found) | {
+    successor = unit_queries.successors_by_code(session, {found.commune_code}).get(found.commune_code)
+    response = jsonify(serialize.establishment_json(found, successor) | {
         "created": outcome.created,
         "likely_duplicates": [{"code": e.code, "name": e.name} for e in outcome.likely_duplicates]})
     response.status_code = 201 if outcome.created else 200

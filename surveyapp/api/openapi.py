@@ -39,6 +39,9 @@ def openapi_document() -> dict[str, Any]:
                                _query("per_page", "integer", "At most 500"),
                                _query("district", "string", "GSO district code"),
                                _query("commune", "string", "GSO commune code"),
+                               _query("commune_2025", "string", "GSO commune code after 1 July 2025"),
+                               _query("units", "string", "legacy (before 1 July 2025) or 2025: the units a "
+                                      "reader sees; default the round's"),
                                _query("sector", "string", "VSIC division, e.g. C10"),
                                _query("legal_form", "string"), _query("status", "string"),
                                _query("round", "string", "Has a record in this round"),
@@ -108,11 +111,17 @@ def _schemas() -> dict[str, Any]:
             "type": "object", "required": ["code", "message"],
             "properties": {"code": text, "message": text, "details": {"type": "object"}}}}},
         "Assignment": {"type": "object", "properties": {
-            "round": text, "round_open": {"type": "boolean"}, "commune_code": text, "commune_name": text,
-            "district_code": text}},
+            "round": text, "round_open": {"type": "boolean"},
+            "admin_units": {"type": "string", "enum": ["legacy", "2025"],
+                            "description": "Units the round is organised by: the commune is one of them"},
+            "commune_code": text, "commune_name": text,
+            "district_code": {"type": ["string", "null"], "description": "None for a commune after 1 July 2025"}}},
         "Establishment": {"type": "object", "properties": {
             "code": text, "name": text, "owner": nullable_text, "legal_form": text, "vsic_code": text, "sector": text,
-            "address": nullable_text, "commune_code": text, "district_code": text, "lat": {"type": ["number", "null"]},
+            "address": nullable_text, "commune_code": text, "district_code": text,
+            "commune_code_2025": {"type": ["string", "null"], "description": "Commune after 1 July 2025 it counts in"},
+            "commune_name_2025": nullable_text, "province_code_2025": nullable_text,
+            "province_name_2025": nullable_text, "lat": {"type": ["number", "null"]},
             "lon": {"type": ["number", "null"]}, "workers": {"type": ["integer", "null"]},
             "revenue_vnd": {"type": ["integer", "null"]}, "version": {"type": "integer"}, "updated_at": timestamp}},
         "EstablishmentPage": {"type": "object", "properties": {

@@ -22,14 +22,19 @@ def user_json(user) -> dict[str, Any]:
 
 def round_json(survey_round) -> dict[str, Any]:
     return {"code": survey_round.code, "title": survey_round.title, "is_open": survey_round.is_open,
+            "admin_units": survey_round.admin_units,
             "questionnaire_id": survey_round.questionnaire_id,
             "questionnaire_version": survey_round.questionnaire_version,
             "start_date": _iso(survey_round.start_date), "end_date": _iso(survey_round.end_date)}
 
 
 def assignment_json(assignment, survey_round, commune) -> dict[str, Any]:
-    return {"round": survey_round.code, "round_open": survey_round.is_open, "commune_code": commune.code,
-            "commune_name": commune.name, "district_code": commune.parent_code}
+    """A work area: a legacy commune with its district, or (a round organised by the 2025 units) a
+    commune after 1 July 2025, which has no district."""
+    is_2025 = survey_round.admin_units == "2025"
+    return {"round": survey_round.code, "round_open": survey_round.is_open, "admin_units": survey_round.admin_units,
+            "commune_code": commune.code, "commune_name": commune.name,
+            "district_code": None if is_2025 else commune.parent_code}
 
 
 ESTABLISHMENT_FIELDS = ("code", "name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code",
@@ -40,10 +45,19 @@ ESTABLISHMENT_FIELDS = ("code", "name", "owner", "legal_form", "tax_code", "phon
 ESTABLISHMENT_COLUMNS = tuple(getattr(Establishment, field) for field in (*ESTABLISHMENT_FIELDS, "updated_at"))
 
 
-def establishment_json(establishment) -> dict[str, Any]:
-    """An establishment (object or row with ESTABLISHMENT_COLUMNS) as the API's JSON."""
+def establishment_json(establishment, successor=None) -> dict[str, Any]:
+    """An establishment (object or row with ESTABLISHMENT_COLUMNS) as the API's JSON, with the commune
+    and province its commune counts in after 1 July 2025 (`successor`, from `successors_by_code`)."""
     return {field: getattr(establishment, field) for field in ESTABLISHMENT_FIELDS} | {
-        "updated_at": _iso(establishment.updated_at)}
+        "updated_at": _iso(establishment.updated_at)} | units_2025_json(successor)
+
+
+def units_2025_json(successor) -> dict[str, Any]:
+    """The four *_2025 fields (None when the commune has no known successor)."""
+    return {"commune_code_2025": successor.commune_code if successor else None,
+            "commune_name_2025": successor.commune_name if successor else None,
+            "province_code_2025": successor.province_code if successor else None,
+            "province_name_2025": successor.province_name if successor else None}
 
 
 def record_json(record, establishment, survey_round) -> dict[str, Any]:

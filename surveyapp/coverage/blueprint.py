@@ -36,7 +36,7 @@ def coverage():
     district = request.args.get("district") or None
     if district and district not in {d.code for d in districts}:
         abort(400, description=_("Unknown district: %(code)s", code=district))
-    rows = coverage_rows.commune_rows(session, province_code, survey_round.id, district)
+    rows = coverage_rows.commune_rows(session, province_code, survey_round.id, district, survey_round.admin_units)
     if request.args.get("format") == "csv":
         return _csv(rows, survey_round.code, district)
     return render_template(

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from ..adminunits import queries as unit_queries
 from ..establishments.filters import EstablishmentFilter
+from ..models import UnitEra
 from ..progress.figures import STATUSES, RoundCounts
 from ..progress.queries import enumerator_names, round_counts
 
@@ -22,7 +23,8 @@ CSV_FIELDS = ["commune_code", "commune_name", "district_code", "listed", *STATUS
 class CommuneRow:
     code: str
     name: str
-    district_code: str
+    #: None for a commune after 1 July 2025 (districts were abolished).
+    district_code: str | None
     counts: RoundCounts
 
     def as_csv(self) -> dict:
@@ -42,13 +44,29 @@ class EnumeratorRow:
     counts: RoundCounts
 
 
-def commune_rows(session: Session, province_code: str, round_id: int, district_code: str | None) -> list[CommuneRow]:
-    """Every commune of the province (or district), with zeros where nothing is registered."""
+def commune_rows(session: Session, province_code: str, round_id: int, district_code: str | None,
+                 admin_units: str = UnitEra.legacy.value) -> list[CommuneRow]:
+    """Every commune of the province (or district), with zeros where nothing is registered: the round's
+    communes, legacy ones or (`admin_units="2025"`) those after 1 July 2025."""
+    if admin_units == UnitEra.units_2025.value:
+        return _commune_2025_rows(session, province_code, round_id, district_code)
     table = round_counts(session, province_code, "commune", round_id=round_id,
                          wanted=EstablishmentFilter(district=district_code))
     communes = (unit_queries.communes_of_district(session, district_code) if district_code
                 else unit_queries.communes_of_province(session, province_code))
     return [CommuneRow(unit.code, unit.name, unit.parent_code, table.of(round_id, unit.code)) for unit in communes]
+
+
+def _commune_2025_rows(session: Session, province_code: str, round_id: int,
+                       district_code: str | None) -> list[CommuneRow]:
+    """Each commune after 1 July 2025 covering the province (or the legacy district's communes)."""
+    table = round_counts(session, province_code, "commune_2025", round_id=round_id,
+                         wanted=EstablishmentFilter(district=district_code))
+    communes = unit_queries.communes_2025_of_province(session, province_code)
+    if district_code:
+        wanted = {unit.successor_code for unit in unit_queries.communes_of_district(session, district_code)}
+        communes = [unit for unit in communes if unit.code in wanted]
+    return [CommuneRow(unit.code, unit.name, None, table.of(round_id, unit.code)) for unit in communes]
 
 
 def enumerator_rows(session: Session, province_code: str, round_id: int,

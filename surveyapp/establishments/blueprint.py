@@ -40,6 +40,7 @@ def list_establishments():
         "errors": parsed.errors,
         "result": page,
         "unit_names": unit_queries.names_by_code(session, unit_codes),
+        "units_2025": unit_queries.successors_by_code(session, {row.commune_code for row in page.rows}),
         "choices": filter_choices(session, province_code),
     }
     return render_template("establishments/list.html", **context), (400 if parsed.errors else 200)
@@ -52,6 +53,7 @@ def filter_choices(session, province_code: str) -> dict[str, list[tuple[str, str
         "district": [(code, name, None) for code, name, _parent in
                      unit_queries.unit_choices(session, province_code, UnitLevel.district)],
         "commune": unit_queries.unit_choices(session, province_code, UnitLevel.commune),
+        "commune_2025": [(code, name, None) for code, name in unit_queries.commune_2025_choices(session, province_code)],
         "sector": [(code, f"{code} – {d.name(language)}", None) for code, d in reference.vsic_divisions().items()],
         "legal_form": [(form.value, str(text), None) for form, text in reference.LEGAL_FORM_LABELS.items()],
         "round": [(r.code, r.code, None) for r in all_rounds(session)],
@@ -78,6 +80,7 @@ def show_establishment(code: str):
         "establishments/detail.html",
         establishment=establishment,
         commune=commune,
+        crosswalk=unit_queries.crosswalk_of(session, establishment.commune_code) if commune and commune.successor_split else [],
         district_name=units.get(establishment.district_code),
         province_name=units.get(establishment.province_code),
         history=version_history(session, registry(), establishment.id, str(get_locale())),

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from ..adminunits import queries as unit_queries
-from ..models import EstablishmentStatus, LegalForm, UnitLevel
+from ..models import EstablishmentStatus, LegalForm, UnitEra, UnitLevel
 from ..promotion import queries as promotion_queries
 from ..reference import CERTIFICATE_LEVELS, vsic_divisions
 from ..survey import queries as survey_queries
@@ -22,7 +22,9 @@ from ..text import without_control_characters
 from ..web import MAX_PAGE, bounded_int
 
 FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
-                    "supported", "project", "certificate_level", "ocop_min_stars")
+                    "supported", "project", "certificate_level", "ocop_min_stars", "units", "commune_2025")
+#: `units=`: which administrative units pages show and filter by (see `UnitEra`).
+UNIT_ERAS = tuple(era.value for era in UnitEra)
 _DISTRICT = re.compile(r"^\d{3}$")
 _COMMUNE = re.compile(r"^\d{5}$")
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits: int() reads "١٢" and fails on "²"
@@ -48,13 +50,29 @@ class EstablishmentFilter:
     certificate_level: str | None = None
     #: Has a product with at least this many OCOP stars ("1"–"5").
     ocop_min_stars: str | None = None
+    #: Units shown and chosen, as asked for: "legacy" (before 1 July 2025) or "2025".
+    units: str | None = None
+    #: Commune after 1 July 2025 (admin_unit_2025.code): establishments of the legacy communes counted in it.
+    commune_2025: str | None = None
+    #: The units shown when `units` is not given (not a query argument): `read_filter` sets it from the round.
+    default_units: str = UnitEra.legacy.value
 
     def as_query_args(self) -> dict[str, str]:
         """The non-empty arguments, to rebuild links (pagination, exports, maps)."""
-        return {key: value for key, value in asdict(self).items() if value}
+        return {key: value for key, value in asdict(self).items() if value and key != "default_units"}
 
     def is_empty(self) -> bool:
-        return not self.as_query_args()
+        """True when no establishment is left out (the units shown are not a condition)."""
+        return not {key for key in self.as_query_args() if key != "units"}
+
+    @property
+    def era(self) -> str:
+        """The units shown: those asked for, else the default."""
+        return self.units or self.default_units
+
+    @property
+    def units_2025(self) -> bool:
+        return self.era == UnitEra.units_2025.value
 
 
 @dataclass
@@ -75,6 +93,10 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
         errors["district"] = str(_l("District code must have 3 digits."))
     if values["commune"] and not _COMMUNE.match(values["commune"]):
         errors["commune"] = str(_l("Commune code must have 5 digits."))
+    if values["commune_2025"] and not _COMMUNE.match(values["commune_2025"]):
+        errors["commune_2025"] = str(_l("Commune code must have 5 digits."))
+    if values["units"] and values["units"] not in UNIT_ERAS:
+        errors["units"] = str(_l("units must be legacy or 2025."))
     if values["sector"]:
         values["sector"] = values["sector"].upper()
         if values["sector"] not in vsic_divisions():
@@ -136,12 +158,26 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
     elif commune and district and commune.parent_code != district.code:
         errors["commune"] = str(_l("Commune %(commune)s is not in district %(district)s.",
                                     commune=commune.name, district=district.name))
-    if wanted.round and survey_queries.round_by_code(session, wanted.round) is None:
+    survey_round = survey_queries.round_by_code(session, wanted.round) if wanted.round else None
+    if wanted.round and survey_round is None:
         errors["round"] = str(_l("Unknown survey round: %(code)s", code=wanted.round))
+    if wanted.commune_2025 and not unit_queries.is_commune_2025_of_province(session, wanted.commune_2025,
+                                                                            province_code or ""):
+        errors["commune_2025"] = str(_l("Unknown commune: %(code)s", code=wanted.commune_2025))
     if wanted.project and promotion_queries.project_id_by_code(session, wanted.project) is None:
         errors["project"] = str(_l("Unknown promotion project: %(code)s", code=wanted.project))
     clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
+    clean["default_units"] = _default_units(clean, survey_round)
     return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)
+
+
+def _default_units(clean: dict, survey_round) -> str:
+    """The units the reader did not choose: those of a 2025 commune asked for, else of the round, else legacy."""
+    if clean["commune_2025"]:
+        return UnitEra.units_2025.value
+    if survey_round is not None and not clean["district"] and not clean["commune"]:
+        return survey_round.admin_units
+    return UnitEra.legacy.value
 
 
 def _is_unit(unit, level: UnitLevel, province_code: str | None) -> bool:

@@ -14,6 +14,7 @@ from ..models import (
     Establishment, EstablishmentStatus, OcopRating, ProductCertificate, PromotionProject, Support, SurveyRecord,
     SurveyRound,
 )
+from ..adminunits.queries import legacy_communes_counted_in
 from ..text import search_terms
 from . import search_index
 
@@ -105,6 +106,8 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter", with_merged: 
         statement = statement.where(Establishment.district_code == wanted.district)
     if wanted.commune:
         statement = statement.where(Establishment.commune_code == wanted.commune)
+    if wanted.commune_2025:  # the legacy communes counted in it: an IN list read from the commune index
+        statement = statement.where(Establishment.commune_code.in_(legacy_communes_counted_in(wanted.commune_2025)))
     if wanted.sector:
         statement = statement.where(Establishment.sector == wanted.sector)
     if wanted.legal_form:

@@ -60,6 +60,11 @@ ESTABLISHMENT_COLUMNS: tuple[Column, ...] = (
     Column("phone", "Điện thoại", "code", 13),
     Column("year_started", "Năm bắt đầu sản xuất", "int", 8),
     Column("gps_mismatch", "GPS ngoài địa bàn", "int", 8),
+    # The units after 1 July 2025 the commune counts in (the main part of a split commune).
+    Column("commune_code_2025", "Mã xã (từ 1/7/2025)", "code", 9, checked=True),
+    Column("commune_name_2025", "Xã, phường (từ 1/7/2025)", "text", 22),
+    Column("province_code_2025", "Mã tỉnh (từ 1/7/2025)", "code", 8, checked=True),
+    Column("province_name_2025", "Tỉnh, thành phố (từ 1/7/2025)", "text", 22),
 )
 COLUMNS_BY_KEY = {column.key: column for column in ESTABLISHMENT_COLUMNS}
 

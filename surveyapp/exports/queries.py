@@ -102,6 +102,9 @@ def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict
         "latest_round": e.latest_round_code, "record_status": e.latest_record_status, "status": e.status,
         "tax_code": e.tax_code, "phone": e.phone, "year_started": e.year_started,
         "gps_mismatch": case((e.gps_mismatch.is_(None), null()), (e.gps_mismatch, 1), else_=0),
+        "commune_code_2025": commune.c.successor_code, "commune_name_2025": commune.c.successor_name,
+        "province_code_2025": commune.c.successor_province_code,
+        "province_name_2025": commune.c.successor_province_name,
     }
 
 
@@ -128,6 +131,14 @@ def unit_names(session: Session, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(session.exec(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.code.in_(sorted(codes)))).all())
+
+
+def commune_successors(session: Session, codes: set[str]) -> dict[str, tuple]:
+    """Legacy commune code → (code, name, province code, province name) of its commune after 1 July 2025."""
+    statement = (select(AdminUnit.code, AdminUnit.successor_code, AdminUnit.successor_name,
+                        AdminUnit.successor_province_code, AdminUnit.successor_province_name)
+                 .where(AdminUnit.code.in_(sorted(codes))))
+    return {code: tuple(rest) for code, *rest in session.exec(statement)}
 
 
 def boundaries(session: Session, level: str, province_code: str) -> list[tuple[str, str, dict]]:

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
 
 
+#: The four *_2025 columns of a commune without a known successor.
+_NO_SUCCESSOR = (None, None, None, None)
+
+
 def legal_form_names(language: str) -> dict[str, str]:
     """Legal form code → label in the file's language (labels are UI strings: the catalogue has them)."""
     with force_locale(language):
@@ -67,6 +71,7 @@ def _batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | 
              sectors: dict[str, str], words: dict[str, dict[str, str]]) -> Iterator[list[tuple]]:
     """The generator itself: needs only the session, so a streamed response may run it after the request."""
     names: dict[str, str | None] = {}
+    successors: dict[str, tuple] = {}
     record_words, operating_words = words.get("record_status", {}), words.get("status", {})
     for batch in queries.establishment_batches(session, wanted, scope):
         unseen = {row[6] for row in batch} | {row[7] for row in batch}  # commune and district codes
@@ -74,12 +79,15 @@ def _batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | 
         if unseen:
             found = queries.unit_names(session, unseen)
             names.update({code: found.get(code) for code in unseen})
+            found = queries.commune_successors(session, unseen)
+            successors.update({code: found.get(code, _NO_SUCCESSOR) for code in unseen})
         yield [  # unpacked in a comprehension: several times faster than attribute access or dicts
             (code, name, owner, legal_form, legal_forms.get(legal_form, legal_form), vsic_code, sector,
              sectors.get(sector), commune_code, names.get(commune_code), district_code, names.get(district_code),
              province_code, address, lat, lon, workers, revenue_vnd, capital_vnd, latest_round,
              record_words.get(record_status, record_status), operating_words.get(status, status),
-             tax_code, phone, year_started, None if gps_mismatch is None else int(gps_mismatch))
+             tax_code, phone, year_started, None if gps_mismatch is None else int(gps_mismatch),
+             *successors[commune_code])
             for (code, name, owner, legal_form, vsic_code, sector, commune_code, district_code, province_code,
                  address, lat, lon, workers, revenue_vnd, capital_vnd, latest_round, record_status, status, tax_code,
                  phone, year_started, gps_mismatch) in batch

@@ -24,7 +24,7 @@ from ..models import Role
 from . import queries
 from .forms import BoundaryUploadForm
 from .gps import locate_points, recheck_gps_mismatch
-from .indicators import INDICATORS, LEVEL_LABELS, SCHEMES, parse_map_options
+from .indicators import DRAWN_LEVEL_LABELS, INDICATORS, LEVEL_LABELS, SCHEMES, parse_map_options
 from .reading import SUFFIXES, BoundaryFileError, Limits
 from .safe_files import disable_gdal_network
 from .services import import_boundaries
@@ -85,7 +85,7 @@ def district_map():
         "geo/district_map.html", parts=parts, result=result, filter=parsed.filter, options=options.options,
         errors=errors, query_args=query_args, choices=filter_choices(session, current_app.config["PROVINCE_CODE"]),
         indicators=INDICATORS, schemes={key: label for key, (label, _cls) in SCHEMES.items()},
-        level_labels=LEVEL_LABELS,
+        level_labels=LEVEL_LABELS, drawn_level_labels=DRAWN_LEVEL_LABELS,
     ), (400 if errors else 200)
 
 

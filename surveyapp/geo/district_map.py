@@ -15,7 +15,7 @@ from ..establishments.filters import EstablishmentFilter
 from ..i18n import format_million_vnd, format_number
 from ..models import AdminUnit
 from . import queries, shapes
-from .indicators import INDICATORS, LEVEL_LABELS, NO_DATA_COLOUR, ClassBreaks, MapOptions, classify
+from .indicators import DRAWN_LEVEL_LABELS, INDICATORS, NO_DATA_COLOUR, ClassBreaks, MapOptions, classify
 from .maps import Area, MapSpec, Points
 
 
@@ -52,11 +52,15 @@ def build_district_map(session: Session, *, wanted: EstablishmentFilter, options
     `with_details` embeds their popup texts too."""
     counts_by_level = queries.boundary_counts(session, province_code)
     commune_boundaries = counts_by_level.get("commune", 0) > 0
-    level = options.level or ("commune" if commune_boundaries else "district")
-    units = queries.units_of_level(session, province_code, level)
-    # A broken stored shape is left out (its unit drawn as having none) rather than breaking the map.
-    stored = {b.unit_code: b for b in queries.boundaries_of_level(session, province_code, level)
-              if shapes.stored_shape(b.geometry) is not None}
+    if wanted.units_2025:  # the 2025 communes have no boundaries: circles at their centroids
+        level, stored = queries.COMMUNE_2025, {}
+        units = unit_queries.communes_2025_of_province(session, province_code)
+    else:
+        level = options.level or ("commune" if commune_boundaries else "district")
+        units = queries.units_of_level(session, province_code, level)
+        # A broken stored shape is left out (its unit drawn as having none) rather than breaking the map.
+        stored = {b.unit_code: b for b in queries.boundaries_of_level(session, province_code, level)
+                  if shapes.stored_shape(b.geometry) is not None}
     totals = queries.totals_by_unit(session, wanted, scope, level,
                                     share_of=options.share_of if options.indicator == "sector_share" else None,
                                     certified=options.indicator == "certified")
@@ -79,7 +83,7 @@ def build_district_map(session: Session, *, wanted: EstablishmentFilter, options
         colours={code: (breaks.colour_of(value) if breaks else NO_DATA_COLOUR) for code, value in values.items()},
         legend=_legend(label, breaks, values, has_boundaries=bool(stored), indicator=options.indicator),
         bounds=_bounds(session, wanted, stored, province_code),
-        layer_names={"areas": f"{label} · {LEVEL_LABELS[level]}",
+        layer_names={"areas": f"{label} · {DRAWN_LEVEL_LABELS[level]}",
                      "points": _("Establishments (%(count)s)", count=format_number(points_total)),
                      "tiles": _("Background map")},
         points=points, point_options=point_options, tiles=tiles,

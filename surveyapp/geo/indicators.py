@@ -28,6 +28,8 @@ SCHEMES = {
     "equal_interval": (_l("Equal intervals"), "EqualInterval"),
 }
 LEVEL_LABELS = {"district": _l("Districts"), "commune": _l("Communes")}
+#: Every level the map draws: the chosen ones, and the 2025 communes (`units=2025`, not a `level=`).
+DRAWN_LEVEL_LABELS = {**LEVEL_LABELS, "commune_2025": _l("Communes (from 1/7/2025)")}
 MAP_ARGUMENTS = ("indicator", "share_of", "scheme", "level")
 CLASSES = 5
 #: ColorBrewer YlOrRd, light to dark, for up to five classes.

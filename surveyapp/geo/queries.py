@@ -106,6 +106,9 @@ def boundary_counts(session: Session, province_code: str) -> dict[str, int]:
 #: tables themselves; joining them unaliased would make that subquery correlate to the join).
 _LatestRound = aliased(SurveyRound, name="latest_round")
 _LatestRecord = aliased(SurveyRecord, name="latest_record")
+_LegacyCommune = aliased(AdminUnit, name="legacy_commune")
+#: The map's level of the communes after 1 July 2025 (drawn as circles: they have no boundaries).
+COMMUNE_2025 = "commune_2025"
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,9 @@ def totals_by_unit(session: Session, wanted: "EstablishmentFilter", scope: set[s
     Communes are grouped with their district first, the order of `ix_establishment_map_units`, which
     holds every column read here: a million rows are summed from the index, without a sort."""
     units = [Establishment.district_code]
-    if level != UnitLevel.district.value:
+    if level == COMMUNE_2025:  # each legacy commune counts in its 2025 commune (the main part of a split one)
+        units = [_LegacyCommune.successor_code]
+    elif level != UnitLevel.district.value:
         units.append(Establishment.commune_code)
     located = and_(Establishment.lat.is_not(None), Establishment.lon.is_not(None))
     columns = [*units, func.count(), _sum(Establishment.workers), _sum(Establishment.revenue_vnd),
@@ -138,6 +143,8 @@ def totals_by_unit(session: Session, wanted: "EstablishmentFilter", scope: set[s
         named = func.coalesce(answer, NOT_CERTIFIED).not_in([NOT_CERTIFIED, ""])
         columns.append(func.sum(case((named, 1), else_=0)))
     statement = select(*columns).select_from(Establishment)
+    if level == COMMUNE_2025:
+        statement = statement.join(_LegacyCommune, _LegacyCommune.code == Establishment.commune_code)
     if certified:
         # The latest record: the current version of the record of the establishment's latest round
         # (one per establishment and round, so the joins never duplicate an establishment).

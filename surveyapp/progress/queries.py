@@ -12,11 +12,13 @@ from sqlmodel import Session, select
 
 from ..establishments.filters import EstablishmentFilter
 from ..establishments.queries import apply_filter, within_scope
-from ..models import Establishment, SurveyRecord, User
+from ..models import AdminUnit, Establishment, SurveyRecord, User
 from .figures import CountsTable
 
-#: What the counts can be grouped by: the whole province, a district, a commune, or who filled the record.
-GROUPINGS = ("province", "district", "commune", "enumerator")
+#: What the counts can be grouped by: the whole province, a district, a commune, the commune after 1 July
+#: 2025 (each legacy commune counts in its main successor), or who filled the record.
+GROUPINGS = ("province", "district", "commune", "commune_2025", "enumerator")
+_LegacyCommune = aliased(AdminUnit, name="legacy_commune")
 
 
 def round_counts(session: Session, province_code: str, by: str = "province", *, round_id: int | None = None,
@@ -37,6 +39,7 @@ def round_counts(session: Session, province_code: str, by: str = "province", *, 
                  .where(record.is_current == True))  # noqa: E712
     if round_id is not None:
         statement = statement.where(record.round_id == round_id)
+    statement = _joined_units(statement, by)
     statement = _establishments(statement, province_code, wanted, scope).group_by(record.round_id, *group,
                                                                                   record.status)
     records: dict = {}
@@ -49,7 +52,15 @@ def round_counts(session: Session, province_code: str, by: str = "province", *, 
 def _group_columns(by: str, record) -> tuple:
     if by == "enumerator":
         return (record.enumerator_id,)
-    return {"province": (), "district": (Establishment.district_code,), "commune": (Establishment.commune_code,)}[by]
+    return {"province": (), "district": (Establishment.district_code,), "commune": (Establishment.commune_code,),
+            "commune_2025": (_LegacyCommune.successor_code,)}[by]
+
+
+def _joined_units(statement: Select, by: str) -> Select:
+    """The establishment's legacy commune, joined when counts go by the commune after 1 July 2025."""
+    if by != "commune_2025":
+        return statement
+    return statement.join(_LegacyCommune, _LegacyCommune.code == Establishment.commune_code)
 
 
 def _establishments(statement: Select, province_code: str, wanted: EstablishmentFilter,
@@ -62,7 +73,7 @@ def _establishments(statement: Select, province_code: str, wanted: Establishment
 def _to_visit(session: Session, province_code: str, by: str, wanted: EstablishmentFilter,
               scope: set[str] | None) -> dict:
     group = _group_columns(by, None)
-    statement = select(*group, func.count()).select_from(Establishment)
+    statement = _joined_units(select(*group, func.count()).select_from(Establishment), by)
     statement = _establishments(statement, province_code, wanted, scope).group_by(*group)
     return {(key[0] if key else None): count for *key, count in session.execute(statement)}
 

@@ -39,7 +39,8 @@ def index():
     districts = built["districts"]
     legal_forms = built["legal_forms"]
     charts = [
-        bar_chart(_("Establishments by district"), [(row[1], row[2]) for row in districts.rows]),
+        bar_chart(_("Establishments by commune (from 1/7/2025)") if context.filter.units_2025
+                  else _("Establishments by district"), [(row[1], row[2]) for row in districts.rows]),
         bar_chart(_("Share of establishments by legal form (%)"), [(row[0], row[2]) for row in legal_forms.rows],
                   value_format="percent"),
     ]

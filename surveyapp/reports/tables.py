@@ -59,7 +59,13 @@ class ReportContext:
     language: str = "vi"
 
     def districts(self) -> list[tuple[str, str]]:
+        """The areas of "by district" tables: the districts, or with `units=2025` the communes after 1 July 2025."""
+        if self.filter.units_2025:
+            return unit_queries.commune_2025_choices(self.session, self.province_code)
         return [(unit.code, unit.name) for unit in unit_queries.districts_of_province(self.session, self.province_code)]
+
+    def area_header(self) -> str:
+        return _("Commune (from 1/7/2025)") if self.filter.units_2025 else _("District")
 
     @property
     def narrowed(self) -> bool:
@@ -73,13 +79,15 @@ def build(context: ReportContext, key: str) -> ReportTable:
             "round_coverage": round_coverage_table}[key](context)
 
 
-def _district_columns() -> list[ReportColumn]:
-    return [ReportColumn(_("Code"), "code", width=7), ReportColumn(_("District"), "text", width=26)]
+def _district_columns(context: ReportContext) -> list[ReportColumn]:
+    return [ReportColumn(_("Code"), "code", width=7), ReportColumn(context.area_header(), "text", width=26)]
 
 
 def districts_table(context: ReportContext) -> ReportTable:
     counts = queries.by_district(context.session, context.province_code, context.filter, context.scope)
-    table = ReportTable("districts", _("Establishments, workers and revenue by district"), _district_columns() + [
+    title = (_("Establishments, workers and revenue by commune (from 1/7/2025)") if context.filter.units_2025
+             else _("Establishments, workers and revenue by district"))
+    table = ReportTable("districts", title, _district_columns(context) + [
         ReportColumn(_("Establishments")), ReportColumn(_("Workers")),
         ReportColumn(_("Revenue (million VND)"), "million", width=16)])
     for code, name in context.districts():
@@ -98,7 +106,7 @@ def district_sector_table(context: ReportContext, measure: int) -> ReportTable:
         cells[(district, sector)] = (establishments, workers)[measure]
     sectors = sorted({sector for _district, sector in cells})
     divisions = reference.vsic_divisions()
-    columns = _district_columns() + [
+    columns = _district_columns(context) + [
         ReportColumn(sector, title=divisions[sector].name(context.language) if sector in divisions else None, width=8)
         for sector in sectors] + [ReportColumn(_("Total"))]
     key, title = (("district_sector_establishments", _("Establishments by district and sector")) if measure == 0
@@ -134,12 +142,12 @@ def round_coverage_table(context: ReportContext) -> ReportTable:
     A district shows when it has something to visit or a record; each round's total row is the sum of
     its district rows, so it equals the province's figures (progress.queries counts both).
     """
-    table_counts = round_counts(context.session, context.province_code, "district", wanted=context.filter,
+    by = "commune_2025" if context.filter.units_2025 else "district"
+    table_counts = round_counts(context.session, context.province_code, by, wanted=context.filter,
                                 scope=context.scope)
     labels = reference.RECORD_STATUS_LABELS
     table = ReportTable("round_coverage", _("Survey round coverage"), [
-        ReportColumn(_("Survey round"), "code", width=10), ReportColumn(_("Code"), "code", width=7),
-        ReportColumn(_("District"), "text", width=26),
+        ReportColumn(_("Survey round"), "code", width=10), *_district_columns(context),
         ReportColumn(str(figures.TO_VISIT), key="to_visit", width=14),
         ReportColumn(str(figures.RECORDS), key="records"),
         *(ReportColumn(str(reference.label(labels, status)), key=status) for status in figures.STATUSES),
@@ -153,7 +161,8 @@ def round_coverage_table(context: ReportContext) -> ReportTable:
         shown = [(code, name, counts) for code, name, counts in district_rows if counts.to_visit or counts.records]
         if shown:
             table.rows.extend(_coverage_row(survey_round.code, code, name, counts) for code, name, counts in shown)
-            table.rows.append(_coverage_row(survey_round.code, "", _("All districts"),
+            table.rows.append(_coverage_row(survey_round.code, "", _("All communes") if context.filter.units_2025
+                                            else _("All districts"),
                                             figures.total([counts for _code, _name, counts in shown])))
     return table
 

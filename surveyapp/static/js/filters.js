@@ -2,6 +2,9 @@
 // choosing a commune selects its district. Without JavaScript every commune stays listed.
 (function () {
   "use strict";
+  // The units before or after 1 July 2025 bring their own unit choices: the page reloads with them.
+  var era = document.getElementById("units");
+  if (era && era.form) { era.addEventListener("change", function () { era.form.submit(); }); }
   var district = document.getElementById("district");
   var commune = document.getElementById("commune");
   if (!district || !commune) { return; }
