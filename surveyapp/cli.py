@@ -18,6 +18,7 @@ from .duplicates.cli import duplicates_command
 from .promotion.cli import promotion_cli
 from .demo.accounts import create_demo_accounts
 from .demo.generator import establishments_exist, generate_demo_census
+from .demo.panel import generate_panel_demo
 from .demo.promotion import generate_promotion_demo
 from .exports.cli import export_command
 from .imports.cli import import_command
@@ -57,6 +58,7 @@ def setup_command(demo_establishments: int) -> None:
         if demo_establishments > 0 and not establishments_exist(session):
             summary = generate_demo_census(session, province_code, demo_establishments, seed=1)
             generate_promotion_demo(session, seed=1)
+            generate_panel_demo(session, seed=1)
             click.echo(f"Loaded a synthetic demo census of {summary['establishments']} establishments.")
             accounts = create_demo_accounts(session, province_code)
     with session_scope() as session:

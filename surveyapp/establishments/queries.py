@@ -121,8 +121,46 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter", with_merged: 
         round_id = select(SurveyRound.id).where(SurveyRound.code == wanted.round).scalar_subquery()
         statement = statement.where(Establishment.id.in_(
             select(SurveyRecord.establishment_id).where(SurveyRecord.round_id == round_id)))
+    if wanted.panel:
+        statement = statement.where(panel_category(wanted.panel, wanted.panel_from, wanted.panel_to))
     statement = statement.where(*search_conditions(wanted.q))
     return _promotion_filters(statement, wanted)
+
+
+#: The answer of cnnt-2019 (and later) that says an establishment has closed down for good.
+OPERATING_STATUS = "operating_status"
+CLOSED = "closed"
+
+
+def round_records(round_code: str, closed_only: bool = False) -> Select:
+    """Ids of establishments with a current record in a round (those it found closed, with `closed_only`)."""
+    round_id = select(SurveyRound.id).where(SurveyRound.code == round_code).scalar_subquery()
+    statement = select(SurveyRecord.establishment_id).where(SurveyRecord.round_id == round_id,
+                                                            SurveyRecord.is_current == True)  # noqa: E712
+    if closed_only:
+        statement = statement.where(record_is_closed(SurveyRecord))
+    return statement
+
+
+def record_is_closed(record):
+    return record.answers[OPERATING_STATUS].as_string() == CLOSED
+
+
+def panel_category(category: str, from_code: str, to_code: str):
+    """The condition of one panel category (reports/panel.py holds the definitions the page shows).
+
+    Each is `id IN (ids of a round's records)` or its negation: index lookups on survey_record, the
+    same partition `reports.queries.panel_cells` counts with CASE.
+    """
+    earlier = Establishment.id.in_(round_records(from_code))
+    later = Establishment.id.in_(round_records(to_code))
+    closed = Establishment.id.in_(round_records(to_code, closed_only=True))
+    return {
+        "continuing": and_(earlier, later, ~closed),
+        "new": and_(later, ~earlier, ~closed),
+        "closed": closed,
+        "not_revisited": and_(earlier, ~later),
+    }[category]
 
 
 def _promotion_filters(statement: Select, wanted: "EstablishmentFilter") -> Select:
