@@ -26,12 +26,13 @@ from .geo.cli import boundaries_cli
 from .models import AdminUnit, Role
 from .questionnaire.cli import forms_cli
 from .questionnaire.registry import registry
+from .reports.cli import report_cli
 from .survey.versions import settle_questionnaire_versions
 
 
 def init_app(app: Flask) -> None:
     for command in (setup_command, admin_units_cli, demo_command, users_cli, forms_cli, boundaries_cli,
-                    export_command, import_command, promotion_cli, duplicates_command):
+                    export_command, import_command, promotion_cli, duplicates_command, report_cli):
         app.cli.add_command(command)
     guard_commands(app.cli)  # init-db too: db.init_app registered it first
 

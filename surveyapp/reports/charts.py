@@ -16,6 +16,8 @@ class Bar:
     y: float
     length: float
     colour: str = "#0d6efd"
+    #: Where a click on the bar leads (the list of those establishments), if anywhere.
+    href: str | None = None
 
 
 @dataclass
@@ -38,7 +40,8 @@ VALUE_SPACE = 70  # room right of the longest bar for its value
 
 
 def bar_chart(title: str, items: list[tuple[str, float]], width: int = 640, bar_height: int = 24,
-              value_format: str = "number", colours: list[str] | None = None) -> BarChart:
+              value_format: str = "number", colours: list[str] | None = None,
+              links: list[str] | None = None) -> BarChart:
     """Horizontal bars, one per (label, value), longest = the largest value; zero and negative → no bar.
 
     Labels get the room their longest one needs (about 7 units a character at font size 12), up to 45 %.
@@ -51,7 +54,8 @@ def bar_chart(title: str, items: list[tuple[str, float]], width: int = 640, bar_
     for index, (label, value) in enumerate(items):
         length = chart.plot_width * value / largest if largest > 0 and value > 0 else 0
         colour = colours[index % len(colours)] if colours else Bar.colour
-        chart.bars.append(Bar(label, value, 4 + index * bar_height, round(length, 1), colour))
+        chart.bars.append(Bar(label, value, 4 + index * bar_height, round(length, 1), colour,
+                              links[index] if links else None))
     return chart
 
 
