@@ -198,6 +198,10 @@ def test_hand_made_panel(session, hand_made):
     assert total.median_workers_pct == pytest.approx(0.0)  # +20 %, 0 %, -20 %
     assert total.median_revenue_pct == pytest.approx(20.0)  # +50.5 %, 0 %, +20 %
     assert total.workers_growth_pct == pytest.approx(100 / 19)
+    (unit,) = report.units
+    assert (unit.unit_code, unit.median_revenue_pct, unit.median_workers_pct) == ("941", pytest.approx(20.0),
+                                                                                 pytest.approx(0.0))
+    assert report.rows[0].median_revenue_pct == pytest.approx(20.0)
     assert [(row.sector, row.total("establishments")) for row in report.rows] == [("C10", 5), ("C16", 1)]
     for category, expected in (("continuing", {"A", "B", "G"}), ("new", {"C"}), ("closed", {"D"}),
                                ("not_revisited", {"E"})):
@@ -295,6 +299,8 @@ def test_demo_effect_recovered(panel_session):
 
 
 def test_effect_page(panel_client):
+    vietnamese = panel_client.get("/reports/promotion/effect")
+    assert vietnamese.status_code == 200 and "Chênh lệch (điểm phần trăm)" in vietnamese.text
     panel_client.set_cookie("lang", "en")
     response = panel_client.get("/reports/promotion/effect?from=2018&to=2019")
     assert response.status_code == 200

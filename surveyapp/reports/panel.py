@@ -132,7 +132,11 @@ def panel_report(session: Session, province_code: str, from_code: str, to_code: 
         for name, cell in row.cells.items():
             unit.cells[name].add(cell)
             total.cells[name].add(cell)
-    overall = queries.continuing_medians(session, province_code, from_code, to_code, wanted, scope, by_cell=False)
+    for (code,), (workers, revenue) in queries.continuing_medians(session, province_code, from_code, to_code, wanted,
+                                                                  scope, by="unit").items():
+        if code in units:
+            units[code].median_workers_pct, units[code].median_revenue_pct = workers, revenue
+    overall = queries.continuing_medians(session, province_code, from_code, to_code, wanted, scope, by="total")
     total.median_workers_pct, total.median_revenue_pct = overall.get((), (None, None))
     return PanelReport(from_code, to_code, ordered, list(units.values()), total)
 

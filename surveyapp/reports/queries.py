@@ -112,14 +112,14 @@ def panel_cells(session: Session, province_code: str, from_code: str, to_code: s
 
 def continuing_medians(session: Session, province_code: str, from_code: str, to_code: str,
                        wanted: "EstablishmentFilter", scope: set[str] | None,
-                       by_cell: bool = True) -> dict[tuple, tuple[float | None, float | None]]:
+                       by: str = "cell") -> dict[tuple, tuple[float | None, float | None]]:
     """(unit, sector) → (median growth of workers %, median growth of revenue %) of the continuing
-    establishments; `by_cell=False`: one median over all of them, under the key ().
+    establishments; by "unit": (unit,) → ...; by "total": one median over all of them, under the key ().
 
     Medians by window functions (row numbers within each cell), so the rows never leave the database.
     """
     earlier, later, joined = _panel_records(from_code, to_code)
-    keys = [report_unit_column(), Establishment.sector] if by_cell else []
+    keys = {"cell": [report_unit_column(), Establishment.sector], "unit": [report_unit_column()], "total": []}[by]
     continuing = and_(earlier.id.is_not(None), later.id.is_not(None),
                       or_(later.answers[OPERATING_STATUS].as_string().is_(None),
                           later.answers[OPERATING_STATUS].as_string() != CLOSED))
