@@ -35,6 +35,15 @@ class BarChart:
     def plot_width(self) -> int:
         return self.width - self.label_width - VALUE_SPACE
 
+    @property
+    def label_chars(self) -> int:
+        """How many characters of a label fit left of the bars (the rest becomes "…")."""
+        return label_chars(self.label_width)
+
+
+def label_chars(label_width: int) -> int:
+    return max(8, int((label_width - 12) / 7.5))
+
 
 VALUE_SPACE = 70  # room right of the longest bar for its value
 
@@ -85,6 +94,10 @@ class StackedChart:
     #: (key, legend label, colour) of the parts, in stacking order.
     parts: list[tuple[str, str, str]]
     rows: list[StackedRow] = field(default_factory=list)
+
+    @property
+    def label_chars(self) -> int:
+        return label_chars(self.label_width)
 
 
 def stacked_bar_chart(title: str, parts: list[tuple[str, str, str]], items: list[tuple[str, dict[str, int]]],
