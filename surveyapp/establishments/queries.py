@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, column, func, literal, literal_column, table
+from sqlalchemy import and_, column, exists, func, literal, literal_column, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql import Select
@@ -149,17 +149,21 @@ def record_is_closed(record):
 def panel_category(category: str, from_code: str, to_code: str):
     """The condition of one panel category (reports/panel.py holds the definitions the page shows).
 
-    Each is `id IN (ids of a round's records)` or its negation: index lookups on survey_record, the
-    same partition `reports.queries.panel_cells` counts with CASE.
+    "Has a record" is `id IN (ids of a round's records)`, the database starting from survey_record's
+    index; "has none" is NOT EXISTS, an anti-join (NOT IN over a million ids would not fit PostgreSQL's
+    hashed subplan). The same partition `reports.queries.panel_cells` counts with CASE.
     """
-    earlier = Establishment.id.in_(round_records(from_code))
-    later = Establishment.id.in_(round_records(to_code))
-    closed = Establishment.id.in_(round_records(to_code, closed_only=True))
+    def has(code: str, closed_only: bool = False):
+        return Establishment.id.in_(round_records(code, closed_only))
+
+    def lacks(code: str, closed_only: bool = False):
+        return ~exists(round_records(code, closed_only).where(SurveyRecord.establishment_id == Establishment.id))
+
     return {
-        "continuing": and_(earlier, later, ~closed),
-        "new": and_(later, ~earlier, ~closed),
-        "closed": closed,
-        "not_revisited": and_(earlier, ~later),
+        "continuing": and_(has(from_code), has(to_code), lacks(to_code, closed_only=True)),
+        "new": and_(has(to_code), lacks(from_code), lacks(to_code, closed_only=True)),
+        "closed": has(to_code, closed_only=True),
+        "not_revisited": and_(has(from_code), lacks(to_code)),
     }[category]
 
 
