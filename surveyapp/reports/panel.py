@@ -119,10 +119,9 @@ def panel_report(session: Session, province_code: str, from_code: str, to_code: 
                                                                  scope):
         row = rows.setdefault((unit, sector), PanelRow(unit, names.get(unit, unit), sector))
         row.cells[category] = PanelCell(*figures)
-    for key, (workers, revenue) in queries.continuing_medians(session, province_code, from_code, to_code, wanted,
-                                                              scope).items():
-        if key in rows:
-            rows[key].median_workers_pct, rows[key].median_revenue_pct = workers, revenue
+    medians = queries.continuing_medians(session, province_code, from_code, to_code, wanted, scope)
+    for key, row in rows.items():
+        row.median_workers_pct, row.median_revenue_pct = medians.get(key, (None, None))
     order = {code: index for index, code in enumerate(names)}
     ordered = sorted(rows.values(), key=lambda row: (order.get(row.unit_code, len(order)), row.unit_code, row.sector))
     units: dict[str, PanelRow] = {}
@@ -132,12 +131,9 @@ def panel_report(session: Session, province_code: str, from_code: str, to_code: 
         for name, cell in row.cells.items():
             unit.cells[name].add(cell)
             total.cells[name].add(cell)
-    for (code,), (workers, revenue) in queries.continuing_medians(session, province_code, from_code, to_code, wanted,
-                                                                  scope, by="unit").items():
-        if code in units:
-            units[code].median_workers_pct, units[code].median_revenue_pct = workers, revenue
-    overall = queries.continuing_medians(session, province_code, from_code, to_code, wanted, scope, by="total")
-    total.median_workers_pct, total.median_revenue_pct = overall.get((), (None, None))
+    for code, unit in units.items():
+        unit.median_workers_pct, unit.median_revenue_pct = medians.get((code,), (None, None))
+    total.median_workers_pct, total.median_revenue_pct = medians.get((), (None, None))
     return PanelReport(from_code, to_code, ordered, list(units.values()), total)
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Float, and_, case, cast, func, or_
-from sqlalchemy.orm import aliased, outerjoin
+from sqlalchemy import BigInteger, Float, and_, case, cast, func, literal, null, or_, union_all
+from sqlalchemy import join, text
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
-from ..establishments.queries import CLOSED, OPERATING_STATUS, apply_filter, record_is_closed, within_scope
+from ..establishments.queries import apply_filter, record_is_closed, within_scope
 from ..models import Establishment, PromotionProject, Support, SurveyRecord, SurveyRound
 
 #: The answers (cnnt-2018 and cnnt-2019 share the names) that hold a round's workers and revenue.
@@ -66,77 +66,110 @@ def report_unit_column():
     return Establishment.district_code
 
 
+def without_jit(session: Session) -> None:
+    """PostgreSQL compiles a query this size with its JIT for seconds, longer than running it (measured
+    at 500,000 establishments: 5–10 s of compiling); off for the rest of this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def _round_id(code: str):
     return select(SurveyRound.id).where(SurveyRound.code == code).scalar_subquery()
 
 
-def _panel_records(from_code: str, to_code: str):
-    """Establishment joined with its current record of each round (aliases: earlier, later)."""
-    earlier, later = aliased(SurveyRecord, name="earlier"), aliased(SurveyRecord, name="later")
-    joined = outerjoin(Establishment, earlier, and_(
-        earlier.establishment_id == Establishment.id, earlier.round_id == _round_id(from_code),
-        earlier.is_current == True))  # noqa: E712
-    joined = joined.outerjoin(later, and_(later.establishment_id == Establishment.id,
-                                          later.round_id == _round_id(to_code), later.is_current == True))  # noqa: E712
-    return earlier, later, joined
+def _panel_facts(from_code: str, to_code: str):
+    """One row per establishment with a current record in either round: in_from, in_to, closed (1/0) and
+    workers and revenue (đồng) of each round (NULL without a record or an answer).
+
+    One pass over the two rounds' records, the few answers read there, grouped by establishment: the
+    joins and sorts after it carry narrow rows, never the answers (a million of them would spill).
+    """
+    earlier, later = _round_id(from_code), _round_id(to_code)
+    in_round = {"from": SurveyRecord.round_id == earlier, "to": SurveyRecord.round_id == later}
+    workers = SurveyRecord.answers[WORKERS].as_integer()
+    revenue = cast(func.round(SurveyRecord.answers[REVENUE_MILLION].as_float() * 1_000_000), BigInteger)
+    return (select(SurveyRecord.establishment_id.label("establishment_id"),
+                   func.max(case((in_round["from"], 1), else_=0)).label("in_from"),
+                   func.max(case((in_round["to"], 1), else_=0)).label("in_to"),
+                   func.max(case((and_(in_round["to"], record_is_closed(SurveyRecord)), 1), else_=0)).label("closed"),
+                   func.max(case((in_round["from"], workers))).label("workers_from"),
+                   func.max(case((in_round["to"], workers))).label("workers_to"),
+                   func.max(case((in_round["from"], revenue))).label("revenue_from"),
+                   func.max(case((in_round["to"], revenue))).label("revenue_to"))
+            .where(SurveyRecord.round_id.in_([earlier, later]), SurveyRecord.is_current == True)  # noqa: E712
+            .group_by(SurveyRecord.establishment_id).subquery("facts"))
 
 
-def _workers(record):
-    return record.answers[WORKERS].as_integer()
+def _panel_join(from_code: str, to_code: str):
+    facts = _panel_facts(from_code, to_code)
+    return facts, join(Establishment, facts, facts.c.establishment_id == Establishment.id)
 
 
-def _revenue_vnd(record):
-    """Revenue in đồng from the answer in triệu đồng (a decimal), rounded to the đồng."""
-    return cast(func.round(record.answers[REVENUE_MILLION].as_float() * 1_000_000), BigInteger)
-
-
-def _category(earlier, later):
+def _category(facts):
     """The same partition as establishments.queries.panel_category, as one CASE."""
-    return case((and_(later.id.is_not(None), record_is_closed(later)), "closed"),
-                (and_(later.id.is_not(None), earlier.id.is_not(None)), "continuing"),
-                (later.id.is_not(None), "new"), else_="not_revisited")
+    return case((facts.c.closed == 1, "closed"), (and_(facts.c.in_to == 1, facts.c.in_from == 1), "continuing"),
+                (facts.c.in_to == 1, "new"), else_="not_revisited")
 
 
 def panel_cells(session: Session, province_code: str, from_code: str, to_code: str, wanted: "EstablishmentFilter",
                 scope: set[str] | None) -> list[tuple]:
     """(unit, sector, category, establishments, workers earlier, workers later, revenue earlier, revenue later)
     for the establishments with a record in either round; the figures of a round the category lacks are 0."""
-    earlier, later, joined = _panel_records(from_code, to_code)
-    unit, category = report_unit_column(), _category(earlier, later)
-    statement = (select(unit, Establishment.sector, category, func.count(), _sum(_workers(earlier)),
-                        _sum(_workers(later)), _sum(_revenue_vnd(earlier)), _sum(_revenue_vnd(later)))
-                 .select_from(joined).where(or_(earlier.id.is_not(None), later.id.is_not(None))))
+    facts, joined = _panel_join(from_code, to_code)
+    unit, category = report_unit_column(), _category(facts)
+    statement = (select(unit, Establishment.sector, category, func.count(), _sum(facts.c.workers_from),
+                        _sum(facts.c.workers_to), _sum(facts.c.revenue_from), _sum(facts.c.revenue_to))
+                 .select_from(joined))
     statement = _filtered(statement, province_code, wanted, scope).group_by(unit, Establishment.sector, category)
+    without_jit(session)
     return [tuple(row) for row in session.exec(statement).all()]
 
 
 def continuing_medians(session: Session, province_code: str, from_code: str, to_code: str,
-                       wanted: "EstablishmentFilter", scope: set[str] | None,
-                       by: str = "cell") -> dict[tuple, tuple[float | None, float | None]]:
-    """(unit, sector) → (median growth of workers %, median growth of revenue %) of the continuing
-    establishments; by "unit": (unit,) → ...; by "total": one median over all of them, under the key ().
+                       wanted: "EstablishmentFilter", scope: set[str] | None) -> dict[tuple, tuple]:
+    """Medians of the continuing establishments' own growth (workers %, revenue %), in one pass:
+    (unit, sector) → (workers, revenue) per cell, (unit,) → per unit, () → over all of them.
 
-    Medians by window functions (row numbers within each cell), so the rows never leave the database.
+    Window functions number each growth within its cell, unit and the whole (rows without a figure
+    last); the middle one or two of each are averaged. The rows never leave the database.
     """
-    earlier, later, joined = _panel_records(from_code, to_code)
-    keys = {"cell": [report_unit_column(), Establishment.sector], "unit": [report_unit_column()], "total": []}[by]
-    continuing = and_(earlier.id.is_not(None), later.id.is_not(None),
-                      or_(later.answers[OPERATING_STATUS].as_string().is_(None),
-                          later.answers[OPERATING_STATUS].as_string() != CLOSED))
-    medians = []
-    for before, after in ((_workers(earlier), _workers(later)), (_revenue_vnd(earlier), _revenue_vnd(later))):
-        growth = 100.0 * (after - before) / cast(before, Float)
-        ranked = select(*keys, growth.label("growth"),
-                        func.row_number().over(partition_by=keys or None, order_by=growth).label("position"),
-                        func.count().over(partition_by=keys or None).label("size")).select_from(joined)
-        ranked = _filtered(ranked.where(continuing, before > 0, after.is_not(None)), province_code, wanted,
-                           scope).subquery()
-        grouping = [ranked.c[index] for index in range(len(keys))]
-        middle = select(*grouping, func.avg(ranked.c.growth)).where(
-            ranked.c.position >= (ranked.c.size + 1) // 2, ranked.c.position <= (ranked.c.size + 2) // 2)
-        medians.append({tuple(row[:-1]): row[-1] for row in session.execute(middle.group_by(*grouping)).all()})
-    workers, revenue = medians
-    return {key: (workers.get(key), revenue.get(key)) for key in set(workers) | set(revenue)}
+    facts, joined = _panel_join(from_code, to_code)
+    unit = report_unit_column()
+    levels = {"cell": [unit, Establishment.sector], "unit": [unit], "total": []}
+    growths = {"workers": _growth_pct(facts.c.workers_from, facts.c.workers_to),
+               "revenue": _growth_pct(facts.c.revenue_from, facts.c.revenue_to)}
+    columns = [unit.label("unit"), Establishment.sector.label("sector")]
+    for measure, growth in growths.items():
+        columns.append(growth.label(measure))
+        for level, keys in levels.items():
+            partition = {"partition_by": keys} if keys else {}
+            columns += [func.row_number().over(order_by=[growth.is_(None), growth], **partition)
+                        .label(f"{measure}_{level}_position"),
+                        func.count(growth).over(**partition).label(f"{measure}_{level}_size")]
+    continuing = _category(facts) == "continuing"
+    # A CTE: the three levels read the ranked rows computed once (a subquery would be inlined three times).
+    ranked = _filtered(select(*columns).select_from(joined).where(continuing), province_code, wanted,
+                       scope).cte("ranked")
+
+    def median(measure: str, level: str):
+        position, size = ranked.c[f"{measure}_{level}_position"], ranked.c[f"{measure}_{level}_size"]
+        return func.avg(case((and_(position >= (size + 1) // 2, position <= (size + 2) // 2), ranked.c[measure])))
+
+    parts = [select(literal(level).label("level"), *(ranked.c[name] if name in names else null()
+                                                     for name in ("unit", "sector")),
+                    median("workers", level), median("revenue", level)).group_by(*(ranked.c[name] for name in names))
+             for level, names in (("cell", ("unit", "sector")), ("unit", ("unit",)), ("total", ()))]
+    medians: dict[tuple, tuple] = {}
+    without_jit(session)
+    for level, unit_code, sector, workers, revenue in session.execute(union_all(*parts)).all():
+        key = {"cell": (unit_code, sector), "unit": (unit_code,), "total": ()}[level]
+        medians[key] = (workers, revenue)
+    return medians
+
+
+def _growth_pct(before, after):
+    """after / before − 1 in %, NULL where there is no figure or nothing to divide by."""
+    return case((and_(before > 0, after.is_not(None)), 100.0 * (after - before) / cast(before, Float)))
 
 
 # --- Did support help? (reports/effect.py) ------------------------------------------------------------
@@ -151,16 +184,15 @@ def effect_cells(session: Session, province_code: str, from_code: str, to_code: 
                  wanted: "EstablishmentFilter", scope: set[str] | None) -> list[tuple]:
     """(unit, sector, supported, establishments, workers earlier, later, revenue earlier, later) of the
     continuing establishments with workers and revenue in both rounds."""
-    earlier, later, joined = _panel_records(from_code, to_code)
+    facts, joined = _panel_join(from_code, to_code)
     unit, supported = report_unit_column(), supported_between(*years)
     flag = case((supported, 1), else_=0)
-    statement = (select(unit, Establishment.sector, flag, func.count(), _sum(_workers(earlier)), _sum(_workers(later)),
-                        _sum(_revenue_vnd(earlier)), _sum(_revenue_vnd(later)))
+    statement = (select(unit, Establishment.sector, flag, func.count(), _sum(facts.c.workers_from),
+                        _sum(facts.c.workers_to), _sum(facts.c.revenue_from), _sum(facts.c.revenue_to))
                  .select_from(joined)
-                 .where(earlier.id.is_not(None), later.id.is_not(None),
-                        _category(earlier, later) == "continuing",
-                        _workers(earlier).is_not(None), _workers(later).is_not(None),
-                        earlier.answers[REVENUE_MILLION].as_float().is_not(None),
-                        later.answers[REVENUE_MILLION].as_float().is_not(None)))
+                 .where(_category(facts) == "continuing",
+                        *(facts.c[name].is_not(None) for name in ("workers_from", "workers_to", "revenue_from",
+                                                                  "revenue_to"))))
     statement = _filtered(statement, province_code, wanted, scope).group_by(unit, Establishment.sector, flag)
+    without_jit(session)
     return [tuple(row) for row in session.exec(statement).all()]
