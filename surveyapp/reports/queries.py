@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Float, and_, case, cast, func, literal, null, or_, union_all
-from sqlalchemy import join, text
+from sqlalchemy import BigInteger, Float, and_, case, cast, func, join, literal, null, text, union_all
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
