@@ -230,6 +230,9 @@ def test_panel_list_export_and_page_links(client, hand_made):
     response = client.get("/establishments?panel=continuing")
     assert response.status_code == 200
     assert 'data-total="3"' in response.text
+    assert 'id="panel-filter"' in response.text and "Continuing" in response.text
+    assert 'href="/reports/panel?to=2019&amp;from=2018"' in response.text  # back to the panel
+    assert '<input type="hidden" name="panel" value="continuing">' in response.text  # kept by the filter form
     exported = client.get("/exports/establishments.csv?panel=closed&panel_from=2018&panel_to=2019")
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))

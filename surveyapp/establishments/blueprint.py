@@ -13,6 +13,7 @@ from ..duplicates.services import undecided_flags
 from ..models import Establishment, UnitLevel
 from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
+from ..reports.panel import CATEGORY_LABELS
 from ..survey.queries import all_rounds, open_rounds
 from ..survey.services import version_history
 from ..web import redirect_past_last_page
@@ -41,6 +42,7 @@ def list_establishments():
         "result": page,
         "unit_names": unit_queries.names_by_code(session, unit_codes),
         "choices": filter_choices(session, province_code),
+        "panel_labels": CATEGORY_LABELS,
     }
     return render_template("establishments/list.html", **context), (400 if parsed.errors else 200)
 
