@@ -130,7 +130,8 @@ def effect_page():
         (_("Workers: supported"), report.workers.supported_growth_pct or 0),
         (_("Workers: comparable"), report.workers.comparable_growth_pct or 0),
         (_("Revenue: supported"), report.revenue.supported_growth_pct or 0),
-        (_("Revenue: comparable"), report.revenue.comparable_growth_pct or 0)], value_format="percent", colours=colours)
+        (_("Revenue: comparable"), report.revenue.comparable_growth_pct or 0)], width=480, value_format="percent",
+        colours=colours)
     supported_link = url_for("establishments.list_establishments", **{
         **context.filter.as_query_args(), "panel": "continuing", "panel_from": from_code, "panel_to": to_code,
         "supported": "1"})
