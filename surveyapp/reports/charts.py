@@ -53,10 +53,10 @@ def bar_chart(title: str, items: list[tuple[str, float]], width: int = 640, bar_
               links: list[str] | None = None) -> BarChart:
     """Horizontal bars, one per (label, value), longest = the largest value; zero and negative → no bar.
 
-    Labels get the room their longest one needs (about 7 units a character at font size 12), up to 45 %.
+    Labels get the room their longest one needs (about 7.5 units a character at font size 12), up to 45 %.
     """
     longest = max((len(label) for label, _value in items), default=10)
-    label_width = int(min(width * 0.45, max(80, 7 * longest + 12)))
+    label_width = int(min(width * 0.45, max(80, 7.5 * longest + 12)))
     chart = BarChart(title, width, max(1, len(items)) * bar_height + 8, label_width, bar_height,
                      value_format=value_format)
     largest = max((value for _label, value in items), default=0)
@@ -104,7 +104,7 @@ def stacked_bar_chart(title: str, parts: list[tuple[str, str, str]], items: list
                       width: int = 640, bar_height: int = 24) -> StackedChart:
     """Horizontal bars made of parts (e.g. the four panel categories), the longest = the largest total."""
     longest = max((len(label) for label, _values in items), default=10)
-    label_width = int(min(width * 0.45, max(80, 7 * longest + 12)))
+    label_width = int(min(width * 0.45, max(80, 7.5 * longest + 12)))
     chart = StackedChart(title, width, max(1, len(items)) * bar_height + 8, label_width, bar_height, parts)
     plot_width = width - label_width - VALUE_SPACE
     largest = max((sum(values.values()) for _label, values in items), default=0)
