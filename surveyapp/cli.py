@@ -20,6 +20,7 @@ from .duplicates.cli import duplicates_command
 from .promotion.cli import promotion_cli
 from .demo.accounts import create_demo_accounts
 from .demo.generator import establishments_exist, generate_demo_census
+from .demo.panel import generate_panel_demo
 from .demo.promotion import generate_promotion_demo
 from .exports.cli import export_command
 from .imports.cli import import_command
@@ -27,12 +28,13 @@ from .geo.cli import boundaries_cli
 from .models import AdminUnit, Role
 from .questionnaire.cli import forms_cli
 from .questionnaire.registry import registry
+from .reports.cli import report_cli
 from .survey.versions import settle_questionnaire_versions
 
 
 def init_app(app: Flask) -> None:
     for command in (setup_command, admin_units_cli, demo_command, users_cli, forms_cli, boundaries_cli,
-                    export_command, import_command, promotion_cli, duplicates_command):
+                    export_command, import_command, promotion_cli, duplicates_command, report_cli):
         app.cli.add_command(command)
     guard_commands(app.cli)  # init-db too: db.init_app registered it first
 
@@ -64,6 +66,7 @@ def setup_command(demo_establishments: int) -> None:
         if demo_establishments > 0 and not establishments_exist(session):
             summary = generate_demo_census(session, province_code, demo_establishments, seed=1)
             generate_promotion_demo(session, seed=1)
+            generate_panel_demo(session, seed=1)
             click.echo(f"Loaded a synthetic demo census of {summary['establishments']} establishments.")
             accounts = create_demo_accounts(session, province_code)
     with session_scope() as session:

@@ -54,7 +54,7 @@ MAPS: dict = {
 }
 #: Decisions for the routes of exports, imports and reports.
 EXPORTS: dict = {
-    "exports.establishments": ALL, "reports.index": ALL, "reports.download": ALL,
+    "exports.establishments": ALL, "reports.index": ALL, "reports.download": ALL, "reports.panel_page": ALL, "reports.effect_page": ALL,
     "imports.upload": ADMIN, "imports.confirm": ADMIN, "imports.problems": ADMIN,
 }
 #: URL values of those routes (an unknown upload token: the admin gets 404, the others 403).

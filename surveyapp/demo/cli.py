@@ -8,7 +8,8 @@ from flask.cli import with_appcontext
 from flask import current_app
 
 from ..db import session_scope
-from .generator import generate_demo_census
+from .generator import ROUNDS, generate_demo_census
+from .panel import generate_panel_demo
 from .promotion import generate_promotion_demo
 from .removal import remove_demo_data
 from .scale import BASE, build_large_registry, round_counts
@@ -40,9 +41,13 @@ def demo_command(count: int, seed: int, province_code: str | None, replace: bool
         else:
             summary = generate_demo_census(session, province_code, count, seed, beside_real=replace)
         generate_promotion_demo(session, seed)
+        if count <= BASE:  # the copies of a large registry are not revisited (yet)
+            summary["revisited"] = generate_panel_demo(session, seed)["revisited"]
     if removed is not None:
         click.echo(f"Removed {removed} synthetic establishments.")
     rounds = ", ".join(f"{code}: {n}" for code, n in summary["rounds"].items())
+    if "revisited" in summary:
+        rounds += f"; {summary['revisited']} revisited in {ROUNDS[1].code}"
     click.echo(
         f"Synthetic census: {summary['establishments']} establishments in province {province_code} "
         f"(rounds {rounds}; seed {seed}) in {time.perf_counter() - started:.1f} s."

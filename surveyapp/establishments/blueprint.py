@@ -13,6 +13,7 @@ from ..duplicates.services import undecided_flags
 from ..models import Establishment, UnitLevel
 from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
+from ..reports.panel import CATEGORY_LABELS
 from ..survey.queries import all_rounds, open_rounds
 from ..survey.services import version_history
 from ..web import redirect_past_last_page
@@ -42,6 +43,7 @@ def list_establishments():
         "unit_names": unit_queries.names_by_code(session, unit_codes),
         "units_2025": unit_queries.successors_by_code(session, {row.commune_code for row in page.rows}),
         "choices": filter_choices(session, province_code),
+        "panel_labels": CATEGORY_LABELS,
     }
     return render_template("establishments/list.html", **context), (400 if parsed.errors else 200)
 

@@ -22,9 +22,13 @@ from ..text import without_control_characters
 from ..web import MAX_PAGE, bounded_int
 
 FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
-                    "supported", "project", "certificate_level", "ocop_min_stars", "units", "commune_2025")
+FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
+                    "supported", "project", "certificate_level", "ocop_min_stars", "units", "commune_2025",
+                    "panel", "panel_from", "panel_to")
 #: `units=`: which administrative units pages show and filter by (see `UnitEra`).
 UNIT_ERAS = tuple(era.value for era in UnitEra)
+#: Panel categories between two rounds (reports/panel.py defines them).
+PANEL_CATEGORIES = ("continuing", "new", "closed", "not_revisited")
 _DISTRICT = re.compile(r"^\d{3}$")
 _COMMUNE = re.compile(r"^\d{5}$")
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits: int() reads "١٢" and fails on "²"
@@ -56,6 +60,10 @@ class EstablishmentFilter:
     commune_2025: str | None = None
     #: The units shown when `units` is not given (not a query argument): `read_filter` sets it from the round.
     default_units: str = UnitEra.legacy.value
+    #: Panel category between two rounds (PANEL_CATEGORIES), with the codes of the earlier and later round.
+    panel: str | None = None
+    panel_from: str | None = None
+    panel_to: str | None = None
 
     def as_query_args(self) -> dict[str, str]:
         """The non-empty arguments, to rebuild links (pagination, exports, maps)."""
@@ -113,6 +121,8 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
         errors["certificate_level"] = str(_l("Unknown certificate level."))
     if values["ocop_min_stars"] and values["ocop_min_stars"] not in ("1", "2", "3", "4", "5"):
         errors["ocop_min_stars"] = str(_l("OCOP stars go from 1 to 5."))
+    if values["panel"] and values["panel"] not in PANEL_CATEGORIES:
+        errors["panel"] = str(_l("Unknown panel category (continuing, new, closed or not_revisited)."))
     if values["project"] and len(values["project"]) > 40:
         errors["project"] = str(_l("Unknown promotion project."))
     if values["q"] and len(values["q"]) > MAX_QUERY_LENGTH:
@@ -168,6 +178,7 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
         errors["project"] = str(_l("Unknown promotion project: %(code)s", code=wanted.project))
     clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
     clean["default_units"] = _default_units(clean, survey_round)
+    clean.update(_panel_rounds(session, clean, errors))
     return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)
 
 
@@ -178,6 +189,38 @@ def _default_units(clean: dict, survey_round) -> str:
     if survey_round is not None and not clean["district"] and not clean["commune"]:
         return survey_round.admin_units
     return UnitEra.legacy.value
+
+
+def _panel_rounds(session: Session, values: dict, errors: dict[str, str]) -> dict[str, str | None]:
+    """The panel's two rounds, the two latest by default; without a panel category they mean nothing."""
+    if not values["panel"]:
+        return {"panel_from": None, "panel_to": None}
+    rounds = [survey_round.code for survey_round in survey_queries.all_rounds(session)]
+    try:
+        from_code, to_code = choose_panel_rounds(rounds, values["panel_from"], values["panel_to"])
+    except PanelRoundsError as error:
+        errors[error.argument] = str(error)
+        return {"panel": None, "panel_from": None, "panel_to": None}
+    return {"panel_from": from_code, "panel_to": to_code}
+
+
+class PanelRoundsError(ValueError):
+    def __init__(self, argument: str, message: str):
+        super().__init__(message)
+        self.argument = argument
+
+
+def choose_panel_rounds(rounds: list[str], from_code: str | None, to_code: str | None) -> tuple[str, str]:
+    """The earlier and later round of a panel among `rounds` (in time order), the two latest by default."""
+    if len(rounds) < 2:
+        raise PanelRoundsError("panel", str(_l("The panel needs two survey rounds.")))
+    from_code, to_code = from_code or rounds[-2], to_code or rounds[-1]
+    for argument, code in (("panel_from", from_code), ("panel_to", to_code)):
+        if code not in rounds:
+            raise PanelRoundsError(argument, str(_l("Unknown survey round: %(code)s", code=code)))
+    if rounds.index(from_code) >= rounds.index(to_code):
+        raise PanelRoundsError("panel_to", str(_l("The later round must come after the earlier one.")))
+    return from_code, to_code
 
 
 def _is_unit(unit, level: UnitLevel, province_code: str | None) -> bool:

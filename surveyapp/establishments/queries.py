@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, column, func, literal, literal_column, table
+from sqlalchemy import and_, column, exists, func, literal, literal_column, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql import Select
@@ -124,8 +124,50 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter", with_merged: 
         round_id = select(SurveyRound.id).where(SurveyRound.code == wanted.round).scalar_subquery()
         statement = statement.where(Establishment.id.in_(
             select(SurveyRecord.establishment_id).where(SurveyRecord.round_id == round_id)))
+    if wanted.panel:
+        statement = statement.where(panel_category(wanted.panel, wanted.panel_from, wanted.panel_to))
     statement = statement.where(*search_conditions(wanted.q))
     return _promotion_filters(statement, wanted)
+
+
+#: The answer of cnnt-2019 (and later) that says an establishment has closed down for good.
+OPERATING_STATUS = "operating_status"
+CLOSED = "closed"
+
+
+def round_records(round_code: str, closed_only: bool = False) -> Select:
+    """Ids of establishments with a current record in a round (those it found closed, with `closed_only`)."""
+    round_id = select(SurveyRound.id).where(SurveyRound.code == round_code).scalar_subquery()
+    statement = select(SurveyRecord.establishment_id).where(SurveyRecord.round_id == round_id,
+                                                            SurveyRecord.is_current == True)  # noqa: E712
+    if closed_only:
+        statement = statement.where(record_is_closed(SurveyRecord))
+    return statement
+
+
+def record_is_closed(record):
+    return record.answers[OPERATING_STATUS].as_string() == CLOSED
+
+
+def panel_category(category: str, from_code: str, to_code: str):
+    """The condition of one panel category (reports/panel.py holds the definitions the page shows).
+
+    "Has a record" is `id IN (ids of a round's records)`, the database starting from survey_record's
+    index; "has none" is NOT EXISTS, an anti-join (NOT IN over a million ids would not fit PostgreSQL's
+    hashed subplan). The same partition `reports.queries.panel_cells` counts with CASE.
+    """
+    def has(code: str, closed_only: bool = False):
+        return Establishment.id.in_(round_records(code, closed_only))
+
+    def lacks(code: str, closed_only: bool = False):
+        return ~exists(round_records(code, closed_only).where(SurveyRecord.establishment_id == Establishment.id))
+
+    return {
+        "continuing": and_(has(from_code), has(to_code), lacks(to_code, closed_only=True)),
+        "new": and_(has(to_code), lacks(from_code), lacks(to_code, closed_only=True)),
+        "closed": has(to_code, closed_only=True),
+        "not_revisited": and_(has(from_code), lacks(to_code)),
+    }[category]
 
 
 def _promotion_filters(statement: Select, wanted: "EstablishmentFilter") -> Select:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,8 +13,9 @@ from ..accounts.access import READERS, allow, commune_scope
 from ..db import get_session
 from ..establishments.filters import read_filter
 from ..exports.xlsx import SheetColumn, new_workbook, write_about_sheet, write_sheet
-from . import tables
-from .charts import bar_chart
+from ..survey.queries import all_rounds
+from . import effect, panel, tables
+from .charts import bar_chart, stacked_bar_chart
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 _XLSX_KIND = {"text": "text", "code": "code", "int": "int", "million": "decimal", "percent": "percent"}
@@ -69,6 +70,74 @@ def download(table: str):
                          as_attachment=True, download_name=f"report_{table}{suffix}_{today}.xlsx", max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+#: Colours of the panel categories (the chart and the figures above it).
+CATEGORY_COLOURS = {"continuing": "#198754", "new": "#0d6efd", "closed": "#dc3545", "not_revisited": "#adb5bd"}
+
+
+@bp.get("/reports/panel")
+@allow(*READERS)
+def panel_page():
+    context, errors = _context()
+    session = context.session
+    page = {"filter": context.filter, "errors": errors, "rounds": all_rounds(session), "scoped": context.scope is not None,
+            "definitions": panel.DEFINITIONS, "labels": panel.CATEGORY_LABELS, "colours": CATEGORY_COLOURS}
+    try:
+        from_code, to_code = panel.panel_rounds(session, request.args.get("from"), request.args.get("to"))
+    except panel.PanelRoundsError as error:
+        status = 200 if len(page["rounds"]) < 2 else 400
+        return render_template("reports/panel.html", report=None, problem=str(error), **page), status
+    report = panel.panel_report(session, context.province_code, from_code, to_code, context.filter, context.scope)
+    parts = [(key, str(label), CATEGORY_COLOURS[key]) for key, label in panel.CATEGORY_LABELS.items()]
+    chart = stacked_bar_chart(_("Establishments of either round by district"), parts,
+                              [(unit.unit_name, {key: cell.establishments for key, cell in unit.cells.items()})
+                               for unit in report.units])
+
+    def list_link(row: panel.PanelRow, category: str) -> str:
+        """The list of the establishments behind one figure."""
+        arguments = {**context.filter.as_query_args(), "panel": category, "panel_from": from_code,
+                     "panel_to": to_code}
+        if row.unit_code:
+            arguments[panel.UNIT_ARGUMENT] = row.unit_code
+        if row.sector:
+            arguments["sector"] = row.sector
+        return url_for("establishments.list_establishments", **arguments)
+
+    return render_template("reports/panel.html", report=report, chart=chart, list_link=list_link,
+                           problem=None, **page), (400 if errors else 200)
+
+
+@bp.get("/reports/promotion/effect")
+@allow(*READERS)
+def effect_page():
+    context, errors = _context()
+    session = context.session
+    page = {"filter": context.filter, "errors": errors, "rounds": all_rounds(session), "scoped": context.scope is not None,
+            "definitions": effect.DEFINITIONS, "caveat": effect.CAVEAT}
+    try:
+        from_code, to_code = panel.panel_rounds(session, request.args.get("from"), request.args.get("to"))
+    except panel.PanelRoundsError as error:
+        status = 200 if len(page["rounds"]) < 2 else 400
+        return render_template("reports/effect.html", report=None, problem=str(error), **page), status
+    years = effect.support_years(session, from_code, to_code)
+    if years is None:
+        return render_template("reports/effect.html", report=None, problem=_("The rounds need their dates."),
+                               **page), 200
+    report = effect.effect_report(session, context.province_code, from_code, to_code, years, context.filter,
+                                  context.scope)
+    colours = ["#198754", "#adb5bd"]
+    chart = bar_chart(_("Growth between the rounds (%)"), [
+        (_("Workers: supported"), report.workers.supported_growth_pct or 0),
+        (_("Workers: comparable"), report.workers.comparable_growth_pct or 0),
+        (_("Revenue: supported"), report.revenue.supported_growth_pct or 0),
+        (_("Revenue: comparable"), report.revenue.comparable_growth_pct or 0)], width=480, value_format="percent",
+        colours=colours)
+    supported_link = url_for("establishments.list_establishments", **{
+        **context.filter.as_query_args(), "panel": "continuing", "panel_from": from_code, "panel_to": to_code,
+        "supported": "1"})
+    return render_template("reports/effect.html", report=report, chart=chart, problem=None,
+                           supported_link=supported_link, **page), (400 if errors else 200)
 
 
 def _xlsx_row(report: tables.ReportTable, row: list) -> list:

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, cast, func
+from sqlalchemy import BigInteger, Float, and_, case, cast, func, join, literal, null, text, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
-from ..establishments.queries import apply_filter, within_scope
-from ..models import AdminUnit, Establishment
+from ..establishments.queries import apply_filter, record_is_closed, within_scope
+from ..models import AdminUnit, Establishment, PromotionProject, Support, SurveyRecord, SurveyRound
+
+#: The answers (cnnt-2018 and cnnt-2019 share the names) that hold a round's workers and revenue.
+WORKERS = "workers_total"
+REVENUE_MILLION = "revenue_million_vnd"
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
@@ -61,3 +65,145 @@ def by_district(session: Session, province_code: str, wanted: "EstablishmentFilt
                        _sum(Establishment.revenue_vnd)).select_from(Establishment)
     statement = _filtered(statement, province_code, wanted, scope).group_by(area)
     return {code: (count, workers, revenue) for code, count, workers, revenue in session.exec(statement).all()}
+
+
+# --- The panel between two rounds (reports/panel.py) -------------------------------------------------
+
+def report_unit_column():
+    """The unit the panel and effect reports group by: the legacy district.
+
+    One place to switch (to the 2025 commune, say): every panel query groups by what this returns.
+    """
+    return Establishment.district_code
+
+
+def without_jit(session: Session) -> None:
+    """PostgreSQL compiles a query this size with its JIT for seconds, longer than running it (measured
+    at 500,000 establishments: 5–10 s of compiling); off for the rest of this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def _round_id(code: str):
+    return select(SurveyRound.id).where(SurveyRound.code == code).scalar_subquery()
+
+
+def _panel_facts(from_code: str, to_code: str):
+    """One row per establishment with a current record in either round: in_from, in_to, closed (1/0) and
+    workers and revenue (đồng) of each round (NULL without a record or an answer).
+
+    One pass over the two rounds' records, the few answers read there, grouped by establishment: the
+    joins and sorts after it carry narrow rows, never the answers (a million of them would spill).
+    """
+    earlier, later = _round_id(from_code), _round_id(to_code)
+    in_round = {"from": SurveyRecord.round_id == earlier, "to": SurveyRecord.round_id == later}
+    workers = SurveyRecord.answers[WORKERS].as_integer()
+    revenue = cast(func.round(SurveyRecord.answers[REVENUE_MILLION].as_float() * 1_000_000), BigInteger)
+    return (select(SurveyRecord.establishment_id.label("establishment_id"),
+                   func.max(case((in_round["from"], 1), else_=0)).label("in_from"),
+                   func.max(case((in_round["to"], 1), else_=0)).label("in_to"),
+                   func.max(case((and_(in_round["to"], record_is_closed(SurveyRecord)), 1), else_=0)).label("closed"),
+                   func.max(case((in_round["from"], workers))).label("workers_from"),
+                   func.max(case((in_round["to"], workers))).label("workers_to"),
+                   func.max(case((in_round["from"], revenue))).label("revenue_from"),
+                   func.max(case((in_round["to"], revenue))).label("revenue_to"))
+            .where(SurveyRecord.round_id.in_([earlier, later]), SurveyRecord.is_current == True)  # noqa: E712
+            .group_by(SurveyRecord.establishment_id).subquery("facts"))
+
+
+def _panel_join(from_code: str, to_code: str):
+    facts = _panel_facts(from_code, to_code)
+    return facts, join(Establishment, facts, facts.c.establishment_id == Establishment.id)
+
+
+def _category(facts):
+    """The same partition as establishments.queries.panel_category, as one CASE."""
+    return case((facts.c.closed == 1, "closed"), (and_(facts.c.in_to == 1, facts.c.in_from == 1), "continuing"),
+                (facts.c.in_to == 1, "new"), else_="not_revisited")
+
+
+def panel_cells(session: Session, province_code: str, from_code: str, to_code: str, wanted: "EstablishmentFilter",
+                scope: set[str] | None) -> list[tuple]:
+    """(unit, sector, category, establishments, workers earlier, workers later, revenue earlier, revenue later)
+    for the establishments with a record in either round; the figures of a round the category lacks are 0."""
+    facts, joined = _panel_join(from_code, to_code)
+    unit, category = report_unit_column(), _category(facts)
+    statement = (select(unit, Establishment.sector, category, func.count(), _sum(facts.c.workers_from),
+                        _sum(facts.c.workers_to), _sum(facts.c.revenue_from), _sum(facts.c.revenue_to))
+                 .select_from(joined))
+    statement = _filtered(statement, province_code, wanted, scope).group_by(unit, Establishment.sector, category)
+    without_jit(session)
+    return [tuple(row) for row in session.exec(statement).all()]
+
+
+def continuing_medians(session: Session, province_code: str, from_code: str, to_code: str,
+                       wanted: "EstablishmentFilter", scope: set[str] | None) -> dict[tuple, tuple]:
+    """Medians of the continuing establishments' own growth (workers %, revenue %), in one pass:
+    (unit, sector) → (workers, revenue) per cell, (unit,) → per unit, () → over all of them.
+
+    Window functions number each growth within its cell, unit and the whole (rows without a figure
+    last); the middle one or two of each are averaged. The rows never leave the database.
+    """
+    facts, joined = _panel_join(from_code, to_code)
+    unit = report_unit_column()
+    levels = {"cell": [unit, Establishment.sector], "unit": [unit], "total": []}
+    growths = {"workers": _growth_pct(facts.c.workers_from, facts.c.workers_to),
+               "revenue": _growth_pct(facts.c.revenue_from, facts.c.revenue_to)}
+    columns = [unit.label("unit"), Establishment.sector.label("sector")]
+    for measure, growth in growths.items():
+        columns.append(growth.label(measure))
+        for level, keys in levels.items():
+            partition = {"partition_by": keys} if keys else {}
+            columns += [func.row_number().over(order_by=[growth.is_(None), growth], **partition)
+                        .label(f"{measure}_{level}_position"),
+                        func.count(growth).over(**partition).label(f"{measure}_{level}_size")]
+    continuing = _category(facts) == "continuing"
+    # A CTE: the three levels read the ranked rows computed once (a subquery would be inlined three times).
+    ranked = _filtered(select(*columns).select_from(joined).where(continuing), province_code, wanted,
+                       scope).cte("ranked")
+
+    def median(measure: str, level: str):
+        position, size = ranked.c[f"{measure}_{level}_position"], ranked.c[f"{measure}_{level}_size"]
+        return func.avg(case((and_(position >= (size + 1) // 2, position <= (size + 2) // 2), ranked.c[measure])))
+
+    parts = [select(literal(level).label("level"), *(ranked.c[name] if name in names else null()
+                                                     for name in ("unit", "sector")),
+                    median("workers", level), median("revenue", level)).group_by(*(ranked.c[name] for name in names))
+             for level, names in (("cell", ("unit", "sector")), ("unit", ("unit",)), ("total", ()))]
+    medians: dict[tuple, tuple] = {}
+    without_jit(session)
+    for level, unit_code, sector, workers, revenue in session.execute(union_all(*parts)).all():
+        key = {"cell": (unit_code, sector), "unit": (unit_code,), "total": ()}[level]
+        medians[key] = (workers, revenue)
+    return medians
+
+
+def _growth_pct(before, after):
+    """after / before − 1 in %, NULL where there is no figure or nothing to divide by."""
+    return case((and_(before > 0, after.is_not(None)), 100.0 * (after - before) / cast(before, Float)))
+
+
+# --- Did support help? (reports/effect.py) ------------------------------------------------------------
+
+def supported_between(first_year: int, last_year: int):
+    """Establishments supported by a project of one of these years (projects are dated to the year)."""
+    projects = select(PromotionProject.id).where(PromotionProject.year.between(first_year, last_year))
+    return Establishment.id.in_(select(Support.establishment_id).where(Support.project_id.in_(projects)))
+
+
+def effect_cells(session: Session, province_code: str, from_code: str, to_code: str, years: tuple[int, int],
+                 wanted: "EstablishmentFilter", scope: set[str] | None) -> list[tuple]:
+    """(unit, sector, supported, establishments, workers earlier, later, revenue earlier, later) of the
+    continuing establishments with workers and revenue in both rounds."""
+    facts, joined = _panel_join(from_code, to_code)
+    unit, supported = report_unit_column(), supported_between(*years)
+    flag = case((supported, 1), else_=0)
+    statement = (select(unit, Establishment.sector, flag, func.count(), _sum(facts.c.workers_from),
+                        _sum(facts.c.workers_to), _sum(facts.c.revenue_from), _sum(facts.c.revenue_to))
+                 .select_from(joined)
+                 .where(_category(facts) == "continuing",
+                        *(facts.c[name].is_not(None) for name in ("workers_from", "workers_to", "revenue_from",
+                                                                  "revenue_to"))))
+    statement = _filtered(statement, province_code, wanted, scope).group_by(unit, Establishment.sector, flag)
+    without_jit(session)
+    return [tuple(row) for row in session.exec(statement).all()]
