@@ -22,7 +22,6 @@ from ..text import without_control_characters
 from ..web import MAX_PAGE, bounded_int
 
 FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
-FILTER_ARGUMENTS = ("district", "commune", "sector", "legal_form", "round", "status", "q", "gps_mismatch",
                     "supported", "project", "certificate_level", "ocop_min_stars", "units", "commune_2025",
                     "panel", "panel_from", "panel_to")
 #: `units=`: which administrative units pages show and filter by (see `UnitEra`).
