@@ -112,6 +112,7 @@ def check_candidate(session: Session, registry: Registry, candidate: Candidate, 
     except DefinitionError as error:
         for line, message in error.problems:
             place = locate(candidate, line, message)
+            message = re.sub(r"on line (\d+)", lambda m: f"on row {_row_of(candidate, int(m.group(1)))}", message)
             if (place.sheet, place.row) not in placed or place.sheet is None:
                 checked.problems.append(Problem(place, message))
         return checked
@@ -123,6 +124,10 @@ def check_candidate(session: Session, registry: Registry, candidate: Candidate, 
         checked.definition = definition
         checked.already_published = _same_as_published(session, registry, definition)
     return checked
+
+
+def _row_of(candidate: Candidate, line: int) -> int:
+    return candidate.lines.get(line, Place(row=line)).row or line
 
 
 def canonical(markdown: str) -> str:
@@ -211,3 +216,49 @@ def with_mappings(markdown: str, mappings: dict[str, str]) -> str:
                 row.values["establishment_field"] = mappings[row.get("name")]
 
     return rewrite_markdown(markdown, change)
+
+
+@dataclass
+class VersionRow:
+    """One version of a questionnaire as /admin/questionnaires lists it."""
+    form_id: str
+    version: str
+    title: str
+    origin: str  #: "forms/", "forms/previous/" or "database" (published here)
+    stored: bool
+    records: int = 0
+    rounds: list[str] = field(default_factory=list)
+
+
+def known_versions(session: Session, registry: Registry, language: str = "vi") -> list[VersionRow]:
+    """Every version of every questionnaire: the files of forms/ and the versions stored in the database."""
+    rows: dict[tuple[str, str], VersionRow] = {}
+    for origin, definitions in (("forms/", registry.definitions()), ("forms/previous/", registry.previous_definitions())):
+        for definition in definitions:
+            rows.setdefault((definition.form_id, definition.version), VersionRow(
+                definition.form_id, definition.version, definition.title_in(language), origin, False))
+    for stored in queries.stored_versions(session):
+        key = (stored.form_id, stored.version)
+        if key in rows:
+            rows[key].stored = True
+            continue
+        title = _stored_title(stored, language)
+        rows[key] = VersionRow(stored.form_id, stored.version, title, "database", True)
+    for (form_id, version), count in queries.record_counts(session).items():
+        if (form_id, version) in rows:
+            rows[(form_id, version)].records = count
+    for survey_round in queries.rounds(session):
+        key = (survey_round.questionnaire_id or "", survey_round.questionnaire_version or "")
+        if key in rows:
+            rows[key].rounds.append(survey_round.code)
+    return sorted(rows.values(), key=lambda r: (r.form_id, _version_order(r.version)))
+
+
+def _version_order(version: str) -> tuple:
+    return (0, int(version), "") if version.isdigit() else (1, 0, version)
+
+
+def _stored_title(stored: QuestionnaireVersion, language: str) -> str:
+    """The title from the settings row alone (loading the whole form for a list would be slow)."""
+    english = _settings_value(stored.source, "form_title_en")
+    return (english if language == "en" and english else _settings_value(stored.source, "form_title")) or stored.form_id
