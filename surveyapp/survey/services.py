@@ -74,6 +74,19 @@ def _stored_definition(sha256: str, source: str, source_name: str) -> Definition
     return load_definition(source, source_name)
 
 
+def definition_for_record(session: Session, registry: Registry, survey_round: SurveyRound,
+                          current: SurveyRecord | None) -> Definition:
+    """The round's version for a new record; a draft in progress keeps the version it was begun with
+    (an admin attaching a new version to the round does not change the questions under someone's hands)."""
+    if (current is not None and current.status == RecordStatus.draft.value and current.questionnaire_version
+            and current.questionnaire_id == survey_round.questionnaire_id):
+        try:
+            return definition_for(session, registry, current.questionnaire_id, current.questionnaire_version)
+        except LookupError:
+            pass  # the draft's version is gone everywhere: the round's version is the only one left
+    return definition_for(session, registry, survey_round.questionnaire_id or "", survey_round.questionnaire_version or "")
+
+
 #: (form_id, version, sha256) found stored, per database engine.
 _stored_versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
