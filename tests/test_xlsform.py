@@ -112,10 +112,9 @@ def test_columns_the_app_cannot_honour_are_named(app, session):
     assert len(lines) == 2  # the empty media column is dropped, not refused
 
 
-def test_pyxform_checks_the_candidate_too(app, session, monkeypatch):
+def test_pyxform_checks_the_candidate_too(app, session):
     from surveyapp.questionnaire import xlsform
 
-    monkeypatch.setattr(xlsform, "_PYXFORM_CHECK", True, raising=False)
     checked = check(app, session, "kobo.xlsx", workbook(settings=[["form_id", "version", "form_title"],
                                                                   ["lang-nghe-2020", "1", "Làng nghề"]]))
     assert checked.ok
@@ -125,6 +124,26 @@ def test_pyxform_checks_the_candidate_too(app, session, monkeypatch):
                                candidate.letters)
     problems = xlsform.pyxform_problems(broken)
     assert problems and problems[0].message.startswith("pyxform:") and problems[0].place.sheet == "survey"
+
+
+def test_the_supported_types_follow_the_loaders_question_types(monkeypatch):
+    from surveyapp.questionnaire import definition, xlsform
+
+    rows = [survey_row("image", "anh", "Ảnh", "Photo")]
+    refused = candidate_from_workbook(read_workbook(workbook(rows)), form_id_if_missing="x", version_if_missing="1")
+    assert "type 'image' is not supported" in " ".join(p.message for p in refused.problems)
+    monkeypatch.setattr(definition, "QUESTION_TYPES", definition.QUESTION_TYPES | {"image"})
+    monkeypatch.setattr(xlsform, "QUESTION_TYPES", definition.QUESTION_TYPES)
+    assert "image" in xlsform.supported_types()
+
+
+def test_an_older_kobo_export_names_the_form_id_string():
+    settings = [["id_string", "version", "form_title::English (en)", "form_title::Tiếng Việt (vi)"],
+                ["lang-nghe", "3", "Craft villages", "Làng nghề"]]
+    candidate = candidate_from_workbook(read_workbook(workbook(settings=settings)), form_id_if_missing="x",
+                                        version_if_missing=None)
+    assert "| form_id | version | form_title | form_title_en |" in candidate.markdown
+    assert "|  | lang-nghe | 3 | Làng nghề | Craft villages |" in candidate.markdown
 
 
 def test_a_file_that_is_no_workbook_or_a_zip_bomb_is_refused(app, session):

@@ -242,6 +242,8 @@ def _settings(raw: _RawSheet | None, default_language: str, form_id_if_missing: 
     if raw is not None:
         for (raw_name, letter), value in zip(raw.columns, raw.rows[0][1] if raw.rows else []):
             name = column_name(raw_name, default_language)
+            if name == "id_string":  # what older Kobo exports call form_id
+                name = "form_id"
             if name == f"form_title::{default_language}":
                 name = "form_title"
             elif name and name.startswith("form_title::"):
