@@ -13,13 +13,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from surveyapp.models import AuditEvent, Establishment, QuestionnaireVersion, RecordStatus, SurveyRecord, SurveyRound
+from surveyapp.models import AuditEvent, Establishment, QuestionnaireVersion, RecordStatus, SurveyRound
 from surveyapp.questionnaire.definition import load_definition_file
 from surveyapp.questionnaire.publishing import check_upload
 from surveyapp.questionnaire.registry import registry
 from surveyapp.questionnaire.xlsform import candidate_from_workbook, read_workbook, workbook_bytes
 
-from .xlsforms import KOBO_CHOICES, KOBO_SETTINGS, KOBO_SURVEY, SURVEY_HEADER, survey_row, workbook
+from .xlsforms import KOBO_SURVEY, SURVEY_HEADER, survey_row, workbook
 
 FORMS = Path(__file__).resolve().parent.parent / "forms"
 
@@ -363,3 +363,25 @@ def test_a_200_question_form_imports_in_a_few_seconds(app, session):
     assert len(checked.definition.questions()) == 200
     print(f"\n200-question XLSForm checked in {elapsed:.2f} s")
     assert elapsed < 10
+
+
+def test_a_questionnaire_md_is_published_as_written_and_offered_for_new_rounds(client, session):
+    text = re.sub(r"\| cnnt-2019 \| 2 +\|", "| cnnt-2019 | 7 |", (FORMS / "cnnt-2019.md").read_text(encoding="utf-8"))
+    page = client.post("/admin/questionnaires", data={"file": (io.BytesIO(text.encode()), "cnnt-2019.md")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 302
+    sha = re.search(r"candidates/([0-9a-f]{64})", page.headers["Location"]).group(1)
+    assert client.post(f"/admin/questionnaires/candidates/{sha}/publish", data={"name": "cnnt-2019.md"}).status_code == 302
+    stored = session.exec(select(QuestionnaireVersion)).one()
+    assert (stored.form_id, stored.version, stored.source) == ("cnnt-2019", "7", text)  # notes and all
+    assert 'value="cnnt-2019@7"' in client.get("/admin/rounds").text
+
+
+def test_a_broken_md_names_its_line(client, session):
+    text = (FORMS / "cnnt-2019.md").read_text(encoding="utf-8").replace("| select_one visit_type ", "| select_one nope ", 1)
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "select_one nope" in row)
+    page = client.post("/admin/questionnaires", data={"file": (io.BytesIO(text.encode()), "cnnt-2019.md")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 422
+    assert f"trang survey, dòng {line}, cột A: danh sách lựa chọn &#39;nope&#39;" in page.text
+    assert session.exec(select(QuestionnaireVersion)).all() == []

@@ -20,8 +20,9 @@ from ..imports.safety import DEFAULT_LIMITS, Limits
 from ..models import QuestionnaireVersion, SurveyRound
 from ..survey.queries import store_questionnaire_once
 from .definition import ESTABLISHMENT_FIELDS, Definition, DefinitionError, load_definition
-from .registry import Registry
 from . import queries
+from .markdown import read_sheets
+from .registry import Registry
 from .xlsform import (
     Candidate, Place, Problem, XlsFormError, candidate_from_markdown, candidate_from_workbook, locate,
     pyxform_problems, read_workbook, rewrite_markdown,
@@ -93,8 +94,6 @@ def check_upload(session: Session, registry: Registry, filename: str, data: byte
 
 
 def _settings_value(markdown: str, column: str) -> str:
-    from .markdown import read_sheets
-
     try:
         settings = read_sheets(markdown).get("settings")
     except ValueError:

@@ -22,7 +22,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from ..imports.safety import DEFAULT_LIMITS, FileRefused, Limits, check_workbook
-from .definition import GROUP_TYPES, METADATA_TYPES, QUESTION_TYPES, _split_type
+from .definition import METADATA_TYPES, QUESTION_TYPES, _split_type
 from .markdown import MarkdownTableError, Sheet, SheetRow, read_sheets
 
 SHEETS = ("settings", "survey", "choices")
@@ -406,6 +406,6 @@ def question_rows(markdown: str) -> list[SheetRow]:
     return read_sheets(markdown)["survey"].rows
 
 
-__all__ = ["GROUP_TYPES", "Candidate", "Place", "Problem", "XlsFormError", "candidate_from_markdown",
+__all__ = ["Candidate", "Place", "Problem", "XlsFormError", "candidate_from_markdown",
            "candidate_from_workbook", "locate", "pyxform_problems", "read_workbook", "rewrite_markdown",
            "workbook_bytes"]
