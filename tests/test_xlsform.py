@@ -385,3 +385,24 @@ def test_a_broken_md_names_its_line(client, session):
     assert page.status_code == 422
     assert f"trang survey, dòng {line}, cột A: danh sách lựa chọn &#39;nope&#39;" in page.text
     assert session.exec(select(QuestionnaireVersion)).all() == []
+
+
+def test_a_mapping_must_suit_the_registry_attribute(client, session):
+    page = client.post("/admin/questionnaires", data={"file": (io.BytesIO(workbook()), "lang-nghe.xlsx")},
+                       content_type="multipart/form-data")
+    sha = re.search(r"candidates/([0-9a-f]{64})", page.headers["Location"]).group(1)
+    refused = client.post(f"/admin/questionnaires/candidates/{sha}/publish",
+                          data={"name": "lang-nghe.xlsx", "map-ten_co_so": "workers", "map-vi_tri": "location"})
+    assert refused.status_code == 422
+    assert "thông tin &#39;workers&#39; của danh bạ cần một câu hỏi integer, không phải text" in refused.text
+    assert session.exec(select(QuestionnaireVersion)).all() == []
+
+
+def test_the_loader_refuses_a_registry_attribute_inside_a_repeat(app, session):
+    survey = list(KOBO_SURVEY)
+    header = SURVEY_HEADER + ["establishment_field"]
+    rows = [row + [""] for row in survey]
+    rows[13][-1] = "name"  # ten_san_pham, inside the repeat san_pham
+    lines = problem_lines(app, check(app, session, "kobo.xlsx", workbook(rows, survey_header=header)))
+    assert lines == ["sheet survey, row 15, column O: the registry attribute 'name' cannot be set on a question "
+                     "inside the repeat 'san_pham'"]

@@ -152,7 +152,7 @@ def publish_questionnaire(sha: str):
     mappings = {key.removeprefix("map-"): value for key, value in request.form.items() if key.startswith("map-")}
     name = request.form.get("name") or "upload"
     try:
-        if mappings:
+        if mappings != _mappings_of(markdown, mappings):  # rewritten only when changed: a .md keeps its notes
             markdown = with_mappings(markdown, mappings)
         stored = publish(session, registry(), markdown, name, actor_id=current_actor_id())
     except (PublishError, DefinitionError) as error:
@@ -163,6 +163,16 @@ def publish_questionnaire(sha: str):
     session.commit()
     flash(_("Published %(form)s version %(version)s.", form=stored.form_id, version=stored.version), "success")
     return redirect(url_for("admin.questionnaires"))
+
+
+def _mappings_of(markdown: str, asked: dict[str, str]) -> dict[str, str]:
+    """The establishment_field the Markdown gives each question named in `asked` ("" for none)."""
+    try:
+        definition = load_definition(markdown, "upload")
+    except DefinitionError:
+        return {}
+    return {name: (definition.by_name[name].establishment_field or "") if name in definition.by_name else None
+            for name in asked}
 
 
 @bp.post("/questionnaires/attach")

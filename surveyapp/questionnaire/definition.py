@@ -24,6 +24,13 @@ ESTABLISHMENT_FIELDS = {
     "name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code", "address",
     "location", "workers", "revenue_vnd", "capital_vnd", "visit_type",
 }
+#: The question types whose answer each establishment attribute can take (an approved answer is copied).
+FIELD_KINDS = {
+    "location": {"geopoint"}, "workers": {"integer"}, "year_started": {"integer"},
+    "revenue_vnd": {"integer", "decimal"}, "capital_vnd": {"integer", "decimal"},
+    "legal_form": {"select_one"}, "visit_type": {"select_one"},
+    **{name: {"text", "select_one"} for name in ("name", "owner", "tax_code", "phone", "vsic_code", "address")},
+}
 UNITS = {"", "million_vnd", "percent"}
 LANGUAGES = ("vi", "en")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
@@ -314,10 +321,21 @@ class _Loader:
             self.problem(row.line, f"unknown unit '{question.unit}' (one of: {', '.join(sorted(UNITS - {''}))})")
         if question.establishment_field and question.establishment_field not in ESTABLISHMENT_FIELDS:
             self.problem(row.line, f"unknown establishment_field '{question.establishment_field}'")
+        elif question.establishment_field:
+            self._check_field(row, question)
         question.max_accuracy_m = self._max_accuracy(row, kind)
         question.constraint, question.constraint_text = self._expression(row, "constraint")
         question.relevant, question.relevant_text = self._expression(row, "relevant")
         return question
+
+    def _check_field(self, row: SheetRow, question: Question) -> None:
+        kinds = FIELD_KINDS.get(question.establishment_field, set())
+        if kinds and question.kind not in kinds:
+            self.problem(row.line, f"establishment_field '{question.establishment_field}' needs a "
+                                   f"{' or '.join(sorted(kinds))} question, not {question.kind}")
+        if question.repeat:
+            self.problem(row.line, f"establishment_field '{question.establishment_field}' cannot be set on a "
+                                   f"question inside repeat '{question.repeat}'")
 
     def _max_accuracy(self, row: SheetRow, kind: str) -> float | None:
         text = row.get("max_accuracy_m").replace(",", ".")

@@ -40,6 +40,12 @@ _TRANSLATED = [
     (r"choice '(?P<name>.*)' appears twice in list '(?P<list>.*)'",
      _l("the choice '%(name)s' appears twice in the list '%(list)s'")),
     (r"unknown establishment_field '(?P<field>.*)'", _l("unknown establishment_field '%(field)s'")),
+    (r"establishment_field '(?P<field>.*)' needs a (?P<kinds>.*) question, not (?P<kind>.*)",
+     _l("the registry attribute '%(field)s' needs a %(kinds)s question, not %(kind)s")),
+    (r"establishment_field '(?P<field>.*)' cannot be set on a question inside repeat '(?P<repeat>.*)'",
+     _l("the registry attribute '%(field)s' cannot be set on a question inside the repeat '%(repeat)s'")),
+    (r"establishment_field '(?P<field>.*)' is already used on row (?P<row>\d+)",
+     _l("the registry attribute '%(field)s' is already set on row %(row)s")),
     (r"version (?P<version>.*) of (?P<form>.*) is already published with other questions; .*",
      _l("version %(version)s of %(form)s is already published with other questions; a version in use never "
         "changes: give this one a new version")),
