@@ -18,7 +18,7 @@ from sqlmodel import Session
 from ..audit import record_event
 from ..imports.safety import DEFAULT_LIMITS, Limits
 from ..models import QuestionnaireVersion, SurveyRound
-from ..survey.queries import store_questionnaire_once
+from ..survey.queries import all_rounds, store_questionnaire_once
 from .definition import ESTABLISHMENT_FIELDS, Definition, DefinitionError, load_definition
 from . import queries
 from .markdown import read_sheets
@@ -246,7 +246,7 @@ def known_versions(session: Session, registry: Registry, language: str = "vi") -
     for (form_id, version), count in queries.record_counts(session).items():
         if (form_id, version) in rows:
             rows[(form_id, version)].records = count
-    for survey_round in queries.rounds(session):
+    for survey_round in all_rounds(session):
         key = (survey_round.questionnaire_id or "", survey_round.questionnaire_version or "")
         if key in rows:
             rows[key].rounds.append(survey_round.code)

@@ -1,10 +1,10 @@
-"""SQL of questionnaire versions: the stored ones, and what rounds and records use them."""
+"""SQL of questionnaire versions: the stored ones, and how many records use them (rounds: survey/queries.py)."""
 from __future__ import annotations
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..models import QuestionnaireVersion, SurveyRecord, SurveyRound
+from ..models import QuestionnaireVersion, SurveyRecord
 
 
 def stored_versions(session: Session) -> list[QuestionnaireVersion]:
@@ -30,7 +30,3 @@ def other_forms_in_round(session: Session, round_id: int, form_id: str) -> int:
     statement = select(func.count()).select_from(SurveyRecord).where(
         SurveyRecord.round_id == round_id, SurveyRecord.questionnaire_id != form_id)
     return session.exec(statement).one()
-
-
-def rounds(session: Session) -> list[SurveyRound]:
-    return list(session.exec(select(SurveyRound).order_by(SurveyRound.start_date, SurveyRound.code)))
