@@ -20,7 +20,7 @@ ACTION_LABELS = {
     "load_admin_units": _l("administrative units loaded"), "gps_check": _l("GPS positions checked"),
     "merge": _l("merged"), "revert_merge": _l("merge undone"), "not_duplicate": _l("marked not a duplicate"),
     "demo_generate": _l("demo data generated"), "demo_remove": _l("demo data removed"),
-    "questionnaire_version": _l("questionnaire version changed"),
+    "questionnaire_version": _l("questionnaire version changed"), "publish": _l("questionnaire published"),
 }
 #: What each kind of entity is called on the audit page.
 ENTITY_LABELS = {
@@ -29,6 +29,7 @@ ENTITY_LABELS = {
     "boundary": _l("boundaries"), "comment": _l("comment"), "map": _l("map"), "support": _l("support"),
     "promotion_project": _l("promotion project"), "promotion_report": _l("promotion report"),
     "product_certificate": _l("product certificate"), "ocop_rating": _l("OCOP rating"),
+    "questionnaire": _l("questionnaire"),
 }
 
 

@@ -33,7 +33,10 @@ EXPECTED = {
     "admin.users": ADMIN, "admin.new_user": ADMIN, "admin.edit_user": ADMIN, "admin.reset_user_password": ADMIN,
     "admin.add_assignments": ADMIN, "admin.delete_assignment": ADMIN, "admin.rounds": ADMIN,
     "admin.toggle_round": ADMIN, "admin.audit": ADMIN, "admin.create_user_token": ADMIN,
-    "admin.revoke_user_token": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
+    "admin.revoke_user_token": ADMIN, "admin.questionnaires": ADMIN, "admin.upload_questionnaire": ADMIN,
+    "admin.questionnaire_candidate": ADMIN, "admin.questionnaire_candidate_preview": ADMIN,
+    "admin.questionnaire_preview": ADMIN, "admin.publish_questionnaire": ADMIN, "admin.attach_questionnaire": ADMIN,
+    "admin.download_questionnaire": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
     "api.openapi": PUBLIC, "api.session_info": ALL, "api.assignments": ALL, "api.establishments": ALL,
     "api.questionnaire": ALL, "api.get_record": ALL, "api.post_record": CAPTURE,
     "api.register_establishment": CAPTURE,
@@ -97,6 +100,7 @@ def sample_values(session, world) -> dict:
         "user_id": user_by_username(session, "analyst").id,
         "assignment_id": session.exec(select(Assignment.id)).first(),
         "token_id": world["token_id"], "merge_id": 1, "form_id": "cnnt-2019",
+        "version": "2", "sha": "0" * 64,
     }
 
 

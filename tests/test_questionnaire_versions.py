@@ -73,11 +73,14 @@ def test_setup_moves_the_open_round_to_the_new_version_and_keeps_what_records_us
     again = runner.invoke(args=["setup", "--demo-establishments", "0"])
     assert "now uses" not in again.output
 
-    # New answers in the open round get version 2's rules; the draft opens in version 2's form.
-    assert client.get(f"/survey/establishments/{establishment.code}/record?round=2019").status_code == 200
-    refused = post_record(client, establishment.code, minimal_submission(workers_female="-5"), "submit", draft.uuid)
-    assert refused.status_code == 422 and "Số lao động nữ phải từ 0 đến tổng số lao động" in refused.text
-    saved = post_record(client, establishment.code, minimal_submission(), "submit", draft.uuid)
+    # New records in the open round get version 2's rules; the draft in progress keeps version 1 (issue 16).
+    opened = client.get(f"/survey/establishments/{establishment.code}/record?round=2019")
+    assert opened.status_code == 200 and "phiên bản 1" in opened.text
+    saved = post_record(client, establishment.code, minimal_submission(), "draft", draft.uuid)
     assert saved.status_code == 302
     session.expire_all()
-    assert session.get(SurveyRecord, draft.id).questionnaire_version == "2"
+    assert session.get(SurveyRecord, draft.id).questionnaire_version == "1"
+    other = add_establishment(name="Cơ sở Mới", commune_code="31498")
+    assert "phiên bản 2" in client.get(f"/survey/establishments/{other.code}/record?round=2019").text
+    refused = post_record(client, other.code, minimal_submission(workers_female="-5"), "submit")
+    assert refused.status_code == 422 and "Số lao động nữ phải từ 0 đến tổng số lao động" in refused.text

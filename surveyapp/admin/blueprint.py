@@ -18,6 +18,7 @@ from ..accounts.tokens import TokenError, create_token, revoke_token
 from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..models import Assignment, Role, SurveyRound, UnitEra
+from ..questionnaire.publishing import known_versions
 from ..questionnaire.registry import registry
 from ..survey import queries as survey_queries
 from ..web import page_number, redirect_past_last_page
@@ -152,8 +153,11 @@ def delete_assignment(assignment_id: int):
 def rounds():
     session = get_session()
     form = RoundForm()
-    form.questionnaire.choices = [SelectChoice(f"{d.form_id}@{d.version}", f"{d.form_id} ({d.version})")
-                                  for d in registry().definitions()]
+    # The current file of each questionnaire, and every version published at /admin/questionnaires.
+    current = {(d.form_id, d.version) for d in registry().definitions()}
+    form.questionnaire.choices = [SelectChoice(f"{v.form_id}@{v.version}", f"{v.form_id} ({v.version})")
+                                  for v in known_versions(session, registry())
+                                  if (v.form_id, v.version) in current or v.origin == "database"]
     if not form.is_submitted():
         form.admin_units.data = current_app.config["NEW_ROUND_ADMIN_UNITS"]
     if form.validate_on_submit():
@@ -242,3 +246,5 @@ def revoke_user_token(user_id: int, token_id: int):
     session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("admin.edit_user", user_id=user_id))
+
+from . import questionnaires  # noqa: E402,F401  (its routes are on this blueprint)

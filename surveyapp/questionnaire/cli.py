@@ -1,6 +1,8 @@
 """`flask --app surveyapp forms check`"""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,3 +56,44 @@ def _stored_version_mismatch(definition) -> list[str]:
         return [f"{definition.source_name}: version {definition.version} is already used by records with "
                 "different content; give the changed questionnaire a new version"]
     return []
+
+
+@forms_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--round", "round_code", default=None, help="Survey round whose new records use the version.")
+def import_command(path: Path, round_code: str | None) -> None:
+    """Check an XLSForm .xlsx (KoboToolbox, ODK) or a questionnaire .md and publish it as a version.
+
+    Every problem is printed with its sheet, row and column, and nothing is stored (exit code 1).
+    """
+    from flask import current_app
+
+    from ..imports.safety import Limits
+    from ..survey.queries import round_by_code
+    from ..survey.services import definition_for
+    from .messages import problem_line
+    from .publishing import PublishError, attach_version, check_upload, publish
+
+    forms = registry()
+    with session_scope() as session:
+        survey_round = round_by_code(session, round_code) if round_code else None
+        if round_code and survey_round is None:
+            raise click.ClickException(f"no survey round {round_code!r}")
+        checked = check_upload(session, forms, path.name, path.read_bytes(),
+                               Limits.from_config(current_app.config))
+        if not checked.ok:
+            for problem in checked.problems:
+                click.echo(click.style(f"{path.name}: {problem_line(problem, 'en')}", fg="red"), err=True)
+            raise SystemExit(1)
+        definition = checked.definition
+        stored = publish(session, forms, definition.source_text, path.name, actor_id=None)
+        click.echo(f"{'Already published' if checked.already_published else 'Published'}: {stored.form_id} "
+                   f"version {stored.version}, {len(definition.questions())} questions")
+        if survey_round is not None:
+            try:
+                attached = attach_version(session, definition_for(session, forms, stored.form_id, stored.version),
+                                          survey_round, actor_id=None)
+            except PublishError as error:
+                raise click.ClickException(str(error)) from error
+            click.echo(f"Round {survey_round.code} {'now uses' if attached else 'already uses'} "
+                       f"{stored.form_id} version {stored.version}")

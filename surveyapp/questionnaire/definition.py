@@ -17,10 +17,19 @@ from .markdown import MarkdownTableError, Sheet, SheetRow, read_sheets
 
 QUESTION_TYPES = {"text", "integer", "decimal", "select_one", "select_multiple", "date", "geopoint", "note"}
 GROUP_TYPES = {"group", "repeat"}
+#: What every Kobo and ODK form carries: recorded with the answers when a record is saved, never shown.
+METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
 #: Establishment attributes an approved answer may update (and a new record is pre-filled from).
 ESTABLISHMENT_FIELDS = {
     "name", "owner", "legal_form", "tax_code", "phone", "year_started", "vsic_code", "address",
     "location", "workers", "revenue_vnd", "capital_vnd", "visit_type",
+}
+#: The question types whose answer each establishment attribute can take (an approved answer is copied).
+FIELD_KINDS = {
+    "location": {"geopoint"}, "workers": {"integer"}, "year_started": {"integer"},
+    "revenue_vnd": {"integer", "decimal"}, "capital_vnd": {"integer", "decimal"},
+    "legal_form": {"select_one"}, "visit_type": {"select_one"},
+    **{name: {"text", "select_one"} for name in ("name", "owner", "tax_code", "phone", "vsic_code", "address")},
 }
 UNITS = {"", "million_vnd", "percent"}
 LANGUAGES = ("vi", "en")
@@ -81,6 +90,8 @@ class Definition:
     source_name: str
     source_text: str
     by_name: dict[str, Question] = field(default_factory=dict)
+    #: start/end/today/deviceid/username rows: filled when a record is saved (see METADATA_TYPES).
+    metadata: list[Question] = field(default_factory=list)
     #: Container name → the answer keys under it at its own level (a repeat inside counts as one key).
     keys_within: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -176,8 +187,10 @@ class _Loader:
             raise DefinitionError(self.source_name, self.problems)
         form_id, version, title, language = self._settings(self.sheets["settings"])
         choices = self._choices(self.sheets["choices"])
+        self.metadata: list[Question] = []
         items = self._survey(self.sheets["survey"], choices)
         definition = Definition(form_id, version, title, language, items, choices, self.source_name, self.text)
+        definition.metadata = self.metadata
         definition.by_name = {item.name: item for item in definition.walk()}
         definition.keys_within = {item.name: frozenset(_keys_within(item)) for item in definition.walk()
                                   if item.is_container}
@@ -221,6 +234,8 @@ class _Loader:
         unknown = [c for c in sheet.columns if c.split("::")[0] not in _SURVEY_COLUMNS | _LOCALISED]
         if unknown:
             self.problem(sheet.line + 1, f"unknown column(s): {', '.join(unknown)}")
+        # Every language the survey labels are written in must label every question (vi and en in forms/).
+        self.languages = [c.split("::", 1)[1] for c in sheet.columns if c.startswith("label::")] or ["vi"]
         root: list[Question] = []
         stack: list[Question] = []
         names: dict[str, int] = {}
@@ -229,6 +244,9 @@ class _Loader:
             kind, argument = _split_type(row.get("type"))
             if kind in ("end_group", "end_repeat"):
                 self._close(row, kind, stack)
+                continue
+            if kind in METADATA_TYPES:
+                self._metadata(row, kind, names)
                 continue
             question = self._question(row, kind, argument.strip(), choices, stack)
             if question is None:
@@ -247,6 +265,16 @@ class _Loader:
         for open_item in stack:
             self.problem(open_item.line, f"{open_item.kind} '{open_item.name}' is never closed")
         return root
+
+    def _metadata(self, row: SheetRow, kind: str, names: dict[str, int]) -> None:
+        name = row.get("name") or kind
+        if not _NAME.match(name):
+            self.problem(row.line, f"name {name!r} must be 1–40 letters, digits or '_', not starting with a digit")
+            return
+        if name in names:
+            self.problem(row.line, f"name '{name}' is already used on line {names[name]}")
+        names.setdefault(name, row.line)
+        self.metadata.append(Question(kind=kind, name=name, line=row.line))
 
     def _close(self, row: SheetRow, kind: str, stack: list[Question]) -> None:
         expected = kind.removeprefix("end_")
@@ -280,7 +308,7 @@ class _Loader:
         )
         if not question.label and kind != "group":
             self.problem(row.line, f"'{name}' has no label")
-        for language in LANGUAGES:
+        for language in self.languages:
             if question.label and language not in question.label:
                 self.problem(row.line, f"'{name}' has no label::{language}")
         if kind in ("select_one", "select_multiple"):
@@ -293,10 +321,21 @@ class _Loader:
             self.problem(row.line, f"unknown unit '{question.unit}' (one of: {', '.join(sorted(UNITS - {''}))})")
         if question.establishment_field and question.establishment_field not in ESTABLISHMENT_FIELDS:
             self.problem(row.line, f"unknown establishment_field '{question.establishment_field}'")
+        elif question.establishment_field:
+            self._check_field(row, question)
         question.max_accuracy_m = self._max_accuracy(row, kind)
         question.constraint, question.constraint_text = self._expression(row, "constraint")
         question.relevant, question.relevant_text = self._expression(row, "relevant")
         return question
+
+    def _check_field(self, row: SheetRow, question: Question) -> None:
+        kinds = FIELD_KINDS.get(question.establishment_field, set())
+        if kinds and question.kind not in kinds:
+            self.problem(row.line, f"establishment_field '{question.establishment_field}' needs a "
+                                   f"{' or '.join(sorted(kinds))} question, not {question.kind}")
+        if question.repeat:
+            self.problem(row.line, f"establishment_field '{question.establishment_field}' cannot be set on a "
+                                   f"question inside repeat '{question.repeat}'")
 
     def _max_accuracy(self, row: SheetRow, kind: str) -> float | None:
         text = row.get("max_accuracy_m").replace(",", ".")

@@ -26,7 +26,9 @@ from ..review.queries import review_queue
 from . import queries
 from .history import answers_to_read
 from .forms import RegistrationForm
-from .services import RecordApproved, RecordConflict, definition_for, is_final_for, prefill_answers, save_record
+from .services import (
+    RecordApproved, RecordConflict, definition_for_record, is_final_for, prefill_answers, save_record,
+)
 
 bp = Blueprint("survey", __name__, template_folder="templates")
 ENUMERATORS = (Role.admin, Role.enumerator)
@@ -144,14 +146,13 @@ def record(code: str):
         flash(_("No survey round is open."), "error")
         return redirect(url_for("establishments.show_establishment", code=code))
     _commune_or_404(session, establishment.commune_code, survey_round)
+    current = queries.current_record(session, establishment.id, survey_round.id)
     try:
-        definition = definition_for(session, registry(), survey_round.questionnaire_id or "",
-                                    survey_round.questionnaire_version or "")
+        definition = definition_for_record(session, registry(), survey_round, current)
     except LookupError:
         abort(500, description=_("The questionnaire of this round is missing from forms/."))
     language = _language()
     form_class = _form_class(definition, language)
-    current = queries.current_record(session, establishment.id, survey_round.id)
     locked = is_final_for(current, current_user.role)
     summary: list[tuple[str, str]] = []
     status = 200

@@ -5,6 +5,7 @@ commit to the caller, so the web form, the JSON API and imports share one implem
 """
 from __future__ import annotations
 
+import functools
 import uuid as uuid_module
 import weakref
 from dataclasses import dataclass, field
@@ -60,11 +61,30 @@ def definition_for(session: Session, registry: Registry, form_id: str, version: 
         return definition
     stored = queries.stored_questionnaire(session, form_id, version)
     if stored is not None:
-        return load_definition(stored.source, f"{form_id}@{version} (stored)")
+        return _stored_definition(stored.sha256, stored.source, f"{form_id}@{version} (stored)")
     previous = registry.previous(form_id, version)
     if previous is None:
         raise LookupError(f"questionnaire {form_id} version {version} is neither in forms/ nor stored")
     return previous
+
+
+@functools.lru_cache(maxsize=64)
+def _stored_definition(sha256: str, source: str, source_name: str) -> Definition:
+    """A stored version loaded once: rows never change, and a 200-question form takes a while to check."""
+    return load_definition(source, source_name)
+
+
+def definition_for_record(session: Session, registry: Registry, survey_round: SurveyRound,
+                          current: SurveyRecord | None) -> Definition:
+    """The round's version for a new record; a draft in progress keeps the version it was begun with
+    (an admin attaching a new version to the round does not change the questions under someone's hands)."""
+    if (current is not None and current.status == RecordStatus.draft.value and current.questionnaire_version
+            and current.questionnaire_id == survey_round.questionnaire_id):
+        try:
+            return definition_for(session, registry, current.questionnaire_id, current.questionnaire_version)
+        except LookupError:
+            pass  # the draft's version is gone everywhere: the round's version is the only one left
+    return definition_for(session, registry, survey_round.questionnaire_id or "", survey_round.questionnaire_version or "")
 
 
 #: (form_id, version, sha256) found stored, per database engine.
@@ -165,6 +185,8 @@ def save_record(
                             extra_check=gps_check(session, establishment))
     if not outcome.ok:
         return SaveResult(None, outcome.errors, outcome.answers)
+    if definition.metadata:
+        outcome.answers.update(metadata_answers(session, definition, current, raw_answers, actor_id))
     store_questionnaire_version(session, definition)
     if current is not None and base_uuid != current.uuid:
         raise RecordConflict(current.uuid)
@@ -182,6 +204,33 @@ def save_record(
     session.add(establishment)
     session.flush()
     return SaveResult(record, {}, outcome.answers)
+
+
+def metadata_answers(session: Session, definition: Definition, current: SurveyRecord | None,
+                     raw_answers: dict[str, Any], actor_id: int | None) -> dict[str, Any]:
+    """The values of the form's start/end/today/deviceid/username rows, set by the server at save:
+    `start` is when the record was first saved (kept across edits), `end` this save, `today` the
+    app's date, `username` who saved; `deviceid` is what the client sent, if anything."""
+    from ..clock import iso_local, local_today, utc_now
+    from ..models import User
+
+    earlier = current.answers if current is not None and current.answers else {}
+    now = iso_local(utc_now())
+    values: dict[str, Any] = {}
+    for item in definition.metadata:
+        if item.kind == "start":
+            values[item.name] = earlier.get(item.name) or now
+        elif item.kind == "end":
+            values[item.name] = now
+        elif item.kind == "today":
+            values[item.name] = local_today().isoformat()
+        elif item.kind == "username":
+            user = session.get(User, actor_id) if actor_id is not None else None
+            values[item.name] = user.username if user is not None else earlier.get(item.name)
+        elif item.kind == "deviceid":
+            sent = raw_answers.get(item.name)
+            values[item.name] = str(sent)[:100] if isinstance(sent, (str, int)) and sent != "" else earlier.get(item.name)
+    return values
 
 
 def _refuse_edit_of_approved(session: Session, current: SurveyRecord | None, base_uuid: str | None,

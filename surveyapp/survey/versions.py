@@ -50,10 +50,19 @@ def _store_versions_in_use(session: Session, registry: Registry, changes: Versio
         changes.stored.append((form_id, version))
 
 
+def _chosen_by_an_admin(session: Session, registry: Registry, survey_round) -> bool:
+    """A version published at /admin/questionnaires (stored, in no file) that an admin attached: kept."""
+    form_id, version = survey_round.questionnaire_id or "", survey_round.questionnaire_version or ""
+    in_files = registry.get(form_id, version) or registry.previous(form_id, version)
+    return in_files is None and queries.stored_questionnaire(session, form_id, version) is not None
+
+
 def _move_open_rounds(session: Session, registry: Registry, changes: VersionChanges, actor_id: int | None) -> None:
     for survey_round in queries.open_rounds(session):
         current = registry.get(survey_round.questionnaire_id or "")
         if current is None or current.version == survey_round.questionnaire_version:
+            continue
+        if _chosen_by_an_admin(session, registry, survey_round):
             continue
         old = survey_round.questionnaire_version
         survey_round.questionnaire_version = current.version
