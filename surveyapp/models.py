@@ -521,6 +521,24 @@ class ApiToken(SQLModel, table=True):
     revoked_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class AppPassword(SQLModel, table=True):
+    """A user's password for ODK Collect (OpenRosa), apart from the sign-in password: one per user,
+    generated, shown once. Digest authentication needs HA1 = MD5(username:realm:password) on the server,
+    so HA1 is kept (tied to the realm, never the password), sealed with a key derived from SECRET_KEY."""
+
+    __tablename__ = "app_password"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    #: The realm HA1 was computed for; another realm (a changed setting) needs a new app password.
+    realm: str = Field(max_length=60)
+    #: Random hex salt of the seal: each row's keystream is its own.
+    salt: str = Field(max_length=32)
+    #: HA1 (16 bytes) XOR HMAC-SHA256(SECRET_KEY, salt), as hex.
+    sealed_ha1: str = Field(max_length=32)
+    created_at: dt.datetime = _timestamp()
+
+
 class Assignment(SQLModel, table=True):
     """A user's work area: one commune in one survey round (enumerators fill, supervisors review)."""
 
@@ -565,6 +583,7 @@ class AuditEvent(SQLModel, table=True):
 __all__ = [
     "AdminUnit",
     "ApiToken",
+    "AppPassword",
     "Assignment",
     "AuditEvent",
     "Boundary",
