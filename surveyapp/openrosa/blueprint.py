@@ -60,6 +60,7 @@ def _openrosa_headers(response: Response) -> Response:
         response.headers["X-OpenRosa-Version"] = "1.0"
         response.headers["X-OpenRosa-Accept-Content-Length"] = str(_max_submission_bytes())
         response.headers.setdefault("Date", http_date(clock.utc_now()))
+        response.headers.setdefault("Content-Language", _language())
     return response
 
 
@@ -197,8 +198,8 @@ def establishments_media(user, form_id: str):
 def submission(user):
     """HEAD: Collect asks before sending (auth and size limit in the headers). POST: one instance, multipart
     with `xml_submission_file` and its attachments."""
-    if request.method == "HEAD":
-        return Response(status=204)
+    if request.method == "HEAD":  # Location: where to POST (the spec's HEAD answer; here the same URL)
+        return Response(status=204, headers={"Location": url_for("openrosa.submission", _external=True)})
     if (request.content_length or 0) > _max_submission_bytes():
         return _too_large_response()
     xml_file = request.files.get("xml_submission_file")
