@@ -13,11 +13,12 @@ import xml.etree.ElementTree as ET
 import zlib
 
 import pytest
+from PIL import Image
 from sqlmodel import select
 
 from surveyapp.accounts.services import user_by_username
 from surveyapp.accounts.tokens import create_token
-from surveyapp.models import AppPassword, AuditEvent, SurveyRecord
+from surveyapp.models import AppPassword, AuditEvent, Photo, SurveyRecord
 from surveyapp.openrosa.auth import create_app_password, ha1
 
 from .test_survey import minimal_submission
@@ -28,10 +29,19 @@ JR_TEMPLATE = "{http://openrosa.org/javarosa}template"
 FORM_LIST = "{http://openrosa.org/xforms/xformsList}"
 MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
 RESPONSE = "{http://openrosa.org/http/response}"
-#: The smallest JPEG a phone could send (1×1 pixel).
-JPEG = base64.b64decode(
-    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwS"
-    "ExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=")
+
+
+def jpeg() -> bytes:
+    """A photo as a phone's camera app saves it (small, JPEG)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 60, 30)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def photo_folder(app, tmp_path):
+    app.config["PHOTO_FOLDER"] = str(tmp_path / "photos")
+    return tmp_path / "photos"
 
 
 @pytest.fixture
@@ -220,13 +230,16 @@ def test_head_submission_is_204_with_the_openrosa_headers(anon_client, app_passw
     assert_openrosa_headers(response)
 
 
-def test_submission_as_collect_sends_it_then_resend_then_other_content(anon_client, session, app_password, mine):
+def test_submission_as_collect_sends_it_then_resend_then_other_content(anon_client, session, app_password, mine,
+                                                                      photo_folder):
     form_id, xform = xform_of(anon_client, app_password)
     instance_id = str(uuid.uuid4())
     xml = filled_instance(xform, collect_answers(mine), instance_id)
     assert f'id="{form_id}"'.encode() in xml and b"<establishment_code>" in xml
 
-    created = post_submission(anon_client, xml, app_password, attachments={"photo.jpg": JPEG})
+    photo = jpeg()
+    created = post_submission(anon_client, xml, app_password,
+                              attachments={"1733459123.jpg": photo, "note.m4a": b"not an image"})
     assert created.status_code == 201, created.text
     assert_openrosa_headers(created)
     assert message(created)[0] == "submit_success"
@@ -237,9 +250,14 @@ def test_submission_as_collect_sends_it_then_resend_then_other_content(anon_clie
     assert session.exec(select(AuditEvent).where(AuditEvent.entity_id == instance_id,
                                                  AuditEvent.action == "create")).one().actor_id is not None
 
-    resent = post_submission(anon_client, xml, app_password, attachments={"photo.jpg": JPEG})
+    (stored,) = session.exec(select(Photo)).all()  # the image is kept, the audio file is not
+    assert (stored.establishment_id, stored.record_uuid, stored.original_name) == (mine.id, instance_id,
+                                                                                    "1733459123.jpg")
+    assert stored.sha256 == hashlib.sha256(photo).hexdigest() and (photo_folder / "").exists()
+
+    resent = post_submission(anon_client, xml, app_password, attachments={"1733459123.jpg": photo})
     assert resent.status_code == 202 and message(resent)[0] == "submit_success"
-    assert len(records(session)) == 1
+    assert len(records(session)) == 1 and len(session.exec(select(Photo)).all()) == 1  # not stored twice
 
     other = filled_instance(xform, collect_answers(mine, owner_name="Người khác"), instance_id)
     conflict = post_submission(anon_client, other, app_password)
@@ -306,7 +324,7 @@ def test_too_large_is_413(app, anon_client, session, app_password, mine):
     _form_id, xform = xform_of(anon_client, app_password)
     app.config["OPENROSA_MAX_SUBMISSION_BYTES"] = 20_000
     response = post_submission(anon_client, filled_instance(xform, collect_answers(mine), str(uuid.uuid4())),
-                               app_password, attachments={"photo.jpg": JPEG + b"\0" * 30_000})
+                               app_password, attachments={"photo.jpg": jpeg() + b"\0" * 30_000})
     assert response.status_code == 413 and records(session) == []
     assert response.headers["X-OpenRosa-Accept-Content-Length"] == "20000"
 
@@ -422,3 +440,24 @@ def test_collect_settings_qr_holds_server_url_and_username():
     settings = json.loads(zlib.decompress(base64.b64decode(payload)))
     assert settings == {"general": {"server_url": "https://dieutra.example.vn/openrosa", "username": "enumerator"},
                         "admin": {}}
+
+
+def test_xform_of_each_questionnaire(app):
+    """pyxform builds every questionnaire of forms/: the establishment asked first from the media file, the
+    version attribute ours, our own columns (unit, establishment_field) nowhere in the XForm."""
+    from surveyapp.questionnaire.registry import registry
+    from surveyapp.questionnaire.xform import xform_xml
+
+    with app.app_context():
+        definitions = registry().definitions()
+    assert definitions
+    for definition in definitions:
+        root = ET.fromstring(xform_xml(definition))
+        data = next(i for i in root.iter(f"{XF}instance") if i.get("id") is None)[0]
+        assert (data.get("id"), data.get("version")) == (definition.form_id, definition.version)
+        assert list(data)[0].tag == f"{XF}establishment_code"
+        assert root.find(f".//{XF}instance[@id='establishments']").get("src") == "jr://file-csv/establishments.csv"
+        text = ET.tostring(root, encoding="unicode")
+        assert '="million_vnd"' not in text and "establishment_field" not in text
+        named = ET.fromstring(xform_xml(definition, form_id="x-round1", title="Tên"))
+        assert next(i for i in named.iter(f"{XF}instance") if i.get("id") is None)[0].get("id") == "x-round1"

@@ -28,6 +28,7 @@ from ..db import get_session
 from ..extensions import csrf
 from ..geo.capture import gps_rules
 from ..models import Role
+from ..photos.services import photo_rules
 from ..questionnaire.registry import registry
 from ..questionnaire.xform import ESTABLISHMENTS_FILE
 from . import queries
@@ -206,9 +207,11 @@ def submission(user):
     if xml_file is None:
         return _message(400, _("The request has no xml_submission_file."))
     xml = xml_file.read()
+    attachments = {upload.filename or name: upload.read() for name, upload in request.files.items(multi=True)
+                   if name != "xml_submission_file"}
     session = get_session()
     try:
-        accepted = _accept(session, user, xml)
+        accepted = _accept(session, user, xml, attachments)
     except SubmissionRefused as refusal:
         session.rollback()
         return _message(refusal.status, refusal.message)
@@ -217,8 +220,9 @@ def submission(user):
     return _message(202, _("This form was already received."), "submit_success")
 
 
-def _accept(session, user, xml: bytes):
-    arguments = dict(user=user, xml=xml, registry=registry(), language=_language(), gps=gps_rules(current_app.config))
+def _accept(session, user, xml: bytes, attachments: dict[str, bytes]):
+    arguments = dict(user=user, xml=xml, registry=registry(), language=_language(), gps=gps_rules(current_app.config),
+                     attachments=attachments, photos=photo_rules(current_app.config, current_app.instance_path))
     try:
         accepted = accept_submission(session, **arguments)
         session.commit()

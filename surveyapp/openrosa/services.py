@@ -16,6 +16,7 @@ from ..accounts import queries as account_queries
 from ..establishments import queries as establishment_queries
 from ..geo.capture import GpsRules
 from ..models import Role, SurveyRecord, SurveyRound
+from ..photos.services import PhotoRefused, PhotoRules, store_photo
 from ..questionnaire.answers import check_answers
 from ..questionnaire.definition import Definition
 from ..questionnaire.registry import Registry
@@ -97,8 +98,11 @@ def establishments_file(session: Session, user, form: PhoneForm) -> bytes:
 
 
 def accept_submission(session: Session, *, user, xml: bytes, registry: Registry, language: str,
-                      gps: GpsRules | None) -> Accepted:
-    """Store a submitted instance as a record version (the caller commits); SubmissionRefused otherwise."""
+                      gps: GpsRules | None, attachments: dict[str, bytes] | None = None,
+                      photos: PhotoRules | None = None) -> Accepted:
+    """Store a submitted instance as a record version (the caller commits); SubmissionRefused otherwise.
+    `attachments` (file name → bytes, as Collect posts them) are stored as photos of the establishment
+    when `photos` is given; an answer naming one of them then holds the stored photo's file name."""
     if user.role not in CAPTURE_ROLES:
         raise SubmissionRefused(403, str(_l("Your account may not send survey records.")))
     try:
@@ -117,6 +121,8 @@ def accept_submission(session: Session, *, user, xml: bytes, registry: Registry,
                                                                          survey_round.id):
         raise SubmissionRefused(403, str(_l("The commune of %(name)s is not assigned to you in this survey round.",
                                             name=establishment.name)))
+    if photos is not None and attachments:
+        _store_attachments(session, establishment, definition, instance, attachments, photos, user.id)
     existing = survey_queries.record_by_uuid(session, instance.instance_uuid)
     if existing is not None:
         return _resend(existing, establishment.id, survey_round.id, definition, instance, language)
@@ -162,3 +168,42 @@ def _resend(existing: SurveyRecord, establishment_id: int, round_id: int, defini
     if not identical:
         raise SubmissionRefused(409, str(_l("A different form with this instanceID was received before.")))
     return Accepted(existing, created=False)
+
+
+def _store_attachments(session: Session, establishment, definition: Definition, instance: Instance,
+                       attachments: dict[str, bytes], rules: PhotoRules, actor_id: int) -> None:
+    """Every image attached becomes a photo of the establishment (stored once: a resend adds nothing);
+    a file an answer names must be an image. Other files (audio, video) are not kept."""
+    named = _answers_naming_files(definition, instance.answers, set(attachments))
+    stored: dict[str, str] = {}
+    for filename, data in attachments.items():
+        try:
+            photo = store_photo(session, establishment=establishment, question=named.get(filename), filename=filename,
+                                data=data, rules=rules, record_uuid=instance.instance_uuid, actor_id=actor_id)
+        except PhotoRefused as refusal:
+            if filename in named:
+                raise SubmissionRefused(400, f"{filename}: {refusal}") from None
+            continue
+        stored[filename] = photo.file_name
+    _rename_files_in_answers(instance.answers, stored)
+
+
+def _answers_naming_files(definition: Definition, answers: dict, filenames: set[str]) -> dict[str, str]:
+    """File name → the question whose answer names it (Collect answers a photo question with its file name)."""
+    named = {}
+    for key, value in answers.items():
+        rows = value if isinstance(value, list) and value and isinstance(value[0], dict) else [{key: value}]
+        for row in rows:
+            for name, answer in row.items():
+                if isinstance(answer, str) and answer in filenames and name in definition.by_name:
+                    named[answer] = name
+    return named
+
+
+def _rename_files_in_answers(answers: dict, stored: dict[str, str]) -> None:
+    for key, value in answers.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for row in value:
+                _rename_files_in_answers(row, stored)
+        elif isinstance(value, str) and value in stored:
+            answers[key] = stored[value]

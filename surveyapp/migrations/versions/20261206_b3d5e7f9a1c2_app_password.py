@@ -1,14 +1,14 @@
 """App passwords for ODK Collect (OpenRosa Digest and Basic authentication)
 
 Revision ID: b3d5e7f9a1c2
-Revises: 7c1d4b9e2f60
+Revises: b3f7e1a2c9d4 (photos; 7c1d4b9e2f60 before the merge of the photos branch)
 Create Date: 2026-12-06 05:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "b3d5e7f9a1c2"
-down_revision = "7c1d4b9e2f60"
+down_revision = "b3f7e1a2c9d4"
 branch_labels = None
 depends_on = None
 
