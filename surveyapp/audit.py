@@ -29,6 +29,7 @@ ENTITY_LABELS = {
     "boundary": _l("boundaries"), "comment": _l("comment"), "map": _l("map"), "support": _l("support"),
     "promotion_project": _l("promotion project"), "promotion_report": _l("promotion report"),
     "product_certificate": _l("product certificate"), "ocop_rating": _l("OCOP rating"),
+    "app_password": _l("app password"),
 }
 
 

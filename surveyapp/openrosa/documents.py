@@ -1,6 +1,6 @@
 """OpenRosa documents: the form list, a manifest, response bodies, and a submitted instance read back.
 
-Pure functions: no database, no request. Submissions are parsed with defusedxml (no entities, no DTD).
+Pure functions: no database, no request (messages are translated in the request's language). Submissions are parsed with defusedxml (no entities, no DTD).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from defusedxml import ElementTree as SafeET
+from flask_babel import lazy_gettext as _l
 
 from ..questionnaire.definition import Definition, Question
 
@@ -125,10 +126,10 @@ def read_instance(data: bytes) -> tuple[str, str, ET.Element]:
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except Exception as error:  # ParseError, DTD, entities...: all "not a readable instance"
-        raise InstanceError(f"the submission is not well-formed XML ({type(error).__name__})") from None
+        raise InstanceError(str(_l("The submission is not well-formed XML."))) from None
     form_id = root.get("id")
     if not form_id:
-        raise InstanceError("the instance's root element has no id attribute")
+        raise InstanceError(str(_l("The instance's root element has no id attribute.")))
     return form_id, root.get("version") or "", root
 
 
@@ -147,7 +148,7 @@ def _uuid(value: str | None, name: str) -> str:
     try:
         return str(uuid_module.UUID(re.sub(r"^uuid:", "", value or "")))
     except ValueError:
-        raise InstanceError(f"meta/{name} must be uuid:<a UUID>") from None
+        raise InstanceError(str(_l("meta/%(name)s must be uuid: followed by a UUID.", name=name))) from None
 
 
 def _read_items(element: ET.Element, items: list[Question], target: dict[str, Any]) -> None:
