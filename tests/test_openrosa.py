@@ -265,6 +265,16 @@ def test_submission_as_collect_sends_it_then_resend_then_other_content(anon_clie
     assert len(records(session)) == 1
 
 
+def test_submission_needs_no_csrf_token_but_the_account_page_does(app, anon_client, client_as, session, app_password,
+                                                                   mine):
+    """Collect has no cookie and sends no CSRF token: the OpenRosa routes are exempt; our own forms are not."""
+    _form_id, xform = xform_of(anon_client, app_password)
+    app.config["WTF_CSRF_ENABLED"] = True
+    xml = filled_instance(xform, collect_answers(mine), str(uuid.uuid4()))
+    assert post_submission(anon_client, xml, app_password).status_code == 201
+    assert client_as("enumerator").post("/account/collect/app-password").status_code == 400
+
+
 def test_an_edit_names_the_version_it_replaces_with_deprecated_id(anon_client, session, app_password, mine):
     _form_id, xform = xform_of(anon_client, app_password)
     first, second = str(uuid.uuid4()), str(uuid.uuid4())
