@@ -471,3 +471,11 @@ def test_xform_of_each_questionnaire(app):
         assert '="million_vnd"' not in text and "establishment_field" not in text
         named = ET.fromstring(xform_xml(definition, form_id="x-round1", title="Tên"))
         assert next(i for i in named.iter(f"{XF}instance") if i.get("id") is None)[0].get("id") == "x-round1"
+
+
+@pytest.mark.parametrize("nonce", ["123.forged", "zz.x", "ễ.ễ", ""])
+def test_forged_or_odd_digest_values_are_401_not_errors(anon_client, app_password, round_2019, nonce):
+    headers = digest({"realm": "surveyapp", "nonce": nonce}, "GET", "/openrosa/formList", "enumerator", app_password)
+    response = anon_client.get("/openrosa/formList", headers=headers)
+    assert response.status_code == 401
+    assert not any("stale=true" in c for c in response.headers.getlist("WWW-Authenticate"))

@@ -103,10 +103,15 @@ def _nonce_signature(secret_key: str, stamp: str) -> str:
 def _nonce_state(secret_key: str, nonce: str, now: dt.datetime) -> str:
     """"fresh", "expired" or "forged"."""
     stamp, _, signature = nonce.partition(".")
-    if not stamp or not hmac.compare_digest(signature, _nonce_signature(secret_key, stamp)):
+    if not stamp.isascii() or not stamp.isalnum() or not _same(signature, _nonce_signature(secret_key, stamp)):
         return "forged"
-    issued = dt.datetime.fromtimestamp(int(stamp, 16), dt.timezone.utc)
-    return "fresh" if dt.timedelta(0) <= now - issued <= NONCE_LIFETIME + dt.timedelta(seconds=5) else "expired"
+    age_seconds = now.timestamp() - int(stamp, 16)
+    return "fresh" if -5 <= age_seconds <= NONCE_LIFETIME.total_seconds() + 5 else "expired"
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes the non-ASCII text a header may carry."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
 def authenticate_phone(session: Session, credentials: Credentials, *, method: str, uri: str, realm: str,
@@ -138,7 +143,7 @@ def _basic_ok(session: Session, user: User | None, password: str, realm: str, se
         return owner is not None and owner.id == user.id
     row = queries.app_password_of_user(session, user.id)
     return (row is not None and row.realm == realm
-            and hmac.compare_digest(stored_ha1(row, secret_key), ha1(user.username, realm, password)))
+            and _same(ha1(user.username, realm, password), stored_ha1(row, secret_key)))
 
 
 def _digest(session: Session, user: User | None, params: dict[str, str], *, method: str, uri: str, realm: str,
@@ -156,7 +161,7 @@ def _digest(session: Session, user: User | None, params: dict[str, str], *, meth
         parts = [stored_ha1(row, secret_key), nonce, params.get("nc", ""), params.get("cnonce", ""), "auth", ha2]
     else:  # RFC 2069 clients
         parts = [stored_ha1(row, secret_key), nonce, ha2]
-    if not hmac.compare_digest(_md5(":".join(parts)), params.get("response") or ""):
+    if not _same(params.get("response") or "", _md5(":".join(parts))):
         return Verdict()
     state = _nonce_state(secret_key, nonce, now)
     if state == "forged":
