@@ -30,6 +30,7 @@ ENTITY_LABELS = {
     "promotion_project": _l("promotion project"), "promotion_report": _l("promotion report"),
     "product_certificate": _l("product certificate"), "ocop_rating": _l("OCOP rating"),
     "questionnaire": _l("questionnaire"),
+    "app_password": _l("app password"),
 }
 
 

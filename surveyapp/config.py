@@ -49,6 +49,12 @@ class DefaultConfig:
     #: GPS accuracy (metres) a geopoint asks for unless its `max_accuracy_m` column says otherwise: a
     #: worse fix is kept only if the enumerator chooses to, and flagged for the supervisor.
     GPS_MAX_ACCURACY_M = 10
+    #: Largest photo accepted (bytes, as sent): a plain upload without JavaScript sends the camera's file.
+    PHOTO_MAX_BYTES = 15_000_000
+    #: Long side (pixels) of a stored photo: the phone shrinks to it before sending, the server after.
+    PHOTO_MAX_PX = 1600
+    #: Folder of the photo files (None: instance/photos). Back it up with the database.
+    PHOTO_FOLDER = None
 
 
 def configure(app: Flask, overrides: dict[str, Any] | None) -> None:

@@ -526,6 +526,34 @@ class SurveyRecord(SQLModel, table=True):
     approved_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class Photo(SQLModel, table=True):
+    """A photo answer (signboard, products, workshop) of an establishment. The file lives under
+    instance/photos/, named by its SHA-256, so the same bytes are stored once however often sent."""
+
+    __tablename__ = "photo"
+    __table_args__ = (UniqueConstraint("establishment_id", "sha256", name="uq_photo_establishment_sha256"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: The establishment whose readers may see it.
+    establishment_id: int = Field(foreign_key="establishment.id", index=True)
+    #: SHA-256 (hex) of the stored JPEG: the file's name and the check that it is intact.
+    sha256: str = Field(max_length=64, index=True)
+    #: What the answer holds and exports list: "<sha256>.jpg".
+    file_name: str = Field(max_length=80)
+    #: Question it was first sent for, and the record version (UUID) it came with, if known then.
+    question: Optional[str] = Field(default=None, max_length=60)
+    record_uuid: Optional[str] = Field(default=None, max_length=36)
+    #: Name of the file on the phone, as sent (shown nowhere but kept for support).
+    original_name: Optional[str] = Field(default=None, max_length=255)
+    #: Bytes stored, and the stored picture's size in pixels.
+    size_bytes: int
+    width: int
+    height: int
+    #: Who sent it first.
+    uploaded_by: Optional[int] = Field(default=None, foreign_key="app_user.id")
+    created_at: dt.datetime = _timestamp()
+
+
 class QuestionnaireVersion(SQLModel, table=True):
     """The text of each questionnaire version records were filled with, so old records still display
     (and validate) after the file in forms/ moves on."""
@@ -582,6 +610,24 @@ class ApiToken(SQLModel, table=True):
     revoked_at: Optional[dt.datetime] = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class AppPassword(SQLModel, table=True):
+    """A user's password for ODK Collect (OpenRosa), apart from the sign-in password: one per user,
+    generated, shown once. Digest authentication needs HA1 = MD5(username:realm:password) on the server,
+    so HA1 is kept (tied to the realm, never the password), sealed with a key derived from SECRET_KEY."""
+
+    __tablename__ = "app_password"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    #: The realm HA1 was computed for; another realm (a changed setting) needs a new app password.
+    realm: str = Field(max_length=60)
+    #: Random hex salt of the seal: each row's keystream is its own.
+    salt: str = Field(max_length=32)
+    #: HA1 (16 bytes) XOR HMAC-SHA256(SECRET_KEY, salt), as hex.
+    sealed_ha1: str = Field(max_length=32)
+    created_at: dt.datetime = _timestamp()
+
+
 class Assignment(SQLModel, table=True):
     """A user's work area: one commune in one survey round (enumerators fill, supervisors review)."""
 
@@ -628,12 +674,14 @@ class AuditEvent(SQLModel, table=True):
 __all__ = [
     "AdminUnit",
     "ApiToken",
+    "AppPassword",
     "Assignment",
     "AuditEvent",
     "Boundary",
     "DuplicateDecision",
     "EstablishmentMerge",
     "OcopRating",
+    "Photo",
     "ProductCertificate",
     "PromotionProject",
     "Support",

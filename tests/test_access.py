@@ -49,6 +49,11 @@ EXPECTED = {
     "dataquality.answers_csv": {"admin", "supervisor", "analyst"},
     "promotion.projects": ALL, "promotion.project": ALL, "promotion.report": ALL,
     "printing.blank_questionnaire": ALL, "printing.filled_record": ALL,
+    # OpenRosa: open to the access check, each request proves itself with Digest or Basic (never the cookie).
+    "openrosa.form_list": PUBLIC, "openrosa.form_xml": PUBLIC, "openrosa.manifest": PUBLIC,
+    "openrosa.establishments_media": PUBLIC, "openrosa.submission": PUBLIC,
+    "openrosa.collect_settings": CAPTURE, "openrosa.new_app_password": CAPTURE,
+    "openrosa.revoke_own_app_password": CAPTURE,
 }
 #: Decisions for the routes of maps and boundaries.
 MAPS: dict = {

@@ -1,0 +1,1 @@
+"""Photos: image answers, checked and shrunk, stored once per content under instance/photos/."""
