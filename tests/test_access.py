@@ -36,7 +36,8 @@ EXPECTED = {
     "admin.revoke_user_token": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
     "api.openapi": PUBLIC, "api.session_info": ALL, "api.assignments": ALL, "api.establishments": ALL,
     "api.questionnaire": ALL, "api.get_record": ALL, "api.post_record": CAPTURE,
-    "api.register_establishment": CAPTURE,
+    "api.register_establishment": CAPTURE, "api.post_photo": CAPTURE,
+    "photos.photo": ALL, "photos.thumbnail": ALL,
     "offline.service_worker": PUBLIC, "offline.manifest": PUBLIC, "offline.offline_form": CAPTURE,
     "offline.outbox": CAPTURE,
     "duplicates.candidates": REVIEW, "duplicates.compare": REVIEW, "duplicates.merge_pair": REVIEW,
@@ -96,7 +97,7 @@ def sample_values(session, world) -> dict:
         "filename": "css/app.css", "package": "leaflet", "code": world["mine"].code, "record_uuid": world["records"]["enumerator"],
         "user_id": user_by_username(session, "analyst").id,
         "assignment_id": session.exec(select(Assignment.id)).first(),
-        "token_id": world["token_id"], "merge_id": 1, "form_id": "cnnt-2019",
+        "token_id": world["token_id"], "merge_id": 1, "form_id": "cnnt-2019", "file_name": "0" * 64 + ".jpg",
     }
 
 
