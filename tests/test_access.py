@@ -55,7 +55,7 @@ MAPS: dict = {
 }
 #: Decisions for the routes of exports, imports and reports.
 EXPORTS: dict = {
-    "exports.establishments": ALL, "reports.index": ALL, "reports.download": ALL,
+    "exports.establishments": ALL, "exports.photos": ALL, "reports.index": ALL, "reports.download": ALL,
     "imports.upload": ADMIN, "imports.confirm": ADMIN, "imports.problems": ADMIN,
 }
 #: URL values of those routes (an unknown upload token: the admin gets 404, the others 403).

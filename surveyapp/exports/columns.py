@@ -60,6 +60,8 @@ ESTABLISHMENT_COLUMNS: tuple[Column, ...] = (
     Column("phone", "Điện thoại", "code", 13),
     Column("year_started", "Năm bắt đầu sản xuất", "int", 8),
     Column("gps_mismatch", "GPS ngoài địa bàn", "int", 8),
+    #: The establishment's photos ("<sha256>.jpg", space-separated): the files of the photo ZIP.
+    Column("photo_files", "Tệp ảnh", "code", 30, checked=True),
 )
 COLUMNS_BY_KEY = {column.key: column for column in ESTABLISHMENT_COLUMNS}
 
