@@ -173,5 +173,5 @@
     return photos;
   }
 
-  window.SurveyPhotos = { collect: collect, shrink: shrink, sha256: sha256 };
+  window.SurveyPhotos = { collect: collect, shrink: shrink, sha256: sha256, sha256Plain: sha256Plain };
 })();
