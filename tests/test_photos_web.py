@@ -276,3 +276,37 @@ def test_the_zip_keeps_to_the_filter_and_the_enumerators_communes(client_as, sho
         stored.file_name]
     filtered = client_as("admin").get("/exports/photos.zip", query_string={"commune": "31501"})
     assert zipfile.ZipFile(io.BytesIO(filtered.data)).namelist() == []
+
+
+def test_twenty_phones_sending_the_same_photo_at_once_store_it_once(app, session, shop, folder):
+    """Resends race (a sync retried while the first is still running): the unique (establishment, sha256)
+    lets one insert win; the others answer 200 with the same name."""
+    import threading
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from surveyapp.accounts.services import user_by_username
+    from surveyapp.accounts.tokens import create_token
+
+    from .conftest import serving
+
+    _token, secret = create_token(session, user_by_username(session, "enumerator"), "phone", actor_id=None)
+    session.commit()
+    data, start = jpeg(1200, 900), threading.Barrier(20)
+
+    def send(url):
+        start.wait()
+        request = urllib.request.Request(url, data=data, method="POST", headers={
+            "Authorization": f"Bearer {secret}", "Content-Type": "image/jpeg"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with serving(app) as base, ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(send, [f"{base}/api/v1/establishments/{shop.code}/photos?round=P1"] * 20))
+    assert statuses.count(201) == 1 and statuses.count(200) == 19, statuses
+    assert len(photos(session)) == 1
+    assert len(list(folder.glob("??/*.jpg"))) == 1 and not list(folder.rglob("*.tmp"))

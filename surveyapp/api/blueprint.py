@@ -27,8 +27,7 @@ from ..extensions import csrf
 from ..adminunits import queries as unit_queries
 from ..geo.capture import gps_rules
 from ..models import Establishment, Role, SurveyRound, UnitLevel
-from ..photos import queries as photo_queries
-from ..photos.services import PhotoRefused, photo_rules, store_photo
+from ..photos.services import PhotoRefused, photo_rules, store_photo_telling
 from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
 from ..questionnaire.validation import named_errors
@@ -221,15 +220,13 @@ def post_photo(code: str):
                        {"establishment_code": code})
     upload = request.files.get("photo")
     data = upload.read() if upload is not None else request.get_data(cache=False)
-    known = {photo.id for photo in photo_queries.photos_of_establishment(session, establishment.id)}
     try:
-        photo = store_photo(
+        photo, created = store_photo_telling(
             session, establishment=establishment, question=request.args.get("question"),
             filename=upload.filename if upload is not None else None, data=data,
             rules=photo_rules(current_app.config, current_app.instance_path), actor_id=current_actor_id())
     except PhotoRefused as error:
         raise ApiError(422, "photo_refused", str(error), {"question": request.args.get("question")}) from None
-    created = photo.id not in known
     session.commit()
     response = jsonify(serialize.photo_json(photo) | {"created": created})
     response.status_code = 201 if created else 200
