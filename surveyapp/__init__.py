@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .imports.blueprint import bp as imports_bp
     from .offline.blueprint import bp as offline_bp
     from .openrosa.blueprint import bp as openrosa_bp
+    from .photos.blueprint import bp as photos_bp
     from .printing.blueprint import bp as printing_bp
     from .promotion.blueprint import bp as promotion_bp
     from .questionnaire import registry
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     blueprints = (
         home_bp, establishments_bp, survey_bp, review_bp, offline_bp, api_bp, openrosa_bp, printing_bp,  # registry, capture, paper
+        photos_bp,
         geo_bp, exports_bp, imports_bp, reports_bp, promotion_bp,  # maps, lists out and in, reports
         duplicates_bp, coverage_bp, dataquality_bp,  # data quality
         accounts_bp, admin_bp, vendor_bp,  # people and assets

@@ -39,7 +39,8 @@ EXPECTED = {
     "admin.download_questionnaire": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
     "api.openapi": PUBLIC, "api.session_info": ALL, "api.assignments": ALL, "api.establishments": ALL,
     "api.questionnaire": ALL, "api.get_record": ALL, "api.post_record": CAPTURE,
-    "api.register_establishment": CAPTURE,
+    "api.register_establishment": CAPTURE, "api.post_photo": CAPTURE,
+    "photos.photo": ALL, "photos.thumbnail": ALL,
     "offline.service_worker": PUBLIC, "offline.manifest": PUBLIC, "offline.offline_form": CAPTURE,
     "offline.outbox": CAPTURE,
     "duplicates.candidates": REVIEW, "duplicates.compare": REVIEW, "duplicates.merge_pair": REVIEW,
@@ -62,7 +63,8 @@ MAPS: dict = {
 }
 #: Decisions for the routes of exports, imports and reports.
 EXPORTS: dict = {
-    "exports.establishments": ALL, "reports.index": ALL, "reports.download": ALL, "reports.panel_page": ALL, "reports.effect_page": ALL,
+    "exports.establishments": ALL, "exports.photos": ALL, "reports.index": ALL, "reports.download": ALL,
+    "reports.panel_page": ALL, "reports.effect_page": ALL,
     "imports.upload": ADMIN, "imports.confirm": ADMIN, "imports.problems": ADMIN,
 }
 #: URL values of those routes (an unknown upload token: the admin gets 404, the others 403).
@@ -104,7 +106,7 @@ def sample_values(session, world) -> dict:
         "filename": "css/app.css", "package": "leaflet", "code": world["mine"].code, "record_uuid": world["records"]["enumerator"],
         "user_id": user_by_username(session, "analyst").id,
         "assignment_id": session.exec(select(Assignment.id)).first(),
-        "token_id": world["token_id"], "merge_id": 1, "form_id": "cnnt-2019",
+        "token_id": world["token_id"], "merge_id": 1, "form_id": "cnnt-2019", "file_name": "0" * 64 + ".jpg",
         "version": "2", "sha": "0" * 64,
     }
 

@@ -27,6 +27,7 @@ from ..extensions import csrf
 from ..adminunits import queries as unit_queries
 from ..geo.capture import gps_rules
 from ..models import Establishment, Role, SurveyRound, UnitLevel
+from ..photos.services import PhotoRefused, photo_rules, store_photo_telling
 from ..questionnaire.answers import check_answers
 from ..questionnaire.registry import registry
 from ..questionnaire.validation import named_errors
@@ -206,6 +207,32 @@ def _registration_refused(errors: dict[str, str]) -> ApiError:
         "errors": errors,
         "questions": [{"field": field, "label": labels.get(field, ""), "message": message}
                       for field, message in errors.items()]})
+
+
+@bp.post("/establishments/<code>/photos")
+@allow(*CAPTURE)
+def post_photo(code: str):
+    """Store a photo of an establishment (the body: the image, or a multipart field "photo"); its file name
+    is then the answer to the image question. The same bytes again: 200 and the same name, nothing stored."""
+    session = get_session()
+    survey_round = _round_or_error(session, request.args.get("round"))
+    establishment = establishment_queries.establishment_by_code(session, code)
+    if establishment is None or not may_work_in(establishment.commune_code, survey_round.id, [Role.enumerator]):
+        raise ApiError(404, "unknown_establishment", "No establishment with this code in your communes",
+                       {"establishment_code": code})
+    upload = request.files.get("photo")
+    data = upload.read() if upload is not None else request.get_data(cache=False)
+    try:
+        photo, created = store_photo_telling(
+            session, establishment=establishment, question=request.args.get("question"),
+            filename=upload.filename if upload is not None else None, data=data,
+            rules=photo_rules(current_app.config, current_app.instance_path), actor_id=current_actor_id())
+    except PhotoRefused as error:
+        raise ApiError(422, "photo_refused", str(error), {"question": request.args.get("question")}) from None
+    session.commit()
+    response = jsonify(serialize.photo_json(photo) | {"created": created})
+    response.status_code = 201 if created else 200
+    return response
 
 
 @bp.get("/questionnaire")

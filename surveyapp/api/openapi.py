@@ -65,6 +65,27 @@ def openapi_document() -> dict[str, Any]:
                     "409": _error("uuid_conflict: this UUID already names another establishment"),
                     "422": _error("invalid_establishment: details.errors maps each field to its message"),
                     "401": _error("No valid token or session")}}},
+            "/establishments/{code}/photos": {"post": {
+                "summary": "Store a photo of an establishment, before the record whose image answer names it. "
+                           "Send the image as the body (Content-Type image/jpeg) or as the multipart field "
+                           "`photo`. Shrink it first to PHOTO_MAX_PX (1600 px) on its long side; a larger or "
+                           "non-JPEG image is shrunk and re-encoded here. The answer to the image question is "
+                           "the returned file_name (\"<sha256>.jpg\"). Idempotent: the same bytes again store "
+                           "nothing and return the same file_name",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                               _query("round", "string", "An open round (default: the first); your communes in it"),
+                               _query("question", "string", "The image question, kept for reference")],
+                "requestBody": {"required": True, "content": {
+                    "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                    "multipart/form-data": {"schema": {"type": "object", "properties": {
+                        "photo": {"type": "string", "format": "binary"}}}}}},
+                "responses": {
+                    "201": _ok("Stored", {"$ref": "#/components/schemas/Photo"}),
+                    "200": _ok("Already stored (same content): nothing written", {"$ref": "#/components/schemas/Photo"}),
+                    "404": _error("Unknown establishment (or not in your communes), or round not open"),
+                    "422": _error("photo_refused: not an image, or over PHOTO_MAX_BYTES; the message is for the "
+                                  "user, in the request's language"),
+                    **_AUTH_ERRORS}}},
             "/questionnaire": {"get": {
                 "summary": "The questionnaire definition of an open round (default: the first open round)",
                 "parameters": [_query("round", "string"),
@@ -110,6 +131,10 @@ def _schemas() -> dict[str, Any]:
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
             "type": "object", "required": ["code", "message"],
             "properties": {"code": text, "message": text, "details": {"type": "object"}}}}},
+        "Photo": {"type": "object", "properties": {
+            "file_name": {"type": "string", "description": "The answer to the image question: \"<sha256>.jpg\""},
+            "sha256": text, "size_bytes": {"type": "integer"}, "width": {"type": "integer"},
+            "height": {"type": "integer"}, "question": nullable_text, "created": {"type": "boolean"}}},
         "Assignment": {"type": "object", "properties": {
             "round": text, "round_open": {"type": "boolean"},
             "admin_units": {"type": "string", "enum": ["legacy", "2025"],

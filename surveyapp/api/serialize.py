@@ -69,3 +69,8 @@ def record_json(record, establishment, survey_round) -> dict[str, Any]:
         "review_comment": record.review_comment, "created_at": _iso(record.created_at),
         "submitted_at": _iso(record.submitted_at), "approved_at": _iso(record.approved_at),
     }
+
+
+def photo_json(photo) -> dict[str, Any]:
+    return {"file_name": photo.file_name, "sha256": photo.sha256, "size_bytes": photo.size_bytes,
+            "width": photo.width, "height": photo.height, "question": photo.question}

@@ -11,6 +11,7 @@ from ..adminunits import queries as unit_queries
 from ..db import get_session
 from ..duplicates.services import undecided_flags
 from ..models import Establishment, UnitLevel
+from ..photos import queries as photo_queries
 from ..promotion import queries as promotion_queries
 from ..questionnaire.registry import registry
 from ..reports.panel import CATEGORY_LABELS
@@ -89,6 +90,7 @@ def show_establishment(code: str):
         supports=promotion_queries.establishment_supports(session, establishment.id),
         certificates=promotion_queries.establishment_certificates(session, establishment.id),
         ocop=promotion_queries.establishment_ocop(session, establishment.id),
+        photos=photo_queries.photos_of_establishment(session, establishment.id),
         open_rounds=open_rounds(session),
         duplicate_flags=[] if establishment.status == "merged" else undecided_flags(session, establishment),
     )

@@ -12,6 +12,8 @@ from .. import clock
 from ..accounts.access import READERS, allow, commune_scope, current_actor_id
 from ..db import get_session
 from ..establishments.filters import read_filter
+from ..photos.export import write_photo_zip
+from ..photos.services import photo_rules
 from . import services
 from .columns import LANGUAGES
 
@@ -40,6 +42,30 @@ def establishments(fmt: str):
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     else:
         response = _send_temporary_file(session, export, name, mimetype)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/exports/photos.zip")
+@allow(*READERS)
+def photos():
+    """The photos of the establishments the same filter exports (the CSV's photo_files column names them)."""
+    session = get_session()
+    wanted, scope = _filter_or_400(session), commune_scope()
+    handle = tempfile.TemporaryFile(prefix="surveyapp-photos-")
+    try:
+        count = write_photo_zip(session, wanted, scope,
+                                photo_rules(current_app.config, current_app.instance_path).folder, handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    services.record_export(session, services.ExportRequest("photos.zip", wanted, scope), count, current_actor_id(),
+                           request.remote_addr)
+    session.commit()
+    name = services.export_file_name(wanted, "csv", clock.local_today()).replace("establishments_", "photos_", 1)
+    response = send_file(handle, mimetype="application/zip", as_attachment=True,
+                         download_name=name.removesuffix(".csv") + ".zip", max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -65,6 +65,8 @@ ESTABLISHMENT_COLUMNS: tuple[Column, ...] = (
     Column("commune_name_2025", "Xã, phường (từ 1/7/2025)", "text", 22),
     Column("province_code_2025", "Mã tỉnh (từ 1/7/2025)", "code", 8, checked=True),
     Column("province_name_2025", "Tỉnh, thành phố (từ 1/7/2025)", "text", 22),
+    #: The establishment's photos ("<sha256>.jpg", space-separated): the files of the photo ZIP.
+    Column("photo_files", "Tệp ảnh", "code", 30, checked=True),
 )
 COLUMNS_BY_KEY = {column.key: column for column in ESTABLISHMENT_COLUMNS}
 

@@ -8,7 +8,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from ..establishments.queries import apply_filter, within_scope
-from ..models import AdminUnit, Boundary, Establishment
+from ..models import AdminUnit, Boundary, Establishment, Photo
 from .xlsx import FORMULA_TRIGGERS
 
 if TYPE_CHECKING:
@@ -22,6 +22,11 @@ CSV_BATCH_SIZE = 5000
 #: Columns whose SQL value is already a finished CSV cell.
 FORMATTED_LABELS = ("legal_form_name", "sector_name")
 
+#: The establishment's photo file names, space-separated (none: NULL, an empty cell).
+PHOTO_FILES = (select(func.aggregate_strings(Photo.file_name, " "))
+               .where(Photo.establishment_id == Establishment.id).correlate(Establishment)
+               .scalar_subquery().label("photo_files"))
+
 #: The columns an export reads, in one tuple per row (no ORM objects: nothing accumulates in the session).
 EXPORTED = (
     Establishment.code, Establishment.name, Establishment.owner, Establishment.legal_form, Establishment.vsic_code,
@@ -29,7 +34,7 @@ EXPORTED = (
     Establishment.address, Establishment.lat, Establishment.lon, Establishment.workers, Establishment.revenue_vnd,
     Establishment.capital_vnd, Establishment.latest_round_code, Establishment.latest_record_status,
     Establishment.status, Establishment.tax_code, Establishment.phone, Establishment.year_started,
-    Establishment.gps_mismatch,
+    Establishment.gps_mismatch, PHOTO_FILES,
 )
 
 
@@ -105,6 +110,7 @@ def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict
         "commune_code_2025": commune.c.successor_code, "commune_name_2025": commune.c.successor_name,
         "province_code_2025": commune.c.successor_province_code,
         "province_name_2025": commune.c.successor_province_name,
+        "photo_files": PHOTO_FILES,
     }
 
 

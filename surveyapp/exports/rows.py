@@ -87,8 +87,8 @@ def _batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | 
              province_code, address, lat, lon, workers, revenue_vnd, capital_vnd, latest_round,
              record_words.get(record_status, record_status), operating_words.get(status, status),
              tax_code, phone, year_started, None if gps_mismatch is None else int(gps_mismatch),
-             *successors[commune_code])
+             *successors[commune_code], photo_files)
             for (code, name, owner, legal_form, vsic_code, sector, commune_code, district_code, province_code,
                  address, lat, lon, workers, revenue_vnd, capital_vnd, latest_round, record_status, status, tax_code,
-                 phone, year_started, gps_mismatch) in batch
+                 phone, year_started, gps_mismatch, photo_files) in batch
         ]

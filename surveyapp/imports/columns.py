@@ -20,7 +20,7 @@ CHECKED = ("district_code", "province_code")
 #: Columns the export derives from others: read and ignored. `legal_form_name` stands in for
 #: `legal_form` when a file has only the label.
 DERIVED = ("legal_form_name", "sector", "sector_name", "commune_name", "district_name", "latest_round",
-           "record_status", "gps_mismatch")
+           "record_status", "gps_mismatch", "photo_files")
 REQUIRED = ("name", "commune_code", "vsic_code", "legal_form")
 #: Other spellings people use for a few headers.
 ALIASES = {"code": "establishment_code", "latitude": "lat", "longitude": "lon",

@@ -33,7 +33,8 @@ def precached_assets() -> list[str]:
         url_for("bootstrap.static", filename="js/bootstrap.min.js"),
         url_for("static", filename="css/app.css"), url_for("static", filename="favicon.svg"),
         *(url_for("static", filename=f"js/{name}") for name in
-          ("filters.js", "expressions.js", "questionnaire.js", "validation.js", "gps.js", "outbox.js", "pwa.js", "offline.js")),
+          ("filters.js", "expressions.js", "questionnaire.js", "photo.js", "validation.js", "gps.js", "outbox.js", "pwa.js",
+           "offline.js")),
         url_for("static", filename="js/offline_registration.js"),
         url_for("vendor.asset", package="leaflet", filename="leaflet.css"),
         url_for("vendor.asset", package="leaflet", filename="leaflet.js"),

@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from ..models import Establishment, Photo
+from ..questionnaire.answers import PHOTO_NAME
 from . import queries
 from .images import PhotoRefused, checked_picture, thumbnail_of
 from .storage import photo_path, sha256_of, thumbnail_path, write_once
 
-__all__ = ["PhotoRefused", "PhotoRules", "photo_rules", "store_photo"]
+__all__ = ["PhotoRefused", "PhotoRules", "photo_rules", "store_photo", "store_photo_telling"]
 
 #: Suffix of every stored photo's file name ("<sha256>.jpg").
 SUFFIX = ".jpg"
@@ -40,10 +41,7 @@ def photo_rules(config: Mapping[str, Any], instance_path: str | Path) -> PhotoRu
 
 def sha256_of_file_name(file_name: str) -> str | None:
     """The SHA-256 a stored photo's file name carries, or None for any other text."""
-    stem = file_name.removesuffix(SUFFIX)
-    if file_name.endswith(SUFFIX) and len(stem) == 64 and all(c in "0123456789abcdef" for c in stem):
-        return stem
-    return None
+    return file_name.removesuffix(SUFFIX) if PHOTO_NAME.fullmatch(file_name) else None
 
 
 def store_photo(session: Session, *, establishment: Establishment, question: str | None, filename: str | None,
@@ -62,16 +60,24 @@ def store_photo(session: Session, *, establishment: Establishment, question: str
     Adds to the session and flushes; the caller commits. The file is written before the commit: a
     rolled-back row leaves an unreferenced file, never a row without its file.
     """
+    return store_photo_telling(session, establishment=establishment, question=question, filename=filename,
+                               data=data, rules=rules, record_uuid=record_uuid, actor_id=actor_id)[0]
+
+
+def store_photo_telling(session: Session, *, establishment: Establishment, question: str | None,
+                        filename: str | None, data: bytes, rules: PhotoRules, record_uuid: str | None = None,
+                        actor_id: int | None = None) -> tuple[Photo, bool]:
+    """`store_photo`, and whether this call added the row (False: it was there, or a parallel resend won)."""
     existing = queries.photo_of_establishment(session, establishment.id, sha256_of(data))
     if existing is not None:
         _write_files(rules.folder, existing.sha256, data)
-        return existing
+        return existing, False
     picture = checked_picture(data, max_bytes=rules.max_bytes, max_px=rules.max_px)
     sha256 = sha256_of(picture.data)
     existing = queries.photo_of_establishment(session, establishment.id, sha256)
     _write_files(rules.folder, sha256, picture.data)
     if existing is not None:
-        return existing
+        return existing, False
     photo = Photo(establishment_id=establishment.id, sha256=sha256, file_name=sha256 + SUFFIX,
                   question=(question or None) and question[:60], record_uuid=record_uuid,
                   original_name=(filename or None) and filename[-255:], size_bytes=len(picture.data),
@@ -79,7 +85,7 @@ def store_photo(session: Session, *, establishment: Establishment, question: str
     return _insert_once(session, photo)
 
 
-def _insert_once(session: Session, photo: Photo) -> Photo:
+def _insert_once(session: Session, photo: Photo) -> tuple[Photo, bool]:
     """Insert, or return the row a simultaneous resend inserted first."""
     try:
         with session.begin_nested():
@@ -88,8 +94,8 @@ def _insert_once(session: Session, photo: Photo) -> Photo:
         existing = queries.photo_of_establishment(session, photo.establishment_id, photo.sha256)
         if existing is None:
             raise
-        return existing
-    return photo
+        return existing, False
+    return photo, True
 
 
 def _write_files(folder: Path, sha256: str, data: bytes) -> None:

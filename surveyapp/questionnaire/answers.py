@@ -27,6 +27,8 @@ from .definition import Definition, Question
 
 _GROUPED_INTEGER = re.compile(r"^[+-]?\d{1,3}([.,\s]\d{3})+$")
 _PLAIN_INTEGER = re.compile(r"^[+-]?\d+$")
+#: The answer to an image question: the stored photo's SHA-256 and ".jpg" (static/js/validation.js alike).
+PHOTO_NAME = re.compile(r"[0-9a-f]{64}\.jpg")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 #: Characters of the longest number worth reading: int() refuses past 4,300 digits with a ValueError.
 _LONGEST_NUMBER = 60
@@ -97,6 +99,8 @@ def coerce(question: Question, definition: Definition, raw: Any, language: str =
         return _multiple(question, definition, raw)
     if kind == "geopoint":
         return _geopoint(raw)
+    if kind == "image":
+        return _photo_name(raw)
     raise _Invalid(f"unsupported type {kind}")
 
 
@@ -226,6 +230,14 @@ def _geopoint(raw: Any) -> dict | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and not 0 <= accuracy < MAX_NUMBER):
         raise _Invalid(_l("Latitude must be between -90 and 90, longitude between -180 and 180."))
     return {"lat": round(lat, 7), "lon": round(lon, 7), "accuracy": accuracy}
+
+
+def _photo_name(raw: Any) -> str:
+    """A stored photo's file name ("<sha256>.jpg"), as photos.store_photo returns it."""
+    text = str(raw).strip() if isinstance(raw, str) else ""
+    if not PHOTO_NAME.fullmatch(text):
+        raise _Invalid(_l("Take or choose the photo again."))
+    return text
 
 
 def required_message(question: Question, language: str) -> str:

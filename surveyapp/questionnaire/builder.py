@@ -13,7 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import Form, FormField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from werkzeug.datastructures import FileStorage
 
 from .definition import Definition, Question
 
@@ -27,6 +28,19 @@ class GeopointForm(Form):
     lat = StringField(render_kw={"inputmode": "decimal", "autocomplete": "off"})
     lon = StringField(render_kw={"inputmode": "decimal", "autocomplete": "off"})
     accuracy = StringField(render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+
+class PhotoField(StringField):
+    """An image answer: the stored photo's file name in a hidden input, and beside it (rendered by the
+    page) a file input of the same name for a new photo. `upload` holds the file sent, if any."""
+
+    widget = HiddenInput()
+    upload: FileStorage | None = None
+
+    def process_formdata(self, valuelist):
+        self.upload = next((v for v in valuelist if isinstance(v, FileStorage) and v.filename), None)
+        texts = [v for v in valuelist if isinstance(v, str)]
+        self.data = texts[-1] if texts else ""
 
 
 def _choices(definition: Definition, question: Question, language: str) -> list[SelectChoice]:
@@ -55,6 +69,8 @@ def _field(definition: Definition, question: Question, language: str):
         return CheckboxListField(choices=_choices(definition, question, language), validate_choice=False)
     if kind == "geopoint":
         return FormField(GeopointForm)
+    if kind == "image":
+        return PhotoField()
     return None
 
 
@@ -136,6 +152,34 @@ def decimal_text(value: Any, language: str) -> str:
         return str(value)
     text = str(int(value)) if float(value).is_integer() else f"{Decimal(repr(float(value))):f}"
     return text if language == "en" else text.replace(".", ",")
+
+
+def photo_fields(form: FlaskForm, definition: Definition) -> list[tuple[str, PhotoField]]:
+    """(error key, field) of every image question on the form, repeat rows included."""
+    found = []
+    for item in definition.items:
+        found += _photo_fields(form, item)
+    return found
+
+
+def _photo_fields(form, item: Question) -> list:
+    if item.kind == "group":
+        return [pair for child in item.children for pair in _photo_fields(form, child)]
+    if item.kind == "repeat" and item.name in form:
+        return [(f"{item.name}-{index}-{child.name}", entry.form[child.name])
+                for index, entry in enumerate(form[item.name].entries)
+                for child in _images_within(item.children) if child.name in entry.form]
+    if item.kind == "image" and item.name in form:
+        return [(item.name, form[item.name])]
+    return []
+
+
+def _images_within(items: list[Question]):
+    for item in items:
+        if item.kind == "group":
+            yield from _images_within(item.children)
+        elif item.kind == "image":
+            yield item
 
 
 def attach_errors(form: FlaskForm, errors: dict[str, str]) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from typing import Iterator
 from . import expressions
 from .markdown import MarkdownTableError, Sheet, SheetRow, read_sheets
 
-QUESTION_TYPES = {"text", "integer", "decimal", "select_one", "select_multiple", "date", "geopoint", "note"}
+QUESTION_TYPES = {"text", "integer", "decimal", "select_one", "select_multiple", "date", "geopoint", "image", "note"}
 GROUP_TYPES = {"group", "repeat"}
 #: What every Kobo and ODK form carries: recorded with the answers when a record is saved, never shown.
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}

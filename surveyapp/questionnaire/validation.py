@@ -50,6 +50,7 @@ def browser_texts(language: str) -> dict[str, Any]:
         "geopoint_missing": str(_l("Give latitude and longitude.")),
         "geopoint_numbers": str(_l("Latitude and longitude must be numbers, e.g. 9,6025 and 105,9739.")),
         "geopoint_range": str(_l("Latitude must be between -90 and 90, longitude between -180 and 180.")),
+        "photo": str(_l("Take or choose the photo again.")),
         "too_many_rows": str(_l("At most %(n)d rows.", n=MAX_REPEAT_ROWS)),
         "summary": str(_l("The questionnaire was not saved. Please correct:")),
     }

@@ -18,7 +18,8 @@ from ..establishments.services import EstablishmentError, register_establishment
 from ..extensions import csrf
 from ..geo.capture import capture_frame, gps_rules, map_tiles
 from ..models import Role, SurveyRound
-from ..questionnaire.builder import attach_errors, build_form_class, form_data, raw_answers
+from ..photos.services import PhotoRefused, photo_rules, store_photo
+from ..questionnaire.builder import attach_errors, build_form_class, form_data, photo_fields, raw_answers
 from ..questionnaire.definition import Definition
 from ..questionnaire.registry import registry
 from ..questionnaire.validation import browser_questions, browser_texts, named
@@ -189,6 +190,11 @@ def _post(session, form, establishment, survey_round, definition, base_uuid: str
         return [], 200
     if not form.validate():  # CSRF only: the questionnaire's rules are checked by save_record
         return [("", _("The form expired or was sent twice; your answers are below, please send again."))], 400
+    refused = _store_photos(session, form, definition, establishment)
+    if refused:
+        placed = attach_errors(form, refused)
+        return [(field_id, named(definition, key, message, language))
+                for (field_id, message), key in zip(placed, refused)], 422
     try:
         result = save_record(
             session, establishment=establishment, survey_round=survey_round, definition=definition,
@@ -213,6 +219,27 @@ def _post(session, form, establishment, survey_round, definition, base_uuid: str
         return redirect(url_for("establishments.show_establishment", code=establishment.code))
     flash(_("Draft saved."), "success")
     return redirect(url_for("survey.record", code=establishment.code, round=survey_round.code))
+
+
+def _store_photos(session, form, definition, establishment) -> dict[str, str]:
+    """Keep the photos sent with the form (shrunk on the phone, or here when it had no JavaScript) and
+    put their file names in the answers; {error key: message} for those refused. Stored photos are
+    committed at once: a questionnaire sent back for a correction keeps them without a new upload."""
+    rules = photo_rules(current_app.config, current_app.instance_path)
+    refused = {}
+    for key, field in photo_fields(form, definition):
+        if field.upload is None:
+            continue
+        try:
+            photo = store_photo(session, establishment=establishment, question=key.split("-")[-1],
+                                filename=field.upload.filename, data=field.upload.read(), rules=rules,
+                                actor_id=current_actor_id())
+        except PhotoRefused as error:
+            refused[key] = str(error)
+            continue
+        field.data = photo.file_name
+    session.commit()
+    return refused
 
 
 def _change_rows(form: FlaskForm, action: str) -> None:

@@ -71,8 +71,8 @@ def diff_answers(definition: Definition, old: dict[str, Any], new: dict[str, Any
 
 
 def answers_to_read(definition: Definition, answers: dict[str, Any], language: str) -> list[tuple[str, str, str]]:
-    """A record to read, not edit: ("section" | "row" | "answer", label, shown value) in questionnaire order;
-    only what was answered, with the sections and repeat rows it sits in."""
+    """A record to read, not edit: ("section" | "row" | "answer" | "photo", label, shown value) in questionnaire
+    order; only what was answered, with the sections and repeat rows it sits in (a photo: its file name)."""
     return _lines(definition, definition.items, answers or {}, language)
 
 
@@ -89,6 +89,8 @@ def _lines(definition: Definition, items: list[Question], answers: dict[str, Any
                 lines.append(("section", label, ""))
                 for number, row in enumerate(rows, start=1):
                     lines += [("row", f"{label} {number}", "")] + row
+        elif item.kind == "image" and answers.get(item.name):
+            lines.append(("photo", label, answers[item.name]))
         elif item.kind != "note" and answers.get(item.name) not in (None, "", []):
             lines.append(("answer", label, display_value(definition, item, answers[item.name], language)))
     return lines

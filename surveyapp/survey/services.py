@@ -21,6 +21,7 @@ from ..models import Establishment, RecordStatus, Role, SurveyRecord, SurveyRoun
 from ..questionnaire.answers import check_answers
 from ..questionnaire.definition import Definition, DefinitionError, Question, load_definition
 from ..questionnaire.registry import Registry
+from ..photos import queries as photo_queries
 from ..reference import sector_of_vsic
 from ..text import establishment_search_text
 from . import queries
@@ -123,6 +124,28 @@ def gps_check(session: Session, establishment: Establishment):
     return check
 
 
+def photo_check(session: Session, establishment: Establishment):
+    """An extra answer check: a photo answer must name a photo received for this establishment."""
+
+    def check(question: Question, value: Any) -> str | None:
+        if question.kind != "image" or photo_queries.photo_of_establishment(
+                session, establishment.id, value.removesuffix(".jpg")) is not None:
+            return None
+        return str(_l("This photo was not received; take or choose it again."))
+
+    return check
+
+
+def answer_checks(session: Session, establishment: Establishment):
+    """Every extra check of a record's answers against what the server knows (GPS, photos)."""
+    checks = (gps_check(session, establishment), photo_check(session, establishment))
+
+    def check(question: Question, value: Any) -> str | None:
+        return next((message for message in (c(question, value) for c in checks) if message), None)
+
+    return check
+
+
 def prefill_answers(session: Session, definition: Definition, establishment: Establishment,
                     survey_round: SurveyRound) -> dict[str, Any]:
     """A new record starts from what the registry knows about the establishment."""
@@ -182,7 +205,7 @@ def save_record(
     current = queries.current_record(session, establishment.id, survey_round.id)
     _refuse_edit_of_approved(session, current, base_uuid, actor_role)
     outcome = check_answers(definition, raw_answers, submit=submit, language=language,
-                            extra_check=gps_check(session, establishment))
+                            extra_check=answer_checks(session, establishment))
     if not outcome.ok:
         return SaveResult(None, outcome.errors, outcome.answers)
     if definition.metadata:

@@ -11,6 +11,7 @@
   var base = form.querySelector('input[name="base_uuid"]');
   var notice = document.getElementById("offline-notice");
   var replacing = null;
+  var reopenedPhotos = [];
   // Counts the establishments chosen on this page. A save finishes a moment after the tap; if the
   // enumerator has already picked the next establishment by then, that choice (and what they began to
   // type) must stay: the form is cleared only when nothing was chosen since the save began.
@@ -45,9 +46,15 @@
     picker.focus();
   });
 
-  document.addEventListener("survey:saving", function () {
+  document.addEventListener("survey:saving", function (event) {
     hideNotice();  // the next notice is about this save, never the previous one
     choicesAtSave = choices;
+    // A reopened item's photos (its answers still name them) move to the item that replaces it.
+    var entry = event.detail || {};
+    if (replacing && reopenedPhotos.length && entry.photos) {
+      var taken = entry.photos.map(function (photo) { return photo.file_name; });
+      reopenedPhotos.forEach(function (photo) { if (taken.indexOf(photo.file_name) === -1) { entry.photos.push(photo); } });
+    }
   });
 
   document.addEventListener("survey:save-failed", function (event) {
@@ -86,6 +93,7 @@
     window.SurveyOutbox.get(match[1]).then(function (item) {
       if (!item) { return; }
       replacing = item.uuid;
+      reopenedPhotos = item.photos || [];
       picker.value = item.establishment_code;
       choose(item.establishment_code, item.answers);
       base.value = item.supersedes || "";

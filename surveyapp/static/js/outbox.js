@@ -186,6 +186,48 @@
     });
   }
 
+  // The photos of a questionnaire go before it (its answers name them): each is sent once, and a resend
+  // after a lost answer stores nothing twice (the server names a photo by its content). A sent photo's
+  // blob leaves IndexedDB at once.
+  function uploadPhotos(item, csrf) {
+    var waiting = (item.photos || []).filter(function (photo) { return !photo.uploaded; });
+    return waiting.reduce(function (previous, photo) {
+      return previous.then(function (ok) {
+        if (!ok) { return false; }
+        var url = "/api/v1/establishments/" + encodeURIComponent(item.establishment_code) + "/photos?question=" +
+          encodeURIComponent(photo.question) + "&round=" + encodeURIComponent(item.round);
+        return fetch(url, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "image/jpeg", Accept: "application/json", "X-CSRFToken": csrf },
+          body: photo.blob
+        }).then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (data) {
+            if (response.status === 200 || response.status === 201) {
+              if (data.file_name !== photo.file_name) { renameAnswer(item.answers, photo.file_name, data.file_name); }
+              photo.uploaded = true;
+              photo.blob = null;
+              return putItem(item).then(function () { return true; });
+            }
+            if ([403, 404, 413, 422].indexOf(response.status) === -1) { throw new Error("server " + response.status); }
+            var error = (data && data.error) || {};
+            var problem = { field: photo.question, label: "", message: error.message || "" };
+            return applyResult(item, { status: 422, data: { error: { details: {
+              errors: { [photo.question]: problem.message }, questions: [problem] } } } }).then(function () { return false; });
+          });
+        });
+      });
+    }, Promise.resolve(true));
+  }
+
+  function renameAnswer(answers, from, to) {
+    Object.keys(answers).forEach(function (key) {
+      if (answers[key] === from) { answers[key] = to; }
+      if (Array.isArray(answers[key])) {
+        answers[key].forEach(function (row) { if (row && typeof row === "object") { renameAnswer(row, from, to); } });
+      }
+    });
+  }
+
   function applyResult(item, result) {
     var error = (result.data && result.data.error) || {};
     if (result.status === 200 || result.status === 201) {
@@ -220,7 +262,9 @@
         return queue.reduce(function (previous, item) {
           return previous.then(function () {
             return registerFirst(item, me.csrf_token).then(function (registered) {
-              if (!registered) { return null; }
+              return registered ? uploadPhotos(item, me.csrf_token) : false;
+            }).then(function (ready) {
+              if (!ready) { return null; }
               return send(item, me.csrf_token).then(function (result) { return applyResult(item, result); });
             });
           });
@@ -243,7 +287,7 @@
       uuid: entry.uuid || newUuid(), user: entry.user, establishment_code: entry.establishment_code,
       establishment_name: entry.establishment_name, round: entry.round, status: entry.status,
       supersedes: entry.supersedes || null, answers: entry.answers, state: "pending", errors: null, message: "",
-      registration: entry.registration || null,
+      registration: entry.registration || null, photos: entry.photos || [],
       saved_at: new Date().toISOString()
     };
     return putItem(item).then(refreshBadge).then(function () {

@@ -233,7 +233,8 @@
       user: form.getAttribute("data-user"), establishment_code: chosen,
       establishment_name: form.getAttribute("data-establishment-name") || chosen,
       round: form.getAttribute("data-round"), status: action === "submit" ? "submitted" : "draft",
-      supersedes: base && base.value ? base.value : null, answers: collectAnswers()
+      supersedes: base && base.value ? base.value : null, answers: collectAnswers(),
+      photos: window.SurveyPhotos ? window.SurveyPhotos.collect() : []
     };
     savingStarted();
     document.dispatchEvent(new CustomEvent("survey:saving", { detail: entry }));

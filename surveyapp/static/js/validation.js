@@ -115,6 +115,11 @@
       }
       case "select_multiple": return multiple(info, raw, texts);
       case "geopoint": return geopoint(raw, texts);
+      case "image": {
+        // the stored photo's file name, "<sha256>.jpg", as answers.PHOTO_NAME
+        if (typeof raw !== "string" || !/^[0-9a-f]{64}\.jpg$/.test(raw.trim())) { throw new Invalid(texts.photo); }
+        return raw.trim();
+      }
     }
     return raw;
   }
