@@ -7,6 +7,7 @@ from ..models import (
     DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, OcopRating, ProductCertificate, Support,
     SurveyRecord,
 )
+from .linkage import COLUMNS
 from .matching import Candidate
 
 
@@ -22,6 +23,19 @@ def candidates(session: Session, district_code: str | None = None, commune_codes
         statement = statement.where(Establishment.commune_code.in_(sorted(commune_codes)))
     result = session.exec(statement.execution_options(yield_per=batch))
     return [Candidate(*row) for row in result]
+
+
+def registry_rows(session: Session, district_code: str | None = None, commune_codes: set[str] | None = None,
+                  batch: int = 50_000) -> list[tuple]:
+    """Every live establishment as a tuple of linkage.COLUMNS, read in batches."""
+    table = Establishment.__table__
+    statement = select(*[table.c[name] for name in COLUMNS]).where(
+        table.c.status != EstablishmentStatus.merged.value)
+    if district_code:
+        statement = statement.where(table.c.district_code == district_code)
+    if commune_codes is not None:
+        statement = statement.where(table.c.commune_code.in_(sorted(commune_codes)))
+    return [tuple(row) for row in session.execute(statement.execution_options(yield_per=batch))]
 
 
 def decided_pairs(session: Session) -> set[tuple[str, str]]:
