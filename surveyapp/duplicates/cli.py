@@ -15,7 +15,7 @@ from ..adminunits.cli import check_unit_code
 from ..db import session_scope
 from ..models import UnitLevel
 from .explain import contribution_text
-from .linkage import DEFAULT_THRESHOLD
+from .linkage import DEFAULT_THRESHOLD, TrainingError
 from .services import current_model, find_pairs, model_path, train_model
 
 
@@ -39,7 +39,11 @@ def duplicates_command(district: str | None, threshold: float, out_path: str | N
         if train:
             path = model_path(current_app.instance_path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(train_model(session), ensure_ascii=False, indent=1), encoding="utf-8")
+            try:
+                model = train_model(session)
+            except TrainingError as error:
+                raise click.ClickException(str(error)) from error
+            path.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
             click.echo(f"Model trained on this registry: {path}", err=True)
         pairs = find_pairs(session, district, threshold, model=current_model(current_app.instance_path))
     handle = open(out_path, "w", newline="", encoding="utf-8") if out_path else sys.stdout

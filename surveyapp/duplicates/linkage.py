@@ -15,6 +15,7 @@ seconds. Splink and DuckDB are imported inside the functions: the app starts wit
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -208,6 +209,12 @@ def prior_for(model: dict, records: int) -> float:
     return min(0.5, max(1e-12, model["duplicates_per_record"] * records / pairs))
 
 
+def prior_weight(model: dict, records: int) -> float:
+    """The match weight a pair starts from before any comparison: log2 of the prior odds."""
+    prior = prior_for(model, records)
+    return math.log2(prior / (1 - prior))
+
+
 def _connection(memory_limit: str | None = None, threads: int | None = None):
     import duckdb
     connection = duckdb.connect(":memory:")
@@ -232,24 +239,49 @@ def _linker(connection, model_settings: dict):
 
     from splink import DuckDBAPI, Linker
     for name in ("splink", "splink.internals"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)
     api = DuckDBAPI(connection)
-    return Linker(api.register("records"), model_settings, log_level=logging.WARNING)
+    return Linker(api.register("records"), model_settings, log_level=logging.ERROR)
+
+
+#: Below this, EM has too few pairs to tell duplicates from look-alikes.
+MIN_TRAINING_RECORDS = 1_000
+
+
+FALLBACK_DUPLICATES_PER_RECORD = 0.001
+
+
+class TrainingError(ValueError):
+    pass
 
 
 def train(table, u_pairs: float = 2e6, seed: int = 1) -> dict:
     """Estimate the model from a registry (arrow table of COLUMNS) by EM: u by random sampling,
     λ from records that share a phone and a similar name, m by EM in the sessions of EM_BLOCKS."""
     from splink import block_on  # noqa: F401  (import check: Splink present)
+    from splink.internals.exceptions import EMTrainingException
     connection = _connection()
     records = _load(connection, table)
+    if records < MIN_TRAINING_RECORDS:
+        raise TrainingError(f"{records} establishments are too few to learn from (at least {MIN_TRAINING_RECORDS:,}).")
     linker = _linker(connection, settings())
-    linker.training.estimate_probability_two_random_records_match(
-        ["l.phone_norm = r.phone_norm AND jaro_winkler_similarity(l.name_norm, r.name_norm) >= 0.9",
-         "l.tax10 = r.tax10 AND l.commune_code = r.commune_code"], recall=0.6)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            ["l.phone_norm = r.phone_norm AND jaro_winkler_similarity(l.name_norm, r.name_norm) >= 0.9",
+             "l.tax10 = r.tax10 AND l.commune_code = r.commune_code"], recall=0.6)
+    except ValueError:  # not one pair agrees: say one duplicate per thousand records
+        linker._settings_obj._probability_two_random_records_match = 2 * FALLBACK_DUPLICATES_PER_RECORD / (records - 1)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    sessions = 0
     for rule in EM_BLOCKS:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True)
+            sessions += 1
+        except (EMTrainingException, ValueError):  # no pair shares this key, or none of them is a
+            continue  # duplicate (EM's λ reaches 0): the other sessions estimate
+    if not sessions:
+        raise TrainingError("EM found no duplicates to learn from in this registry; the model in use stays.")
     model = smoothed(linker.misc.save_model_to_json())
     model["duplicates_per_record"] = model["probability_two_random_records_match"] * (records - 1) / 2
     model["trained_on_records"] = records
@@ -258,8 +290,8 @@ def train(table, u_pairs: float = 2e6, seed: int = 1) -> dict:
 
 
 #: Additive smoothing of m: a level EM saw no duplicate at (a tax code typed wrong once) weighs
-#: about −8, not −60, so other strong evidence can still outweigh it.
-M_SMOOTHING = 0.0001
+#: about −15, not −60, so other strong evidence can still outweigh it.
+M_SMOOTHING = 0.00002
 
 
 def smoothed(model: dict, alpha: float = M_SMOOTHING, unseen_u: float = 0.5 / 2e6) -> dict:
@@ -349,10 +381,19 @@ def predict(table, model: dict, threshold: float = DEFAULT_THRESHOLD,
     return pairs
 
 
-def arrow_table(rows: Iterable[tuple]):
+def arrow_table(rows: list[tuple]):
     """An arrow table of COLUMNS from row tuples in that order."""
+    return arrow_table_from_batches([rows])
+
+
+def arrow_table_from_batches(batches: Iterable[list[tuple]]):
+    """One arrow table of COLUMNS from lists of row tuples, converted a list at a time."""
     import pyarrow
-    columns = list(zip(*rows)) or [[] for _ in COLUMNS]
     types = {"lat": pyarrow.float64(), "lon": pyarrow.float64()}
-    return pyarrow.table({name: pyarrow.array(values, type=types.get(name, pyarrow.string()))
-                          for name, values in zip(COLUMNS, columns)})
+    schema = pyarrow.schema([(name, types.get(name, pyarrow.string())) for name in COLUMNS])
+    tables = []
+    for rows in batches:
+        columns = list(zip(*rows)) or [[] for _ in COLUMNS]
+        tables.append(pyarrow.table({name: pyarrow.array(values, type=schema.field(name).type)
+                                     for name, values in zip(COLUMNS, columns)}, schema=schema))
+    return pyarrow.concat_tables(tables) if tables else schema.empty_table()

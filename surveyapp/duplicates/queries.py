@@ -25,9 +25,10 @@ def candidates(session: Session, district_code: str | None = None, commune_codes
     return [Candidate(*row) for row in result]
 
 
-def registry_rows(session: Session, district_code: str | None = None, commune_codes: set[str] | None = None,
-                  batch: int = 50_000) -> list[tuple]:
-    """Every live establishment as a tuple of linkage.COLUMNS, read in batches."""
+def registry_batches(session: Session, district_code: str | None = None, commune_codes: set[str] | None = None,
+                     batch: int = 50_000):
+    """Every live establishment as tuples of linkage.COLUMNS, in lists of `batch` rows (a million
+    rows as Python tuples would take a gigabyte; batches become columns one at a time)."""
     table = Establishment.__table__
     statement = select(*[table.c[name] for name in COLUMNS]).where(
         table.c.status != EstablishmentStatus.merged.value)
@@ -35,7 +36,8 @@ def registry_rows(session: Session, district_code: str | None = None, commune_co
         statement = statement.where(table.c.district_code == district_code)
     if commune_codes is not None:
         statement = statement.where(table.c.commune_code.in_(sorted(commune_codes)))
-    return [tuple(row) for row in session.execute(statement.execution_options(yield_per=batch))]
+    for rows in session.execute(statement.execution_options(yield_per=batch)).partitions(batch):
+        yield [tuple(row) for row in rows]
 
 
 def decided_pairs(session: Session) -> set[tuple[str, str]]:

@@ -26,11 +26,8 @@ def find_pairs(session: Session, district_code: str | None = None, threshold: fl
                commune_codes: set[str] | None = None, model: dict | None = None) -> list[LinkedPair]:
     """Pairs the linkage model scores at or above `threshold` (a probability), best first, each with
     its reasons; pairs a supervisor decided on (merged, "not a duplicate") never come back."""
-    rows = queries.registry_rows(session, district_code, commune_codes)
-    if len(rows) < 2:
-        return []
-    return linkage.predict(linkage.arrow_table(rows), model or linkage.load_model(), threshold,
-                           excluded=queries.decided_pairs(session))
+    table = linkage.arrow_table_from_batches(queries.registry_batches(session, district_code, commune_codes))
+    return linkage.predict(table, model or linkage.load_model(), threshold, excluded=queries.decided_pairs(session))
 
 
 def model_path(instance_path: str) -> Path:
@@ -46,9 +43,9 @@ def current_model(instance_path: str) -> dict:
 
 def train_model(session: Session) -> dict:
     """Estimate the model from this registry by EM (live establishments: merged ones are gone)."""
-    rows = queries.registry_rows(session)
-    model = linkage.train(linkage.arrow_table(rows))
-    model["trained_on"] = f"registry of {len(rows)} establishments"
+    table = linkage.arrow_table_from_batches(queries.registry_batches(session))
+    model = linkage.train(table)
+    model["trained_on"] = f"registry of {table.num_rows} establishments"
     return model
 
 
