@@ -65,8 +65,11 @@ class Maker:
         self.records: list[dict] = []
         self.pairs: list[dict] = []
 
-    def person(self, family: str | None = None) -> str:
-        return f"{family or self.rng.choice(FAMILY)} {self.rng.choice(MIDDLE)} {self.rng.choice(GIVEN)}"
+    def person(self, family: str | None = None, other_than: str | None = None) -> str:
+        while True:
+            person = f"{family or self.rng.choice(FAMILY)} {self.rng.choice(MIDDLE)} {self.rng.choice(GIVEN)}"
+            if person != other_than:
+                return person
 
     def phone(self) -> str:
         return f"0{self.rng.choice([9, 8, 3, 7])}{self.rng.randint(0, 99_999_999):08d}"
@@ -99,6 +102,8 @@ class Maker:
         return code
 
     def pair(self, first: dict, second: dict, duplicate: bool, case: str) -> None:
+        if not duplicate and case != "one_owner_two_businesses" and first["owner"] == second["owner"]:
+            second["owner"] = self.person(other_than=first["owner"])  # two people: never one by chance
         self.pairs.append({"code_a": self.add(first), "code_b": self.add(second), "duplicate": duplicate, "case": case})
 
     def next_commune(self, commune_code: str) -> dict:
@@ -188,7 +193,7 @@ def build() -> dict:
         second = m.base("Cơ sở", trade=trade, commune=commune)
         second["name"] = f"Cơ sở {product} {that}"
         if rng.random() < 0.5:
-            second["owner"] = m.person(first["owner"].split()[0])  # even of one family
+            second["owner"] = m.person(first["owner"].split()[0], first["owner"])  # even of one family
         m.pair(first, second, False, "one_syllable_apart")
     for _ in range(15):  # neighbours a few metres apart in a market row, other products
         first = m.base()
@@ -211,14 +216,14 @@ def build() -> dict:
         first = m.base()
         first["phone"] = m.phone()
         commune = next(c for c in m.communes if c["code"] == first["commune_code"])
-        second = m.base(commune=commune, owner=m.person(first["owner"].split()[0]))
+        second = m.base(commune=commune, owner=m.person(first["owner"].split()[0], first["owner"]))
         second["phone"] = first["phone"]
         m.pair(first, second, False, "siblings_one_phone")
     for _ in range(15):  # same family name, other owner, same trade, one commune
         first = m.base()
         commune = next(c for c in m.communes if c["code"] == first["commune_code"])
         trade = next(t for t in TRADES if t[0] == first["vsic_code"])
-        second = m.base(trade=trade, commune=commune, owner=m.person(first["owner"].split()[0]))
+        second = m.base(trade=trade, commune=commune, owner=m.person(first["owner"].split()[0], first["owner"]))
         m.pair(first, second, False, "same_family_other_owner")
     for _ in range(15):  # one brand name in two districts, other owners
         first = m.base()
