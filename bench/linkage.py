@@ -134,8 +134,9 @@ def measure(size: int) -> dict:
     with app.app_context(), session_scope() as session:
         pairs = find_pairs(session)
     seconds = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"size": size, "seconds": round(seconds, 1), "peak_mib": round(peak_mib), "pairs": len(pairs),
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"size": size, "seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "peak_mib": round(usage.ru_maxrss / 1024), "pairs": len(pairs),
             "load_1min": round(os.getloadavg()[0], 1), "cpus": os.cpu_count()}
 
 
@@ -154,7 +155,8 @@ def main() -> None:
         child = subprocess.run([sys.executable, "-m", "bench.linkage", "--measure", str(size)], check=True,
                                capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
         result = json.loads(child.stdout.strip().splitlines()[-1])
-        print(f"{size:,} establishments: {result['pairs']:,} pairs in {result['seconds']} s, "
+        print(f"{size:,} establishments: {result['pairs']:,} pairs in {result['seconds']} s "
+              f"({result['cpu_seconds']} s of CPU), "
               f"peak memory {result['peak_mib']} MiB (load {result['load_1min']} on {result['cpus']} CPUs)")
 
 

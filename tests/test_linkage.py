@@ -149,13 +149,20 @@ def _bulk_registry(session, rows):
 
 
 def test_cli_trains_on_this_registry_and_keeps_the_model(app, runner, session, tmp_path):
+    from surveyapp.models import DuplicateDecision
     _bulk_registry(session, training.packaged_training_rows())
+    _records, pairs = training.labelled_records()
+    merged = [p for p in pairs if p["duplicate"]][:5]  # a supervisor merged these: labels for m
+    session.add_all([DuplicateDecision(code_a=min(p["code_a"], p["code_b"]), code_b=max(p["code_a"], p["code_b"]),
+                                       decision="merged") for p in merged])
+    session.commit()
     kept = Path(app.instance_path) / "duplicates-model.json"
     try:
         result = runner.invoke(args=["duplicates", "--train", "--district", "941", "--out", str(tmp_path / "p.csv")])
         assert result.exit_code == 0, result.output
         model = json.loads(kept.read_text(encoding="utf-8"))
         assert model["trained_on"] == f"registry of {len(training.packaged_training_rows())} establishments"
+        assert model["known_duplicates"] == 5
         levels = {(c["output_column_name"], level["label_for_charts"].split(":")[0]): level
                   for c in model["comparisons"] for level in c["comparison_levels"] if not level.get("is_null_level")}
         assert levels[("business", "exact")]["m_probability"] > 0.5 > levels[("business", "else")]["m_probability"]

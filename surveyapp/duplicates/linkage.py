@@ -195,7 +195,7 @@ def settings(probability_two_random_records_match: float = 1e-4) -> dict:
 # --- the model: trained parameters, loaded and saved as JSON ---------------------------------------
 
 #: What the model file holds beside Splink's settings.
-OUR_KEYS = ("duplicates_per_record", "trained_on", "trained_on_records")
+OUR_KEYS = ("duplicates_per_record", "trained_on", "trained_on_records", "known_duplicates")
 
 
 def load_model(path: Path | None = None) -> dict:
@@ -255,7 +255,7 @@ class TrainingError(ValueError):
     pass
 
 
-def train(table, u_pairs: float = 2e6, seed: int = 1) -> dict:
+def train(table, u_pairs: float = 2e6, seed: int = 1, known_duplicates: Iterable[tuple[str, str]] = ()) -> dict:
     """Estimate the model from a registry (arrow table of COLUMNS) by EM: u by random sampling,
     λ from records that share a phone and a similar name, m by EM in the sessions of EM_BLOCKS."""
     from splink import block_on  # noqa: F401  (import check: Splink present)
@@ -280,11 +280,21 @@ def train(table, u_pairs: float = 2e6, seed: int = 1) -> dict:
             sessions += 1
         except (EMTrainingException, ValueError):  # no pair shares this key, or none of them is a
             continue  # duplicate (EM's λ reaches 0): the other sessions estimate
+    known = [pair for pair in known_duplicates]
+    if known:  # merges supervisors made: their agreement patterns are m's labels too (averaged with EM's)
+        import pyarrow
+        connection.register("known_pairs", pyarrow.table({
+            "source_dataset_l": ["records"] * len(known), "unique_id_l": [a for a, _b in known],
+            "source_dataset_r": ["records"] * len(known), "unique_id_r": [b for _a, b in known]}))
+        connection.execute("CREATE TABLE known_duplicates AS SELECT * FROM known_pairs").fetchall()
+        linker.training.estimate_m_from_pairwise_labels("known_duplicates")
+        sessions += 1
     if not sessions:
         raise TrainingError("EM found no duplicates to learn from in this registry; the model in use stays.")
     model = smoothed(linker.misc.save_model_to_json())
     model["duplicates_per_record"] = model["probability_two_random_records_match"] * (records - 1) / 2
     model["trained_on_records"] = records
+    model["known_duplicates"] = len(known)
     connection.close()
     return model
 

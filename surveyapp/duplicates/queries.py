@@ -26,12 +26,13 @@ def candidates(session: Session, district_code: str | None = None, commune_codes
 
 
 def registry_batches(session: Session, district_code: str | None = None, commune_codes: set[str] | None = None,
-                     batch: int = 50_000):
+                     batch: int = 50_000, include_merged: bool = False):
     """Every live establishment as tuples of linkage.COLUMNS, in lists of `batch` rows (a million
     rows as Python tuples would take a gigabyte; batches become columns one at a time)."""
     table = Establishment.__table__
-    statement = select(*[table.c[name] for name in COLUMNS]).where(
-        table.c.status != EstablishmentStatus.merged.value)
+    statement = select(*[table.c[name] for name in COLUMNS])
+    if not include_merged:
+        statement = statement.where(table.c.status != EstablishmentStatus.merged.value)
     if district_code:
         statement = statement.where(table.c.district_code == district_code)
     if commune_codes is not None:
@@ -42,6 +43,12 @@ def registry_batches(session: Session, district_code: str | None = None, commune
 
 def decided_pairs(session: Session) -> set[tuple[str, str]]:
     return {(a, b) for a, b in session.exec(select(DuplicateDecision.code_a, DuplicateDecision.code_b))}
+
+
+def merged_pairs(session: Session) -> list[tuple[str, str]]:
+    """Pairs a supervisor merged (and nobody undid): known duplicates."""
+    statement = select(DuplicateDecision.code_a, DuplicateDecision.code_b).where(DuplicateDecision.decision == "merged")
+    return [(a, b) for a, b in session.exec(statement)]
 
 
 def decision(session: Session, code_a: str, code_b: str) -> DuplicateDecision | None:

@@ -42,9 +42,10 @@ def current_model(instance_path: str) -> dict:
 
 
 def train_model(session: Session) -> dict:
-    """Estimate the model from this registry by EM (live establishments: merged ones are gone)."""
-    table = linkage.arrow_table_from_batches(queries.registry_batches(session))
-    model = linkage.train(table)
+    """Estimate the model from this registry by EM; the pairs supervisors merged (their duplicates are
+    read too) are labels for m besides. "Not a duplicate" decisions are kept out of what is proposed."""
+    table = linkage.arrow_table_from_batches(queries.registry_batches(session, include_merged=True))
+    model = linkage.train(table, known_duplicates=queries.merged_pairs(session))
     model["trained_on"] = f"registry of {table.num_rows} establishments"
     return model
 
