@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -215,15 +218,24 @@ def prior_weight(model: dict, records: int) -> float:
     return math.log2(prior / (1 - prior))
 
 
-def _connection(memory_limit: str | None = None, threads: int | None = None):
+@contextmanager
+def _duckdb(memory_limit: str | None = None, threads: int | None = None):
+    """An in-memory DuckDB that spills (past `memory_limit`) into a temporary directory of its own,
+    removed afterwards (DuckDB's default is ./.tmp of the working directory)."""
     import duckdb
+    spill = tempfile.mkdtemp(prefix="surveyapp-duckdb-")
     connection = duckdb.connect(":memory:")
-    if memory_limit:
-        connection.execute(f"SET memory_limit = '{memory_limit}'").fetchall()
-    if threads:
-        connection.execute(f"SET threads = {int(threads)}").fetchall()
-    connection.execute("SET preserve_insertion_order = false").fetchall()
-    return connection
+    try:
+        connection.execute(f"SET temp_directory = '{spill}'").fetchall()
+        if memory_limit:
+            connection.execute(f"SET memory_limit = '{memory_limit}'").fetchall()
+        if threads:
+            connection.execute(f"SET threads = {int(threads)}").fetchall()
+        connection.execute("SET preserve_insertion_order = false").fetchall()
+        yield connection
+    finally:
+        connection.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _load(connection, table) -> int:
@@ -258,9 +270,12 @@ class TrainingError(ValueError):
 def train(table, u_pairs: float = 2e6, seed: int = 1, known_duplicates: Iterable[tuple[str, str]] = ()) -> dict:
     """Estimate the model from a registry (arrow table of COLUMNS) by EM: u by random sampling,
     λ from records that share a phone and a similar name, m by EM in the sessions of EM_BLOCKS."""
-    from splink import block_on  # noqa: F401  (import check: Splink present)
+    with _duckdb() as connection:
+        return _train(connection, table, u_pairs, seed, list(known_duplicates))
+
+
+def _train(connection, table, u_pairs: float, seed: int, known: list[tuple[str, str]]) -> dict:
     from splink.internals.exceptions import EMTrainingException
-    connection = _connection()
     records = _load(connection, table)
     if records < MIN_TRAINING_RECORDS:
         raise TrainingError(f"{records} establishments are too few to learn from (at least {MIN_TRAINING_RECORDS:,}).")
@@ -280,7 +295,6 @@ def train(table, u_pairs: float = 2e6, seed: int = 1, known_duplicates: Iterable
             sessions += 1
         except (EMTrainingException, ValueError):  # no pair shares this key, or none of them is a
             continue  # duplicate (EM's λ reaches 0): the other sessions estimate
-    known = [pair for pair in known_duplicates]
     if known:  # merges supervisors made: their agreement patterns are m's labels too (averaged with EM's)
         import pyarrow
         connection.register("known_pairs", pyarrow.table({
@@ -295,7 +309,6 @@ def train(table, u_pairs: float = 2e6, seed: int = 1, known_duplicates: Iterable
     model["duplicates_per_record"] = model["probability_two_random_records_match"] * (records - 1) / 2
     model["trained_on_records"] = records
     model["known_duplicates"] = len(known)
-    connection.close()
     return model
 
 
@@ -353,26 +366,34 @@ def predict(table, model: dict, threshold: float = DEFAULT_THRESHOLD,
             threads: int | None = None) -> list[LinkedPair]:
     """Pairs with a match probability at or above `threshold`, best first, with each comparison's
     weight; `excluded` pairs (decided already) never come out."""
-    connection = _connection(memory_limit, threads)
+    with _duckdb(memory_limit, threads) as connection:
+        rows = _predicted_rows(connection, table, model, threshold)
+    return _pairs(rows, model, excluded or set())
+
+
+def _predicted_rows(connection, table, model: dict, threshold: float) -> list[tuple]:
     records = _load(connection, table)
     if records < 2:
-        connection.close()
         return []
     model_settings = {key: value for key, value in model.items() if key not in OUR_KEYS}
     model_settings["probability_two_random_records_match"] = prior_for(model, records)
     linker = _linker(connection, model_settings)
-    predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never") \
-        if "warning_mode" in linker.inference.predict.__code__.co_varnames else \
-        linker.inference.predict(threshold_match_probability=threshold)
-    names = [c["output_column_name"] for c in model["comparisons"]]
-    columns = ", ".join(f'"gamma_{n}", "mw_{n}"' for n in names)
-    rows = connection.execute(f"""
+    predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    columns = ", ".join(f'"gamma_{n}", "mw_{n}"' for n in _comparison_names(model))
+    return connection.execute(f"""
         SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), match_probability, match_weight,
                jaro_winkler_similarity(name_norm_l, name_norm_r), {_km()} * 1000, {columns}
         FROM {predictions.physical_name}""").fetchall()
-    connection.close()
+
+
+def _comparison_names(model: dict) -> list[str]:
+    return [c["output_column_name"] for c in model["comparisons"]]
+
+
+def _pairs(rows: list[tuple], model: dict, excluded: set[tuple[str, str]]) -> list[LinkedPair]:
+    """Rows of _predicted_rows as LinkedPairs with their reasons, best first."""
+    names = _comparison_names(model)
     level_keys = _level_keys(model)
-    excluded = excluded or set()
     pairs = []
     for row in rows:
         code_a, code_b, probability, weight, name_similarity, metres = row[:6]
