@@ -1,16 +1,18 @@
 """Probabilistic record linkage (Fellegi–Sunter, with Splink on DuckDB): evidence in, weighed pairs out.
 
-Each comparison (name, owner, VSIC code, phone, tax code, GPS distance, address, commune) puts a pair
-at one level (exact, similar, different, missing). A level adds log2(m/u) to the pair's match weight:
-m, the chance of that level among true duplicates, and u, among different establishments, are
-estimated from the registry itself by expectation maximisation (`train`), never set by hand. So a
-near-identical name in one commune with different owners and different trades adds and subtracts,
-and no single signal decides. The prior is "how many duplicates one record has" (learnt), turned
-into the prior of a pair for the size of the registry being checked.
+Four comparisons — name and trade (VSIC), owner and phone, tax code, place (GPS distance, address,
+commune) — each put a pair at one level (same, similar, different, missing...). A level adds
+log2(m/u) to the pair's match weight: m, the chance of that level among true duplicates, and u,
+among different establishments, are estimated from the registry itself (`train`: u by random
+sampling, m by expectation maximisation; supervisors' merges as labels besides), not set by hand;
+m is smoothed a little, and a level no EM session could see keeps its starting value. So a
+near-identical name in one commune with other owners and another trade adds and subtracts, and no
+single signal decides. The prior is "how many duplicates one record has" (learnt), turned into the
+prior of a pair for the size of the registry being checked.
 
 Rows are normalised in DuckDB SQL (Vietnamese diacritics and đ folded, legal-form prefixes such as
 "Cơ sở", "CS", "HTX", "DNTN", "Công ty TNHH" dropped, word order sorted), so a million rows take
-seconds. Splink and DuckDB are imported inside the functions: the app starts without them.
+seconds. Splink, DuckDB and pyarrow are imported inside the functions: the app starts without them.
 """
 from __future__ import annotations
 
