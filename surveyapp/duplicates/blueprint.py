@@ -18,8 +18,10 @@ from ..models import Role
 from ..questionnaire.registry import registry
 from ..survey.services import version_history
 from . import queries
-from .matching import DEFAULT_THRESHOLD, Evidence
-from .services import MergeError, find_pairs, mark_not_duplicate, merge, revert_merge
+from .explain import contribution_text, signed
+from .linkage import DEFAULT_THRESHOLD, Contribution
+from .matching import Evidence
+from .services import MergeError, current_model, find_pairs, mark_not_duplicate, merge, revert_merge
 
 bp = Blueprint("duplicates", __name__, template_folder="templates", url_prefix="/duplicates")
 REVIEWERS = (Role.admin, Role.supervisor)
@@ -49,13 +51,15 @@ def candidates():
         error = _("The lowest score is a number from %(low)s to %(high)s, e.g. %(example)s.",
                   low=format_number(MIN_THRESHOLD, 1), high=format_number(1), example=format_number(DEFAULT_THRESHOLD, 2))
         return render_template("duplicates/candidates.html", pairs=[], total=0, threshold_error=error, **page), 400
-    pairs = find_pairs(session, district, threshold, _my_communes())
+    pairs = find_pairs(session, district, threshold, _my_communes(), model=current_model(current_app.instance_path))
     return render_template("duplicates/candidates.html", pairs=pairs[:500], total=len(pairs), **page)
 
 
 @bp.app_template_filter("reason_text")
-def reason_text(evidence: Evidence) -> str:
+def reason_text(evidence: Evidence | Contribution) -> str:
     """One reason of a pair in the page's language, its numbers the language's way."""
+    if isinstance(evidence, Contribution):
+        return contribution_text(evidence)
     if evidence.kind == "name":
         similarity = format_number(evidence.value, 2)
         if evidence.same_commune:
@@ -64,6 +68,11 @@ def reason_text(evidence: Evidence) -> str:
     if evidence.kind == "gps":
         return _("GPS points %(metres)s m apart", metres=format_number(evidence.value))
     return {"tax_code": _("same tax code"), "phone": _("same phone")}[evidence.kind]
+
+
+@bp.app_template_filter("signed_weight")
+def signed_weight(weight: float) -> str:
+    return signed(weight)
 
 
 def parse_threshold(typed: str) -> float | None:

@@ -7,6 +7,7 @@ from ..models import (
     DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, OcopRating, ProductCertificate, Support,
     SurveyRecord,
 )
+from .linkage import COLUMNS
 from .matching import Candidate
 
 
@@ -24,8 +25,30 @@ def candidates(session: Session, district_code: str | None = None, commune_codes
     return [Candidate(*row) for row in result]
 
 
+def registry_batches(session: Session, district_code: str | None = None, commune_codes: set[str] | None = None,
+                     batch: int = 50_000, include_merged: bool = False):
+    """Every live establishment as tuples of linkage.COLUMNS, in lists of `batch` rows (a million
+    rows as Python tuples would take a gigabyte; batches become columns one at a time)."""
+    table = Establishment.__table__
+    statement = select(*[table.c[name] for name in COLUMNS])
+    if not include_merged:
+        statement = statement.where(table.c.status != EstablishmentStatus.merged.value)
+    if district_code:
+        statement = statement.where(table.c.district_code == district_code)
+    if commune_codes is not None:
+        statement = statement.where(table.c.commune_code.in_(sorted(commune_codes)))
+    for rows in session.execute(statement.execution_options(yield_per=batch)).partitions(batch):
+        yield [tuple(row) for row in rows]
+
+
 def decided_pairs(session: Session) -> set[tuple[str, str]]:
     return {(a, b) for a, b in session.exec(select(DuplicateDecision.code_a, DuplicateDecision.code_b))}
+
+
+def merged_pairs(session: Session) -> list[tuple[str, str]]:
+    """Pairs a supervisor merged (and nobody undid): known duplicates."""
+    statement = select(DuplicateDecision.code_a, DuplicateDecision.code_b).where(DuplicateDecision.decision == "merged")
+    return [(a, b) for a, b in session.exec(statement)]
 
 
 def decision(session: Session, code_a: str, code_b: str) -> DuplicateDecision | None:

@@ -1,14 +1,19 @@
 """Deciding on candidate pairs: merge (reversibly) or "not a duplicate". The caller commits."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlmodel import Session
 
 from ..audit import record_event
 from ..establishments.queries import establishment_by_code
 from ..models import DuplicateDecision, Establishment, EstablishmentMerge, EstablishmentStatus, Support, utcnow
 from . import queries
-from .matching import DEFAULT_THRESHOLD, Candidate, Pair, candidate_pairs
+from . import linkage
+from .linkage import DEFAULT_THRESHOLD, LinkedPair
+from .matching import Candidate, Pair, candidate_pairs
 
+TRAINED_MODEL_FILE = "duplicates-model.json"
 #: Stands for the establishment being registered (sorts before every real code).
 NEW_CODE = "00-new"
 
@@ -18,10 +23,31 @@ class MergeError(ValueError):
 
 
 def find_pairs(session: Session, district_code: str | None = None, threshold: float = DEFAULT_THRESHOLD,
-               commune_codes: set[str] | None = None) -> list[Pair]:
-    """Candidate pairs not decided yet."""
-    rows = queries.candidates(session, district_code, commune_codes)
-    return candidate_pairs(rows, threshold, excluded=queries.decided_pairs(session))
+               commune_codes: set[str] | None = None, model: dict | None = None) -> list[LinkedPair]:
+    """Pairs the linkage model scores at or above `threshold` (a probability), best first, each with
+    its reasons; pairs a supervisor decided on (merged, "not a duplicate") never come back."""
+    table = linkage.arrow_table_from_batches(queries.registry_batches(session, district_code, commune_codes))
+    return linkage.predict(table, model or linkage.load_model(), threshold, excluded=queries.decided_pairs(session))
+
+
+def model_path(instance_path: str) -> Path:
+    """Where `flask duplicates --train` keeps the model trained on this registry."""
+    return Path(instance_path) / TRAINED_MODEL_FILE
+
+
+def current_model(instance_path: str) -> dict:
+    """The model trained on this registry if there is one, else the one shipped with the app."""
+    path = model_path(instance_path)
+    return linkage.load_model(path if path.exists() else None)
+
+
+def train_model(session: Session) -> dict:
+    """Estimate the model from this registry by EM; the pairs supervisors merged (their duplicates are
+    read too) are labels for m besides. "Not a duplicate" decisions are kept out of what is proposed."""
+    table = linkage.arrow_table_from_batches(queries.registry_batches(session, include_merged=True))
+    model = linkage.train(table, known_duplicates=queries.merged_pairs(session))
+    model["trained_on"] = f"registry of {table.num_rows} establishments"
+    return model
 
 
 def _ordered(code_a: str, code_b: str) -> tuple[str, str]:
