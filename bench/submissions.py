@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from .build import prepare, sqlite_url
 from .run import PORT, postgres_database
@@ -22,15 +23,43 @@ def measure(backend: str, url: str, size: int, total: int, repeat: int, sqlite_p
     results = []
     try:
         for _ in range(repeat):
+            before = cpu_seconds(server)
             timing = submissions(server, url, database.token, min(total, size // 2))
-            row = {"backend": backend, **timing.as_json()}
+            spent = {who: seconds - before[who] for who, seconds in cpu_seconds(server).items()}
+            row = {"backend": backend, **timing.as_json(),
+                   "cpu_ms_per_record": {who: round(1000 * s / timing.extra["submissions"], 2) for who, s in spent.items()}}
             results.append(row)
             print(f"{backend:10} {row['per_s']:7.1f} records/s  errors {row['errors']}  "
-                  f"median {row['median_ms']:.0f} ms  p95 {row['p95_ms']:.0f} ms"
+                  f"median {row['median_ms']:.0f} ms  p95 {row['p95_ms']:.0f} ms  CPU ms per record "
+                  + " ".join(f"{who} {ms}" for who, ms in row["cpu_ms_per_record"].items())
                   + (f"  first error: {row['first_error']}" if row["first_error"] else ""), flush=True)
     finally:
         server.stop()
     return results
+
+
+def cpu_seconds(server) -> dict[str, float]:
+    """CPU time so far of the app's processes, of this load generator, and of every PostgreSQL process (the
+    machine's other work is not counted): where the two cores go."""
+    postgres = [pid for pid in os.listdir("/proc") if pid.isdigit() and _command(pid).startswith("postgres")]
+    own = os.times()
+    return {"app": sum(map(_cpu, server._pids())), "client": own.user + own.system,
+            "postgres": sum(map(_cpu, postgres))}
+
+
+def _command(pid) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode(errors="replace").rsplit("/", 1)[-1]
+    except OSError:
+        return ""
+
+
+def _cpu(pid) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, update
+from sqlalchemy import Row, bindparam, func, update
 from sqlmodel import Session, select
 
 from ..models import AdminUnit, ApiToken, Assignment, AuditEvent, SurveyRound, User
@@ -35,10 +35,15 @@ def assigned_communes(session: Session, user_id: int, round_id: int | None = Non
     return set(session.exec(statement))
 
 
+_ASSIGNED = select(Assignment.id).where(Assignment.user_id == bindparam("user_id"),
+                                        Assignment.commune_code == bindparam("commune_code"),
+                                        Assignment.round_id == bindparam("round_id")).limit(1)
+
+
 def is_assigned(session: Session, user_id: int, commune_code: str, round_id: int) -> bool:
-    statement = select(Assignment.id).where(Assignment.user_id == user_id, Assignment.commune_code == commune_code,
-                                            Assignment.round_id == round_id).limit(1)
-    return session.exec(statement).first() is not None
+    found = session.connection().execute(_ASSIGNED, {"user_id": user_id, "commune_code": commune_code,
+                                                     "round_id": round_id}).first()
+    return found is not None
 
 
 def assignments_of_user(session: Session, user_id: int) -> list[tuple[Assignment, SurveyRound, AdminUnit]]:
@@ -70,10 +75,17 @@ def recent_login_failures(session: Session, since: dt.datetime, ip_address: str 
     return session.exec(statement).one()
 
 
-def token_and_user_by_hash(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
-    """The token and its owner in one query (every API request asks)."""
-    statement = select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash)
-    return session.exec(statement).first()
+#: Built once: every API request asks. Only what deciding and naming the user takes (no password hash).
+_TOKEN_OWNER = select(
+    User.id, User.username, User.full_name, User.role, User.is_active,
+    ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.last_used_at,
+).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
+def token_owner_by_hash(session: Session, token_hash: str) -> Row | None:
+    """The token (token_id, revoked_at, last_used_at) and its owner (id, username, full_name, role, is_active),
+    in one query of plain columns."""
+    return session.connection().execute(_TOKEN_OWNER, {"token_hash": token_hash}).first()
 
 
 def set_token_last_used(session: Session, token_id: int, when: dt.datetime) -> None:

@@ -12,9 +12,11 @@ from ..models import Establishment, QuestionnaireVersion, SurveyRecord, SurveyRo
 from ..establishments.queries import search_conditions
 
 
+_OPEN_ROUNDS = select(SurveyRound).where(SurveyRound.is_open == True).order_by(SurveyRound.start_date.desc())  # noqa: E712
+
+
 def open_rounds(session: Session) -> list[SurveyRound]:
-    statement = select(SurveyRound).where(SurveyRound.is_open == True).order_by(SurveyRound.start_date.desc())  # noqa: E712
-    return list(session.exec(statement))
+    return list(session.exec(_OPEN_ROUNDS))
 
 
 def round_by_code(session: Session, code: str) -> SurveyRound | None:
