@@ -1,6 +1,7 @@
 """The submissions scenario alone (issue 19): records POSTed by 20 clients at once, on SQLite and PostgreSQL.
 
     .venv/bin/python -m bench.submissions [--size 3209] [--total 1500] [--repeat 1] [--postgres URL]
+                                          [--workers 3] [--threads 4]
 
 Prints records per second, errors and latency for each backend; writes nothing but the database's
 establishments, which the scenario puts back as they were.
@@ -17,9 +18,10 @@ from .scenarios import submissions
 from .servers import our_server
 
 
-def measure(backend: str, url: str, size: int, total: int, repeat: int, sqlite_path=None) -> list[dict]:
+def measure(backend: str, url: str, size: int, total: int, repeat: int, sqlite_path=None,
+            workers: int = 3, threads: int = 4) -> list[dict]:
     database = prepare(url, size, sqlite_path=sqlite_path)
-    server = our_server(url, PORT)
+    server = our_server(url, PORT, workers=workers, threads=threads)
     results = []
     try:
         for _ in range(repeat):
@@ -69,14 +71,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs on each backend")
     parser.add_argument("--postgres", default=os.environ.get("SURVEYAPP_BENCH_POSTGRES_URL"))
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads of each worker")
     arguments = parser.parse_args()
     backends = arguments.backends.split(",")
     if "sqlite" in backends:
         url, path = sqlite_url(arguments.size)
-        measure("sqlite", url, arguments.size, arguments.total, arguments.repeat, path)
+        measure("sqlite", url, arguments.size, arguments.total, arguments.repeat, path,
+                arguments.workers, arguments.threads)
     if "postgresql" in backends and arguments.postgres:
         measure("postgresql", postgres_database(arguments.postgres, arguments.size), arguments.size,
-                arguments.total, arguments.repeat)
+                arguments.total, arguments.repeat, None, arguments.workers, arguments.threads)
 
 
 if __name__ == "__main__":
