@@ -19,9 +19,9 @@ from .servers import our_server
 
 
 def measure(backend: str, url: str, size: int, total: int, repeat: int, sqlite_path=None,
-            workers: int = 3, threads: int = 4) -> list[dict]:
+            workers: int = 3, threads: int = 4, port: int = PORT) -> list[dict]:
     database = prepare(url, size, sqlite_path=sqlite_path)
-    server = our_server(url, PORT, workers=workers, threads=threads)
+    server = our_server(url, port, workers=workers, threads=threads)
     results = []
     try:
         for _ in range(repeat):
@@ -73,15 +73,16 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads of each worker")
+    parser.add_argument("--port", type=int, default=PORT, help="where the app listens (another than a running bench's)")
     arguments = parser.parse_args()
     backends = arguments.backends.split(",")
     if "sqlite" in backends:
         url, path = sqlite_url(arguments.size)
         measure("sqlite", url, arguments.size, arguments.total, arguments.repeat, path,
-                arguments.workers, arguments.threads)
+                arguments.workers, arguments.threads, arguments.port)
     if "postgresql" in backends and arguments.postgres:
         measure("postgresql", postgres_database(arguments.postgres, arguments.size), arguments.size,
-                arguments.total, arguments.repeat, None, arguments.workers, arguments.threads)
+                arguments.total, arguments.repeat, None, arguments.workers, arguments.threads, arguments.port)
 
 
 if __name__ == "__main__":
