@@ -75,3 +75,23 @@ def test_a_first_record_and_a_new_version_cost_a_bounded_number_of_statements(ap
     assert (state.latest_round_code, state.latest_record_status) == ("2019", "submitted")
     untouched = session.get(Establishment, other.id)
     assert (untouched.latest_round_code, untouched.latest_record_status) == (None, None)
+
+
+def test_the_province_is_read_for_a_gps_point_only_and_still_judges_it(app, anon_client, session, token,
+                                                                       establishments):
+    first, second, third, _other = establishments
+    assert anon_client.post("/api/v1/records", json=body(first), headers=bearer(token)).status_code == 201
+
+    with counted(app) as statements:
+        hanoi = body(second)
+        hanoi["answers"]["location"] = {"lat": 21.03, "lon": 105.85, "accuracy": 5}
+        refused = anon_client.post("/api/v1/records", json=hanoi, headers=bearer(token))
+    assert refused.status_code == 422
+    assert "ngoài Tỉnh Sóc Trăng" in refused.json["error"]["details"]["errors"]["location"]  # Vietnamese first
+    assert sum("FROM admin_unit" in statement for statement in statements) == 1
+
+    with counted(app) as statements:
+        assert anon_client.post("/api/v1/records", json=body(third), headers=bearer(token)).status_code == 201
+    assert not any("FROM admin_unit" in statement for statement in statements)
+    session.expire_all()
+    assert session.get(Establishment, second.id).latest_round_code is None  # nothing written for the refused one

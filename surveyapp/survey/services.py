@@ -264,9 +264,10 @@ def _new_version(session, current, establishment, survey_round, definition, answ
     if current is not None:
         current.is_current = False
         session.add(current)
-        session.flush()  # the unique "one current record" index must see the old one retired first
-    if establishment.id is None:
-        session.flush()  # registered in this session a moment ago: the record needs its id
+    # What the session holds goes first: the retired version (the unique "one current record" index must see
+    # it first), an establishment registered a moment ago (the record needs its id), their audit events (the
+    # trail keeps its order). Nothing pending: no SQL.
+    session.flush()
     record = SurveyRecord(
         uuid=record_uuid or str(uuid_module.uuid4()), establishment_id=establishment.id, round_id=survey_round.id,
         answers=answers, questionnaire_id=definition.form_id, questionnaire_version=definition.version,
