@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, update
+from sqlalchemy import Row, and_, bindparam, func, union_all, update
 from sqlmodel import Session, select
 
 from ..models import (AdminUnit, AdminUnit2025, ApiToken, Assignment, AuditEvent, CommuneCrosswalk, SurveyRound,
@@ -51,14 +51,28 @@ def assigned_communes(session: Session, user_id: int, round_id: int | None = Non
     return set(session.exec(legacy)) | set(session.exec(by_2025))
 
 
+def _assigned_statement():
+    """The user's assignment that covers a legacy commune in a round: the commune itself in a round organised
+    by legacy units, or the 2025 commune it counts in (the crosswalk's main part) in a round organised by those."""
+    user_and_round = (Assignment.user_id == bindparam("user_id"), Assignment.round_id == bindparam("round_id"))
+    is_2025 = SurveyRound.admin_units == UnitEra.units_2025.value
+    legacy = (select(Assignment.id).join(SurveyRound, SurveyRound.id == Assignment.round_id)
+              .where(*user_and_round, ~is_2025, Assignment.commune_code == bindparam("commune_code")))
+    by_2025 = (select(Assignment.id).join(SurveyRound, SurveyRound.id == Assignment.round_id)
+               .join(CommuneCrosswalk, CommuneCrosswalk.new_code == Assignment.commune_code)
+               .where(*user_and_round, is_2025, CommuneCrosswalk.legacy_code == bindparam("commune_code"),
+                      CommuneCrosswalk.is_main == True))  # noqa: E712
+    return union_all(legacy, by_2025).limit(1)
+
+
+_ASSIGNED = _assigned_statement()
+
+
 def is_assigned(session: Session, user_id: int, commune_code: str, round_id: int) -> bool:
-    """Whether the legacy commune lies in the user's work area of the round."""
-    legacy, by_2025 = _assigned_legacy_communes(user_id, round_id)
-    for statement in (legacy.where(Assignment.commune_code == commune_code),
-                      by_2025.where(CommuneCrosswalk.legacy_code == commune_code)):
-        if session.exec(statement.limit(1)).first() is not None:
-            return True
-    return False
+    """Whether the legacy commune lies in the user's work area of the round (one statement: on every save)."""
+    found = session.connection().execute(_ASSIGNED, {"user_id": user_id, "commune_code": commune_code,
+                                                     "round_id": round_id}).first()
+    return found is not None
 
 
 def assignments_of_user(session: Session, user_id: int) -> list[tuple[Assignment, SurveyRound, AdminUnit | AdminUnit2025]]:
@@ -94,10 +108,17 @@ def recent_login_failures(session: Session, since: dt.datetime, ip_address: str 
     return session.exec(statement).one()
 
 
-def token_and_user_by_hash(session: Session, token_hash: str) -> tuple[ApiToken, User] | None:
-    """The token and its owner in one query (every API request asks)."""
-    statement = select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash)
-    return session.exec(statement).first()
+#: Built once: every API request asks. Only what deciding and naming the user takes (no password hash).
+_TOKEN_OWNER = select(
+    User.id, User.username, User.full_name, User.role, User.is_active,
+    ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.last_used_at,
+).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
+def token_owner_by_hash(session: Session, token_hash: str) -> Row | None:
+    """The token (token_id, revoked_at, last_used_at) and its owner (id, username, full_name, role, is_active),
+    in one query of plain columns."""
+    return session.connection().execute(_TOKEN_OWNER, {"token_hash": token_hash}).first()
 
 
 def set_token_last_used(session: Session, token_id: int, when: dt.datetime) -> None:

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from sqlalchemy import Row
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -50,20 +51,18 @@ def revoke_token(session: Session, token: ApiToken, actor_id: int) -> None:
         record_event(session, "revoke", "api_token", str(token.id), actor_id=actor_id)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning this unrevoked token, or None; notes the token's use (`_note_use`)."""
+def user_for_token(session: Session, token: str) -> Row | None:
+    """The active user owning this unrevoked token (id, username, full_name, role), or None; notes the
+    token's use (`_note_use`)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    found = queries.token_and_user_by_hash(session, hash_token(token))
-    if found is None:
-        return None
-    row, user = found
-    if row.revoked_at is not None or not user.is_active:
+    owner = queries.token_owner_by_hash(session, hash_token(token))
+    if owner is None or owner.revoked_at is not None or not owner.is_active:
         return None
     now = utcnow()
-    if _stale(row.last_used_at, now):  # not on every request: a write per API call halves write throughput
-        _note_use(session, row.id, now)
-    return user
+    if _stale(owner.last_used_at, now):  # not on every request: a write per API call halves write throughput
+        _note_use(session, owner.token_id, now)
+    return owner
 
 
 def _note_use(session: Session, token_id: int, now: dt.datetime) -> None:

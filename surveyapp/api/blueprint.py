@@ -268,14 +268,14 @@ def post_record():
         raise ApiError(404, "unknown_establishment", "No establishment with this code in your communes",
                        {"establishment_code": payload["establishment_code"]})
     definition = definition_for(session, registry(), survey_round.questionnaire_id, survey_round.questionnaire_version)
-    existing = survey_queries.record_by_uuid(session, payload["uuid"])
+    existing, current = survey_queries.record_and_current(session, payload["uuid"], establishment.id, survey_round.id)
     if existing is not None:
         return _resend(session, existing, establishment, survey_round, definition, payload)
     try:
         result = save_record(session, establishment=establishment, survey_round=survey_round, definition=definition,
                              raw_answers=payload["answers"], submit=payload["submit"], actor_id=current_actor_id(),
                              actor_role=current_user.role, base_uuid=payload["supersedes"], record_uuid=payload["uuid"],
-                             language=_language(), gps=gps_rules(current_app.config))
+                             language=_language(), gps=gps_rules(current_app.config), current=current)
         if not result.ok:
             raise ApiError(422, "invalid_answers", "Some answers are not valid", {
                 "errors": result.errors, "questions": named_errors(definition, result.errors, _language())})

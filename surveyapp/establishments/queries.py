@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, column, exists, func, literal, literal_column, table
+from sqlalchemy import and_, bindparam, column, exists, func, literal, literal_column, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql import Select
@@ -239,8 +239,11 @@ def establishments_page(session: Session, wanted: "EstablishmentFilter", page: i
     return EstablishmentPage(rows, total, page, per_page)
 
 
+_BY_CODE = select(Establishment).where(Establishment.code == bindparam("code"))
+
+
 def establishment_by_code(session: Session, code: str) -> Establishment | None:
-    return session.exec(select(Establishment).where(Establishment.code == code)).first()
+    return session.exec(_BY_CODE, params={"code": code}).first()
 
 
 def establishments_by_codes(session: Session, codes: list[str]) -> list[Establishment]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -12,9 +12,11 @@ from ..models import Establishment, QuestionnaireVersion, SurveyRecord, SurveyRo
 from ..establishments.queries import search_conditions
 
 
+_OPEN_ROUNDS = select(SurveyRound).where(SurveyRound.is_open == True).order_by(SurveyRound.start_date.desc())  # noqa: E712
+
+
 def open_rounds(session: Session) -> list[SurveyRound]:
-    statement = select(SurveyRound).where(SurveyRound.is_open == True).order_by(SurveyRound.start_date.desc())  # noqa: E712
-    return list(session.exec(statement))
+    return list(session.exec(_OPEN_ROUNDS))
 
 
 def round_by_code(session: Session, code: str) -> SurveyRound | None:
@@ -47,6 +49,44 @@ def current_record(session: Session, establishment_id: int, round_id: int) -> Su
 
 def record_by_uuid(session: Session, record_uuid: str) -> SurveyRecord | None:
     return session.exec(select(SurveyRecord).where(SurveyRecord.uuid == record_uuid)).first()
+
+
+#: The version a client's UUID names and the current version of the establishment's record: one query for both.
+_RECORD_OR_CURRENT = select(SurveyRecord).where(or_(
+    SurveyRecord.uuid == bindparam("record_uuid"),
+    and_(SurveyRecord.establishment_id == bindparam("establishment_id"), SurveyRecord.round_id == bindparam("round_id"),
+         SurveyRecord.is_current == True),  # noqa: E712
+))
+
+
+def record_and_current(session: Session, record_uuid: str, establishment_id: int,
+                       round_id: int) -> tuple[SurveyRecord | None, SurveyRecord | None]:
+    """(the record with this UUID, the current record of the establishment in the round); either may be None,
+    and both are the same record when the UUID names the current version."""
+    rows = session.exec(_RECORD_OR_CURRENT, params={
+        "record_uuid": record_uuid, "establishment_id": establishment_id, "round_id": round_id}).all()
+    by_uuid = next((r for r in rows if r.uuid == record_uuid), None)
+    current = next((r for r in rows if r.is_current and r.establishment_id == establishment_id
+                    and r.round_id == round_id), None)
+    return by_uuid, current
+
+
+_INSERT_RECORD = insert(SurveyRecord.__table__)
+
+
+def insert_record(session: Session, values: dict) -> int:
+    """A new record version with Core (no unit of work to build); returns its id."""
+    return session.connection().execute(_INSERT_RECORD, values).inserted_primary_key[0]
+
+
+_SET_LATEST = update(Establishment.__table__).where(Establishment.__table__.c.id == bindparam("establishment_id")) \
+    .values(latest_round_code=bindparam("round_code"), latest_record_status=bindparam("record_status"))
+
+
+def set_latest_record(session: Session, establishment_id: int, round_code: str, status: str) -> None:
+    """The round and status of the establishment's latest record, as the registry lists show them."""
+    session.connection().execute(_SET_LATEST, {"establishment_id": establishment_id, "round_code": round_code,
+                                               "record_status": status})
 
 
 def has_record_in_other_round(session: Session, establishment_id: int, round_id: int) -> bool:

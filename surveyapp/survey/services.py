@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as orm_state
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from ..adminunits.queries import unit_by_code
-from ..audit import record_event
+from ..audit import insert_event, record_event
 from ..geo.capture import GpsRules, inside_province, outside_district
 from ..models import Establishment, RecordStatus, Role, SurveyRecord, SurveyRound, utcnow
 from ..questionnaire.answers import check_answers
@@ -112,11 +115,16 @@ def store_questionnaire_version(session: Session, definition: Definition) -> Non
 
 
 def gps_check(session: Session, establishment: Establishment):
-    """An extra answer check: GPS points must fall inside the establishment's province (with a margin)."""
-    province = unit_by_code(session, establishment.province_code)
+    """An extra answer check: GPS points must fall inside the establishment's province (with a margin).
+    The province is read at the first point only: most records carry none."""
+    province = None
 
     def check(question: Question, value: Any) -> str | None:
-        if question.kind != "geopoint" or inside_province(province, value["lat"], value["lon"]) is not False:
+        nonlocal province
+        if question.kind != "geopoint":
+            return None
+        province = province or unit_by_code(session, establishment.province_code)
+        if inside_province(province, value["lat"], value["lon"]) is not False:
             return None
         return str(_l("This point is outside %(province)s. Check the GPS or place the point on the map.",
                       province=province.name))
@@ -177,6 +185,10 @@ def prefill_from(definition: Definition, establishment: Establishment, registere
     return answers
 
 
+class NotLoaded:
+    """`save_record(current=...)` not given: it reads the current record itself."""
+
+
 def save_record(
     session: Session,
     *,
@@ -191,6 +203,7 @@ def save_record(
     record_uuid: str | None = None,
     language: str = "vi",
     gps: GpsRules | None = None,
+    current: SurveyRecord | None | type[NotLoaded] = NotLoaded,
 ) -> SaveResult:
     """Save a draft (types checked) or submit (everything checked). Nothing is written on error.
 
@@ -201,8 +214,11 @@ def save_record(
     line acts as an admin).
     `gps`: the accuracy and district tolerance a captured GPS point is flagged against; None (imports,
     which capture nothing) leaves the flags unset.
+    `current`: the establishment's current record of the round when the caller read it already
+    (`queries.record_and_current`), in this transaction.
     """
-    current = queries.current_record(session, establishment.id, survey_round.id)
+    if current is NotLoaded:
+        current = queries.current_record(session, establishment.id, survey_round.id)
     _refuse_edit_of_approved(session, current, base_uuid, actor_role)
     outcome = check_answers(definition, raw_answers, submit=submit, language=language,
                             extra_check=answer_checks(session, establishment))
@@ -216,15 +232,11 @@ def save_record(
     status = RecordStatus.submitted.value if submit else RecordStatus.draft.value
     # A client-made UUID names one immutable version (so a resend is recognised): never edit in place.
     if current is not None and current.status in EDITABLE_IN_PLACE and record_uuid is None:
-        record = _update_draft(session, current, definition, outcome.answers, status, actor_id)
+        record = _update_draft(session, current, definition, outcome.answers, status, actor_id, establishment, gps)
     else:
         record = _new_version(session, current, establishment, survey_round, definition, outcome.answers,
-                              status, actor_id, record_uuid)
-    if gps is not None:
-        _flag_gps(session, record, definition, establishment, gps)
-    establishment.latest_round_code = survey_round.code
-    establishment.latest_record_status = record.status
-    session.add(establishment)
+                              status, actor_id, record_uuid, gps)
+    _note_latest_record(session, establishment, survey_round, record)
     session.flush()
     return SaveResult(record, {}, outcome.answers)
 
@@ -256,6 +268,21 @@ def metadata_answers(session: Session, definition: Definition, current: SurveyRe
     return values
 
 
+def _note_latest_record(session: Session, establishment: Establishment, survey_round: SurveyRound,
+                        record: SurveyRecord) -> None:
+    """The establishment's latest round and status; one UPDATE of those two columns, only when they change."""
+    latest = (survey_round.code, record.status)
+    if (establishment.latest_round_code, establishment.latest_record_status) == latest:
+        return
+    if not orm_state(establishment).persistent:  # not in the database yet: the unit of work writes it
+        establishment.latest_round_code, establishment.latest_record_status = latest
+        session.add(establishment)
+        return
+    queries.set_latest_record(session, establishment.id, *latest)
+    set_committed_value(establishment, "latest_round_code", latest[0])
+    set_committed_value(establishment, "latest_record_status", latest[1])
+
+
 def _refuse_edit_of_approved(session: Session, current: SurveyRecord | None, base_uuid: str | None,
                              actor_role: str | None) -> None:
     """Final: the current version when approved, and the approved version an edit names as its base."""
@@ -285,10 +312,9 @@ def _flag_gps(session: Session, record: SurveyRecord, definition: Definition, es
                             else record.gps_accuracy_m > rules.accuracy_limit(question))
     record.gps_outside_district = outside_district(session, establishment.district_code, record.lat, record.lon,
                                                    rules.tolerance_m)
-    session.add(record)
 
 
-def _update_draft(session, record, definition, answers, status, actor_id) -> SurveyRecord:
+def _update_draft(session, record, definition, answers, status, actor_id, establishment, gps) -> SurveyRecord:
     before = {"status": record.status, "answers": record.answers}
     record.answers, record.status, record.updated_at = answers, status, utcnow()
     record.questionnaire_id, record.questionnaire_version = definition.form_id, definition.version
@@ -296,6 +322,8 @@ def _update_draft(session, record, definition, answers, status, actor_id) -> Sur
     if status == RecordStatus.submitted.value:
         record.submitted_at = utcnow()
     _located(record, definition, answers)
+    if gps is not None:
+        _flag_gps(session, record, definition, establishment, gps)
     session.add(record)
     record_event(session, "submit" if status == RecordStatus.submitted.value else "update", "survey_record",
                  record.uuid, before=before, after={"status": status, "answers": answers}, actor_id=actor_id)
@@ -303,23 +331,34 @@ def _update_draft(session, record, definition, answers, status, actor_id) -> Sur
 
 
 def _new_version(session, current, establishment, survey_round, definition, answers, status, actor_id,
-                 record_uuid) -> SurveyRecord:
+                 record_uuid, gps) -> SurveyRecord:
     now = utcnow()
     if current is not None:
         current.is_current = False
         session.add(current)
-        session.flush()  # the unique "one current record" index must see the old one retired first
+    # What the session holds goes first: the retired version (the unique "one current record" index must see
+    # it first), an establishment registered a moment ago (the record needs its id), their audit events (the
+    # trail keeps its order). Nothing pending: no SQL.
+    session.flush()
     record = SurveyRecord(
         uuid=record_uuid or str(uuid_module.uuid4()), establishment_id=establishment.id, round_id=survey_round.id,
         answers=answers, questionnaire_id=definition.form_id, questionnaire_version=definition.version,
         enumerator_id=actor_id, status=status, supersedes=current.uuid if current else None,
         version_number=current.version_number + 1 if current else 1, is_current=True,
         created_at=now, updated_at=now, submitted_at=now if status == RecordStatus.submitted.value else None,
+        review_comment=None, approved_at=None, gps_imprecise=None, gps_outside_district=None,
     )
     _located(record, definition, answers)
+    if gps is not None:
+        _flag_gps(session, record, definition, establishment, gps)
+    # Written with Core (the busiest write of the app), then handed to the session as the persistent row it is:
+    # later changes to it (a review, an import's approval) are UPDATEs as usual.
+    record.id = queries.insert_record(session, {column: getattr(record, column)
+                                                for column in SurveyRecord.__table__.columns.keys() if column != "id"})
+    make_transient_to_detached(record)
     session.add(record)
     action = "create" if current is None else "new_version"
-    record_event(session, action, "survey_record", record.uuid,
+    insert_event(session, action, "survey_record", record.uuid,
                  before={"uuid": current.uuid, "answers": current.answers} if current else None,
                  after={"status": status, "answers": answers, "supersedes": record.supersedes}, actor_id=actor_id)
     return record
