@@ -62,6 +62,23 @@ class ParsedFilter:
     filter: EstablishmentFilter
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
+    #: The code the previous page ended with (the Next link) or the next page began with (Previous).
+    after: str | None = None
+    before: str | None = None
+
+
+#: An establishment code as a page link carries it ("94-947-000124"; imported codes may differ).
+_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,19}")
+
+
+def parse_cursor(raw: str | None) -> tuple[str | None, str | None]:
+    """`after`/`before`: (the code, None), (None, None) when absent or empty, or (None, the error)."""
+    text = (raw or "").strip()
+    if not text:
+        return None, None
+    if not _CODE.fullmatch(text):
+        return None, str(_l("Not an establishment code."))
+    return text, None
 
 
 def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
@@ -99,8 +116,13 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
     page, page_error = _parse_page(args.get("page"))
     if page_error:
         errors["page"] = page_error
+    cursors = {}
+    for name in ("after", "before"):
+        cursors[name], cursor_error = parse_cursor(args.get(name))
+        if cursor_error:
+            errors[name] = cursor_error
     clean = {name: (None if name in errors else value) for name, value in values.items()}
-    return ParsedFilter(EstablishmentFilter(**clean), page, errors)
+    return ParsedFilter(EstablishmentFilter(**clean), page, errors, **cursors)
 
 
 def _parse_page(raw: str | None) -> tuple[int, str | None]:
@@ -141,7 +163,7 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
     if wanted.project and promotion_queries.project_id_by_code(session, wanted.project) is None:
         errors["project"] = str(_l("Unknown promotion project: %(code)s", code=wanted.project))
     clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
-    return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)
+    return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors, parsed.after, parsed.before)
 
 
 def _is_unit(unit, level: UnitLevel, province_code: str | None) -> bool:
