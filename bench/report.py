@@ -137,7 +137,8 @@ def print_table(document: dict) -> None:
     if startup:
         print(f"\nstart-up: create_app() {startup['create_app_s']} s{_check(startup['create_app_s'] < 0.5, '< 0.5 s')}, "
               f"flask --help {startup['flask_help_s']} s{_check(startup['flask_help_s'] < 1, '< 1 s')} "
-              f"(median of {startup['runs']}; load {startup.get('load')})")
+              f"(median of {startup['runs']}; load {startup.get('load')}); CPU: whole process "
+              f"{startup.get('process_cpu_s')} s, flask --help {startup.get('flask_help_cpu_s')} s")
     for item in document.get("imports", []):
         print(f"\nimport of {item['rows']:,} CSV rows ({item['backend']}): new rows {_ms(item['new']['median_ms'])} "
               f"(check {item['new'].get('check_s')} s), the same file again {_ms(item['again']['median_ms'])} "
@@ -200,8 +201,10 @@ def readme_table(document: dict) -> str:
         f"{_vn(runs[b].get('server_peak_mb') or 0)} MB" for b in backends) + " |")
     startup = document.get("startup")
     if startup:
+        cpu = (f" (CPU of the whole process {_vn(startup['process_cpu_s'], 2)} s / {_vn(startup['flask_help_cpu_s'], 2)} s)"
+               if "process_cpu_s" in startup else "")
         lines.append(f"| start-up: `create_app()` / `flask --help` | {_vn(startup['create_app_s'], 2)} s / "
-                     f"{_vn(startup['flask_help_s'], 2)} s |" + " |" * (len(backends) - 1))
+                     f"{_vn(startup['flask_help_s'], 2)} s{cpu} |" + " |" * (len(backends) - 1))
     load = "; ".join(f"{titles[b]} run: load {runs[b]['load']}" for b in backends if runs[b].get("load"))
     note = f"\n\n`bench/results.json` of {document['date']}" + (f" ({load})" if load else "") + "."
     return "\n".join(lines) + note
