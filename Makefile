@@ -62,9 +62,9 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 bench: $(VENV)/.dev translations $(BENCH_VENV)/.installed
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		SURVEYAPP_PG_PORT=$${SURVEYAPP_BENCH_PG_PORT:-5439} SURVEYAPP_PG_DIR=bench/work/pg bash -c \
-			'. .ci/postgres.sh && $(PY) -m bench.run --postgres "$$SURVEYAPP_TEST_POSTGRES_URL" $(BENCH_ARGS)'; \
+			'. .ci/postgres.sh && $(PY) -m bench.run --readme --postgres "$$SURVEYAPP_TEST_POSTGRES_URL" $(BENCH_ARGS)'; \
 	else \
-		echo "PostgreSQL server binaries not found: SQLite only"; $(PY) -m bench.run $(BENCH_ARGS); \
+		echo "PostgreSQL server binaries not found: SQLite only"; $(PY) -m bench.run --readme $(BENCH_ARGS); \
 	fi
 
 extract-messages: $(VENV)/.runtime

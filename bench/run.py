@@ -12,6 +12,10 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
+import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from sqlalchemy import create_engine, text
 
 from . import importing, scenarios
 from .build import prepare, sqlite_url
-from .report import print_table
+from .report import print_table, write_readme
 from .servers import datasette_server, our_server
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -31,7 +35,8 @@ def run_size(backend: str, url: str, size: int, runs: int, rebuild: bool, sqlite
     database = prepare(url, size, rebuild=rebuild, sqlite_path=sqlite_path)
     if database.build_seconds is not None:
         print(f"  built in {database.build_seconds:.1f} s", flush=True)
-    results = {"backend": backend, "size": size, "build_s": database.build_seconds, "measures": {}}
+    results = {"backend": backend, "size": size, "build_s": database.build_seconds, "measures": {},
+               "load": _load()}
     measures = results["measures"]
     server = our_server(url, PORT)
     try:
@@ -60,7 +65,47 @@ def run_size(backend: str, url: str, size: int, runs: int, rebuild: bool, sqlite
             finally:
                 datasette.stop()
     results["measures"] = {name: timing.as_json() for name, timing in measures.items()}
+    results["load"] = f"{results['load']} → {_load()}"
     return results
+
+
+def _load() -> str:
+    """The machine's load average over the last minute (other work shares the cores: ratios in one run
+    are what count)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+STARTUP_RUNS = 5
+
+
+def startup(database_url: str) -> dict:
+    """Seconds for create_app() in a fresh interpreter, and for `flask --help`; medians."""
+    code = ("import time; started = time.perf_counter(); from surveyapp import create_app; create_app(); "
+            "print(time.perf_counter() - started)")
+    env = {**os.environ, "DATABASE_URL": database_url}
+    python = sys.executable
+    flask = str(Path(python).parent / "flask")
+    create, help_, create_cpu, help_cpu = [], [], [], []
+    load = _load()
+    for _ in range(STARTUP_RUNS):
+        cpu = _children_cpu()
+        create.append(float(subprocess.run([python, "-c", code], env=env, check=True, capture_output=True,
+                                           text=True).stdout.split()[-1]))
+        create_cpu.append(_children_cpu() - cpu)
+        started, cpu = time.perf_counter(), _children_cpu()
+        subprocess.run([flask, "--app", "surveyapp", "--help"], env=env, check=True, capture_output=True)
+        help_.append(time.perf_counter() - started)
+        help_cpu.append(_children_cpu() - cpu)
+    # CPU seconds too (the whole interpreter, start to exit): on a shared machine the wall time also
+    # holds the time spent waiting for a core.
+    return {"create_app_s": round(statistics.median(create), 2), "flask_help_s": round(statistics.median(help_), 2),
+            "process_cpu_s": round(statistics.median(create_cpu), 2),
+            "flask_help_cpu_s": round(statistics.median(help_cpu), 2), "runs": STARTUP_RUNS, "load": load}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _step(label: str, action):
@@ -91,11 +136,14 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--rebuild", action="store_true", help="build the databases again")
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--readme", action="store_true", help="then write the README's scaling table from the results")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     backends = arguments.backends.split(",")
     document = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": _machine(),
                 "runs": [], "imports": []}
+    document["startup"] = _step("start-up", lambda: startup(sqlite_url(sizes[-1])[0]))
+    _save(document)
     for size in sizes:
         if "sqlite" in backends:
             url, path = sqlite_url(size)
@@ -114,6 +162,9 @@ def main() -> None:
         _save(document)
     print_table(document)
     _save(document)  # with the ratios print_table added
+    if arguments.readme:
+        write_readme(document)
+        print("README.md: scaling table written from bench/results.json")
     print(f"\nWritten: {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
 
 

@@ -1,8 +1,10 @@
 """What a benchmark run measures, each against a live server: ours, Datasette, and the raw database."""
 from __future__ import annotations
 
+import html
 import http.client
 import json
+import re
 import subprocess
 import threading
 import time
@@ -29,6 +31,9 @@ def list_pages(base: str, runs: int) -> dict[str, Timing]:
         "list_html": repeat(lambda: _html(http, f"{base}/establishments?{query}"), runs),
         "list_html_unfiltered": repeat(lambda: _html(http, f"{base}/establishments"), runs),
         "list_html_page_100": repeat(lambda: _html(http, f"{base}/establishments?{query}&page=100"), runs),
+        # The Next link of page 100 (it carries the code page 100 ends with): page 101 at page 1's cost.
+        "list_html_next_deep": repeat(lambda: _html(http, _next_link(http, f"{base}/establishments?{query}&page=100",
+                                                                      base, once)), runs),
         "list_html_search": repeat(lambda: _html(http, f"{base}/establishments?q=banh+pia"), max(3, runs // 5)),
     }
     codes = [row["code"] for row in get_ok(http, f"{base}/api/v1/establishments?per_page=500&page=3").json()
@@ -37,6 +42,17 @@ def list_pages(base: str, runs: int) -> dict[str, Timing]:
     results["establishment_page"] = repeat(
         lambda: _html(http, f"{base}/establishments/{codes[next(turn) % len(codes)]}"), runs)
     return results
+
+
+once: dict[str, str] = {}
+
+
+def _next_link(http, url: str, base: str, cache: dict) -> str:
+    """The page's rel="next" link (read once, then reused: what is timed is the page it leads to)."""
+    if url not in cache:
+        found = re.search(r'rel="next" href="([^"]+)"', get_ok(http, url).text)
+        cache[url] = base + html.unescape(found.group(1))
+    return cache[url]
 
 
 def _json_total(http, url: str) -> dict:
@@ -84,7 +100,8 @@ def xlsx_export(server, size: int, runs: int) -> Timing:
     server.reset_peak_memory()
     timing = repeat(lambda: {"bytes": len(get_ok(http, f"{server.base}/exports/establishments.xlsx{query}").content)},
                     runs, warmup=0)
-    timing.extra.update(filter=query or "none", server_peak_mb=round(server.peak_memory_mb(), 1))
+    rows = get_ok(http, f"{server.base}/api/v1/establishments{query or '?'}&per_page=1").json()["total"]
+    timing.extra.update(filter=query or "none", rows=rows, server_peak_mb=round(server.peak_memory_mb(), 1))
     return timing
 
 

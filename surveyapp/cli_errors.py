@@ -10,7 +10,6 @@ import functools
 from typing import Callable, Iterator
 
 import click
-from alembic.util import CommandError as MigrationError
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -18,6 +17,14 @@ from .db import display_url, is_busy
 
 #: SQLSTATE / SQLite messages of a schema that is missing or older than the code.
 _NO_SCHEMA = ("42P01", "42703", "no such table", "no such column")
+
+
+def _migration_error() -> type[Exception]:
+    """alembic's error, imported only when a command fails (alembic takes 0.1 s to import); an except
+    clause's expression is evaluated only then."""
+    from alembic.util import CommandError
+
+    return CommandError
 
 
 def guard_commands(group: click.Group) -> None:
@@ -46,7 +53,7 @@ def _one_line_errors(callback: Callable) -> Callable:
             raise click.ClickException(_database_message(error)) from error
         except OSError as error:
             raise click.ClickException(_file_message(error)) from error
-        except MigrationError as error:  # e.g. a database migrated by a newer version of the app
+        except _migration_error() as error:  # e.g. a database migrated by a newer version of the app
             raise click.ClickException(f"Cannot migrate the database: {error}") from error
         except ValueError as error:
             if not _is_domain_error(error):

@@ -40,6 +40,7 @@ def test_awkward_text_is_quoted_and_neutralised_the_same_way(app, session, add_e
         dict(name="-5 món ngon", owner="+84 Nguyễn", address="@nhà, bên sông\r\nsố 7", phone="=1+1", tax_code="-1"),
         dict(name="Cơ sở bình thường", owner=None, address=None, phone=None),
         dict(name="\tTab đầu dòng", owner='"', address=","),
+        dict(name="Kho C:\\new\\table", owner="tab\tgiữa, \\\\ hai", address="\\n không phải xuống dòng"),
     ]
     for values in awkward:
         add_establishment(**values)
@@ -55,4 +56,23 @@ def test_awkward_text_is_quoted_and_neutralised_the_same_way(app, session, add_e
     assert by_name["'-5 món ngon"]["phone"] == "'=1+1" and by_name["'-5 món ngon"]["tax_code"] == "'-1"
     assert by_name["Cơ sở bình thường"]["owner"] == "" and by_name["Cơ sở bình thường"]["phone"] == ""
     assert [row["address"] for row in rows if row["owner"] == '"'] == [","]
-    assert sorted(row["gps_mismatch"] for row in rows) == ["", "", "", "1"]
+    assert sorted(row["gps_mismatch"] for row in rows) == ["", "", "", "", "1"]
+    assert by_name["Kho C:\\new\\table"]["owner"] == "tab\tgiữa, \\\\ hai"
+    assert by_name["Kho C:\\new\\table"]["address"] == "\\n không phải xuống dòng"
+
+
+def test_postgresql_sends_the_csv_with_copy_and_sqlite_in_keyset_batches(app, session, add_establishment,
+                                                                           monkeypatch):
+    """PostgreSQL writes the whole file with one COPY (no batches of SELECTs); SQLite reads keyset batches."""
+    from surveyapp.exports import queries
+
+    for number in range(3):
+        add_establishment(name=f"Cơ sở {number}")
+    batches = []
+    reading = queries.establishment_batches
+    monkeypatch.setattr(queries, "establishment_batches", lambda *a, **k: batches.append(1) or reading(*a, **k))
+    with app.test_request_context():
+        lines = database_csv(session, EstablishmentFilter(), "en").decode("utf-8-sig").split("\r\n")
+    assert len(lines) == 5 and lines[-1] == ""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    assert (batches == []) if postgres else batches

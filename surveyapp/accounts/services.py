@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from functools import cache
 
 from sqlmodel import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,8 +24,11 @@ FAILURES_PER_USERNAME = 5
 FAILURES_PER_ADDRESS = 20
 FAILURES_PER_USERNAME_ANY_ADDRESS = 10
 THROTTLE_WINDOW = dt.timedelta(minutes=1)
-# Checked against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+@cache
+def dummy_hash() -> str:
+    """What an unknown username's password is checked against, so that it takes as long as a wrong
+    password; computed on the first such sign-in, not at import (a scrypt hash costs ~0.1 s)."""
+    return generate_password_hash("not a password of anyone", method="scrypt")
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,59}$")
 
@@ -112,7 +116,7 @@ def authenticate(session: Session, username: str, password: str, ip_address: str
     """The active user with this username and password, or None; every failure is audited."""
     username = (username or "").strip().lower()
     user = queries.user_by_username(session, username)
-    valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    valid = check_password_hash(user.password_hash if user else dummy_hash(), password or "")
     if user is None or not valid or not user.is_active:
         record_event(session, "login_failed", "user", username[:60], after={"known_user": user is not None},
                      ip_address=ip_address)

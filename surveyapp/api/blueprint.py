@@ -21,7 +21,7 @@ from ..db import get_session
 from ..establishments import queries as establishment_queries
 from ..establishments.services import EstablishmentError, register_from_phone
 from ..establishments.filters import (
-    MAX_PAGE, EstablishmentFilter, read_filter,
+    MAX_PAGE, EstablishmentFilter, parse_cursor, read_filter,
 )
 from ..extensions import csrf
 from ..adminunits import queries as unit_queries
@@ -98,13 +98,24 @@ def establishments():
     session = get_session()
     page = _positive_int("page", 1)
     per_page = min(_positive_int("per_page", 100), MAX_PAGE_SIZE)
+    after, before = _cursor("after"), _cursor("before")
     result = establishment_queries.establishments_page(session, _establishment_filter(session), page, per_page,
-                                                       scope=commune_scope(), columns=serialize.ESTABLISHMENT_COLUMNS)
+                                                       scope=commune_scope(), columns=serialize.ESTABLISHMENT_COLUMNS,
+                                                       after=after, before=before)
     successors = unit_queries.successors_by_code(session, {row.commune_code for row in result.rows})
     return _json_with_etag({
         "page": page, "per_page": per_page, "total": result.total, "pages": result.pages,
+        # The next page read from this code (?page=N+1&after=...) costs what page 1 costs, however deep.
+        "next_after": result.rows[-1].code if result.rows and page < result.pages else None,
         "establishments": [serialize.establishment_json(e, successors.get(e.commune_code)) for e in result.rows],
     })
+
+
+def _cursor(name: str) -> str | None:
+    code, error = parse_cursor(request.args.get(name))
+    if error:
+        raise ApiError(400, "invalid_argument", f"{name} must be an establishment code", {"argument": name})
+    return code
 
 
 def _establishment_filter(session) -> EstablishmentFilter:

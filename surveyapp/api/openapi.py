@@ -37,6 +37,9 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Establishments of my communes, paged, filtered like the web list",
                 "parameters": [_query("page", "integer", "1 to 1000000; a page past the last is empty, with the total"),
                                _query("per_page", "integer", "At most 500"),
+                               _query("after", "string", "Code the previous page ended with (its next_after): "
+                                      "the page is read from there, as fast as page 1 however deep"),
+                               _query("before", "string", "Code the next page began with: the page before it"),
                                _query("district", "string", "GSO district code"),
                                _query("commune", "string", "GSO commune code"),
                                _query("commune_2025", "string", "GSO commune code after 1 July 2025"),
@@ -151,7 +154,7 @@ def _schemas() -> dict[str, Any]:
             "revenue_vnd": {"type": ["integer", "null"]}, "version": {"type": "integer"}, "updated_at": timestamp}},
         "EstablishmentPage": {"type": "object", "properties": {
             "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
-            "pages": {"type": "integer"},
+            "pages": {"type": "integer"}, "next_after": {"type": ["string", "null"]},
             "establishments": {"type": "array", "items": {"$ref": "#/components/schemas/Establishment"}}}},
         "RegistrationIn": {"type": "object", "required": ["uuid", "commune_code", "name", "legal_form", "vsic_code"],
                            "properties": {

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from sqlalchemy import Integer, String, cast, func, literal, select, text
 from sqlmodel import Session
 
-from ..establishments import search_index
+from ..establishments import search_index, tally
 from ..models import Establishment, SurveyRecord
 from . import queries
 from .generator import MAX_SEQUENCE, generate_demo_census
@@ -135,7 +135,7 @@ def _indexes_rebuilt(session: Session, tables):
     indexes = [index for table in tables for index in table.indexes]
     for index in indexes:
         index.drop(connection)
-    with search_index.suspended(connection):
+    with search_index.suspended(connection), tally.suspended(connection):
         yield
     for index in indexes:
         index.create(connection)

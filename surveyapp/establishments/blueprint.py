@@ -31,7 +31,7 @@ def list_establishments():
     province_code = current_app.config["PROVINCE_CODE"]
     parsed = read_filter(session, request.args, province_code)
     page = queries.establishments_page(session, parsed.filter, parsed.page, current_app.config["PAGE_SIZE"],
-                                       scope=commune_scope())
+                                       scope=commune_scope(), after=parsed.after, before=parsed.before)
     moved = None if parsed.errors else redirect_past_last_page(
         "establishments.list_establishments", parsed.filter.as_query_args(), page.page, page.pages, page.total)
     if moved:

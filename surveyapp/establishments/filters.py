@@ -87,6 +87,23 @@ class ParsedFilter:
     filter: EstablishmentFilter
     page: int = 1
     errors: dict[str, str] = field(default_factory=dict)
+    #: The code the previous page ended with (the Next link) or the next page began with (Previous).
+    after: str | None = None
+    before: str | None = None
+
+
+#: An establishment code as a page link carries it ("94-947-000124"; imported codes may differ).
+_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,19}")
+
+
+def parse_cursor(raw: str | None) -> tuple[str | None, str | None]:
+    """`after`/`before`: (the code, None), (None, None) when absent or empty, or (None, the error)."""
+    text = (raw or "").strip()
+    if not text:
+        return None, None
+    if not _CODE.fullmatch(text):
+        return None, str(_l("Not an establishment code."))
+    return text, None
 
 
 def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
@@ -130,8 +147,13 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
     page, page_error = _parse_page(args.get("page"))
     if page_error:
         errors["page"] = page_error
+    cursors = {}
+    for name in ("after", "before"):
+        cursors[name], cursor_error = parse_cursor(args.get(name))
+        if cursor_error:
+            errors[name] = cursor_error
     clean = {name: (None if name in errors else value) for name, value in values.items()}
-    return ParsedFilter(EstablishmentFilter(**clean), page, errors)
+    return ParsedFilter(EstablishmentFilter(**clean), page, errors, **cursors)
 
 
 def _parse_page(raw: str | None) -> tuple[int, str | None]:
@@ -178,7 +200,7 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
     clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
     clean["default_units"] = _default_units(clean, survey_round)
     clean.update(_panel_rounds(session, clean, errors))
-    return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors)
+    return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors, parsed.after, parsed.before)
 
 
 def _default_units(clean: dict, survey_round) -> str:

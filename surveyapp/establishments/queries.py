@@ -16,7 +16,7 @@ from ..models import (
 )
 from ..adminunits.queries import legacy_communes_counted_in
 from ..text import search_terms
-from . import search_index
+from . import search_index, tally
 
 if TYPE_CHECKING:
     from .filters import EstablishmentFilter
@@ -203,8 +203,34 @@ def count_establishments(session: Session, wanted: "EstablishmentFilter", scope:
     return session.exec(count_statement(wanted, scope)).one()
 
 
+#: The filter arguments the tally can split a total by.
+_TALLIED = {"district", "commune", "sector", "legal_form", "status"}
+
+
 def count_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None) -> Select:
-    """How many establishments the filter selects, merged duplicates left out unless asked for.
+    """How many establishments the filter selects, merged duplicates left out unless asked for: the sum
+    of the maintained tally when the filter only uses what the tally is split by, else the rows."""
+    if set(wanted.as_query_args()) <= _TALLIED:
+        return tallied_statement(wanted, scope)
+    return counted_rows_statement(wanted, scope)
+
+
+def tallied_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None) -> Select:
+    """The filter's total from establishment_tally (a few thousand rows for a province, not a million)."""
+    counts = tally.tally.c
+    statement = select(func.coalesce(func.sum(counts.n), 0)).select_from(tally.tally)
+    for name, value in wanted.as_query_args().items():
+        statement = statement.where(getattr(counts, f"{name}_code" if name in ("district", "commune") else name)
+                                    == value)
+    if not wanted.status:
+        statement = statement.where(counts.status != EstablishmentStatus.merged.value)
+    if scope is not None:
+        statement = statement.where(counts.commune_code.in_(sorted(scope)))
+    return statement
+
+
+def counted_rows_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None) -> Select:
+    """The filter's total counted on the establishment rows.
 
     `status != 'merged'` cannot be read from an index range, so the count without a status filter is
     "all rows of the filter" minus "its merged rows": both come from index ranges (the first from
@@ -221,21 +247,50 @@ def count_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None
 
 
 def page_statement(wanted: "EstablishmentFilter", page: int, per_page: int, scope: set[str] | None = None,
-                   columns: tuple | None = None) -> Select:
+                   columns: tuple | None = None, *, after: str | None = None, before: str | None = None,
+                   total: int | None = None) -> Select:
+    """The rows of one page, ordered by code, read from the filter's index.
+
+    `after`/`before` (the code the previous page ended with, or the next one started with): the page is
+    read from there (keyset), as cheap as page 1 however deep. Else page `page` is skipped to: from the
+    end of the list (backwards, see `reads_backwards`) when that is nearer and `total` is known.
+    """
     statement = within_scope(apply_filter(select(*columns) if columns else select(Establishment), wanted), scope)
-    return statement.order_by(Establishment.code).offset((page - 1) * per_page).limit(per_page)
+    if after is not None:
+        return statement.where(Establishment.code > after).order_by(Establishment.code).limit(per_page)
+    if before is not None:
+        return statement.where(Establishment.code < before).order_by(Establishment.code.desc()).limit(per_page)
+    first = (page - 1) * per_page
+    if reads_backwards(page, per_page, total):
+        return (statement.order_by(Establishment.code.desc()).offset(max(total - page * per_page, 0))
+                .limit(min(per_page, total - first)))
+    return statement.order_by(Establishment.code).offset(first).limit(per_page)
+
+
+def reads_backwards(page: int, per_page: int, total: int | None, before: str | None = None) -> bool:
+    """Whether page_statement reads the page in descending order (the caller turns the rows round)."""
+    if before is not None:
+        return True
+    first = (page - 1) * per_page
+    return total is not None and first < total and total - page * per_page < first
 
 
 def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int,
-                        scope: set[str] | None = None, columns: tuple | None = None) -> EstablishmentPage:
+                        scope: set[str] | None = None, columns: tuple | None = None, *,
+                        after: str | None = None, before: str | None = None) -> EstablishmentPage:
     """One page of the filtered list, ordered by code, with the total count; `scope` limits communes.
 
     Rows are Establishment objects, or with `columns` plain rows of those columns (the JSON API:
-    no objects to build when they are only read).
+    no objects to build when they are only read). `after`/`before`: see page_statement (`page` is then
+    the number the page is shown with).
     """
     total = count_establishments(session, wanted, scope)
-    statement = page_statement(wanted, page, per_page, scope, columns)
+    if after is not None:
+        before = None
+    statement = page_statement(wanted, page, per_page, scope, columns, after=after, before=before, total=total)
     rows = list(session.exec(statement)) if columns is None else session.connection().execute(statement).all()
+    if reads_backwards(page, per_page, None if after is not None else total, before):
+        rows.reverse()
     return EstablishmentPage(rows, total, page, per_page)
 
 

@@ -68,13 +68,14 @@ def csv_header(language: str = "en", columns: tuple[Column, ...] = ESTABLISHMENT
     return _drain(buffer)
 
 
-def csv_line_chunks(line_batches: Iterable[list[str]], language: str = "en",
+def csv_line_chunks(line_batches: Iterable[tuple[int, bytes]], language: str = "en",
                     columns: tuple[Column, ...] = ESTABLISHMENT_COLUMNS) -> Iterator[bytes]:
-    """The same file from lines the database wrote (`queries.csv_line_batches`): a chunk per batch."""
+    """The same file from lines the database wrote (`queries.csv_line_batches`: (rows, bytes)), a chunk
+    per batch."""
     yield csv_header(language, columns)
-    for lines in line_batches:
-        if lines:
-            yield ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    for _rows, data in line_batches:
+        if data:
+            yield data
 
 
 def _neutralised(batch: list[tuple], text: list[int]) -> Iterator[tuple]:

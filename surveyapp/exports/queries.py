@@ -63,15 +63,28 @@ def establishment_batches(session: Session, wanted: "EstablishmentFilter", scope
 def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
                      columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
                      batch_size: int = CSV_BATCH_SIZE,
-                     status_words: dict[str, dict[str, str]] | None = None) -> Iterator[list[str]]:
-    """The export's CSV lines, written by the database itself: one text per row, in batches.
+                     status_words: dict[str, dict[str, str]] | None = None) -> Iterator[tuple[int, bytes]]:
+    """The export's CSV lines, written by the database itself: (rows, their bytes) a batch at a time.
 
     The same file `formats.csv_chunks` writes from row dicts (minimal quoting, formulas neutralised,
     empty for NULL), but each line is assembled in SQL and Python only joins the lines: a full
     export runs several times faster. Codes checked on the way in are copied as they are; labels
     come formatted from Python; coordinates have up to 15 significant digits (SQLite's text of a
-    real; PostgreSQL writes the shortest exact form).
+    real; PostgreSQL writes the shortest exact form). PostgreSQL sends the lines with COPY.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _csv_value_statement(columns, legal_forms, sectors, status_words)
+        yield from _copied_rows(session, within_scope(apply_filter(statement, wanted), scope)
+                                .order_by(Establishment.code), batch_size)
+        return
+    statement = _csv_line_statement(session, columns, legal_forms, sectors, status_words)
+    for batch in establishment_batches(session, wanted, scope, batch_size, statement):
+        yield len(batch), ("\r\n".join([row[0] for row in batch]) + "\r\n").encode("utf-8")
+
+
+def _csv_line_statement(session: Session, columns: tuple["Column", ...], legal_forms: dict[str, str],
+                        sectors: dict[str, str], status_words: dict[str, dict[str, str]] | None) -> Select:
+    """SELECT line, code: each establishment's CSV line (without its line break)."""
     commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
     values = _export_values(commune, district, legal_forms, sectors)
     for key, words in (status_words or {}).items():  # the code's word, as a finished cell
@@ -85,22 +98,71 @@ def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set
     line = cells[0]
     for cell in cells[1:]:
         line = line + "," + cell
-    statement = (select(line.label("line"), Establishment.code.label("code")).select_from(Establishment)
-                 .outerjoin(commune, commune.c.code == Establishment.commune_code)
-                 .outerjoin(district, district.c.code == Establishment.district_code))
-    for batch in establishment_batches(session, wanted, scope, batch_size, statement):
-        yield [row[0] for row in batch]
+    return (select(line.label("line"), Establishment.code.label("code")).select_from(Establishment)
+            .outerjoin(commune, commune.c.code == Establishment.commune_code)
+            .outerjoin(district, district.c.code == Establishment.district_code))
 
 
-def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict[str, str]) -> dict:
-    """Each column's SQL value; the two labels as finished CSV cells (formatted once, in Python)."""
+def _csv_value_statement(columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
+                         status_words: dict[str, dict[str, str]] | None) -> Select:
+    """PostgreSQL: one value per column, for COPY's own CSV writer to quote (as Python's csv writer does:
+    a value with a comma, a quote or a line break). Text is neutralised against formulas here; an empty
+    text becomes NULL, which COPY writes as an empty field (an empty string it would write as "")."""
+    commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
+    values = _export_values(commune, district, {code: neutralised(label) for code, label in legal_forms.items()},
+                            {code: neutralised(name) for code, name in sectors.items()}, formatted=False)
+    for key, words in (status_words or {}).items():
+        values[key] = case({code: neutralised(word) for code, word in words.items()}, value=values[key],
+                           else_=values[key])
+    labels = set(FORMATTED_LABELS) | set(status_words or {})
+    cells = [values[c.key] if c.numeric or c.checked or c.key in labels
+             else func.nullif(_neutralised_text(values[c.key]), "") for c in columns]
+    return (select(*cells).select_from(Establishment)
+            .outerjoin(commune, commune.c.code == Establishment.commune_code)
+            .outerjoin(district, district.c.code == Establishment.district_code))
+
+
+def _copied_rows(session: Session, statement: Select, batch_size: int) -> Iterator[tuple[int, bytes]]:
+    """PostgreSQL: `COPY (SELECT ...) TO STDOUT (FORMAT csv)`, streamed, `batch_size` rows per chunk.
+
+    COPY sends one row per message, ended by a bare line feed: each gets the CRLF of the file instead."""
+    compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
+            rows: list = []
+            for row in copy:
+                rows.append(row[:-1])
+                if len(rows) >= batch_size:
+                    yield len(rows), b"\r\n".join(rows) + b"\r\n"
+                    rows = []
+            if rows:
+                yield len(rows), b"\r\n".join(rows) + b"\r\n"
+    finally:
+        cursor.close()
+
+
+def neutralised(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _neutralised_text(value):
+    return case((func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
+
+
+def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict[str, str],
+                   formatted: bool = True) -> dict:
+    """Each column's SQL value; the two labels as finished CSV cells (formatted once, in Python), or as
+    plain text when not `formatted`."""
     e = Establishment
+    cell = csv_cell if formatted else str
     return {
         "establishment_code": e.code, "name": e.name, "owner": e.owner, "legal_form": e.legal_form,
-        "legal_form_name": case({code: csv_cell(label) for code, label in legal_forms.items()}, value=e.legal_form,
-                                else_=func.coalesce(e.legal_form, "")),
+        "legal_form_name": case({code: cell(label) for code, label in legal_forms.items()}, value=e.legal_form,
+                                else_=e.legal_form if not formatted else func.coalesce(e.legal_form, "")),
         "vsic_code": e.vsic_code, "sector": e.sector,
-        "sector_name": case({code: csv_cell(name) for code, name in sectors.items()}, value=e.sector, else_=""),
+        "sector_name": case({code: cell(name) for code, name in sectors.items()}, value=e.sector,
+                            else_="" if formatted else null()),
         "commune_code": e.commune_code, "commune_name": commune.c.name, "district_code": e.district_code,
         "district_name": district.c.name, "province_code": e.province_code, "address": e.address, "lat": e.lat,
         "lon": e.lon, "workers": e.workers, "revenue_vnd": e.revenue_vnd, "capital_vnd": e.capital_vnd,
@@ -116,7 +178,7 @@ def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict
 
 def csv_cell(text: str) -> str:
     """One text as a CSV cell, as Python's csv writer and the export write it."""
-    text = "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    text = neutralised(text)
     return '"' + text.replace('"', '""') + '"' if any(mark in text for mark in ',"\r\n') else text
 
 

@@ -47,8 +47,8 @@ def establishment_rows(session: Session, wanted: "EstablishmentFilter", scope: s
 
 
 def establishment_csv_lines(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
-                            language: str = "en") -> Iterator[list[str]]:
-    """The rows as CSV lines written by the database, a batch at a time (the fast path of CSV)."""
+                            language: str = "en") -> Iterator[tuple[int, bytes]]:
+    """The rows as CSV lines written by the database, (rows, bytes) a batch at a time (the fast path of CSV)."""
     legal_forms = legal_form_names(language)
     sectors = {code: division.name(language) for code, division in vsic_divisions().items()}
     return queries.csv_line_batches(session, wanted, scope, ESTABLISHMENT_COLUMNS, legal_forms, sectors,

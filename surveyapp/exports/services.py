@@ -84,7 +84,7 @@ def _streamed(session: Session, request: ExportRequest) -> tuple[Iterator[bytes]
     """The chunks of a streamed format, and the counter of rows that went into them."""
     if request.format == "csv":
         batches = _Counted(establishment_csv_lines(session, request.filter, request.scope, request.language),
-                           weight=len)
+                           weight=lambda batch: batch[0])
         return formats.csv_line_chunks(batches, request.language), batches
     if request.format == "geojson":
         rows = _Counted(establishment_rows(session, request.filter, request.scope, request.language))

@@ -32,9 +32,6 @@ from operator import is_not
 from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
-
 from .. import clock
 
 NUMBER_FORMATS = {
@@ -214,6 +211,15 @@ def new_workbook(path: str | None = None) -> StreamingWorkbook:
     return StreamingWorkbook(path)
 
 
+def get_column_letter(index: int) -> str:
+    """1 → A, 27 → AA (openpyxl's function, without importing openpyxl)."""
+    letters = ""
+    while index > 0:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
 def write_sheet(workbook: StreamingWorkbook, title: str, columns: Sequence[SheetColumn],
                 rows: Iterable[Sequence[Any]]) -> int:
     """Append a sheet with a header row and `rows`; returns the number of data rows written."""
@@ -296,6 +302,8 @@ class _ColumnCells:
             if isinstance(value, kind):
                 if getattr(value, "tzinfo", None) is not None:
                     raise TypeError("Excel does not support timezones in datetimes: make them naive first.")
+                from openpyxl.utils.datetime import to_excel  # not at import: openpyxl loads NumPy and Pillow
+
                 return f'{start}" s="{self.styles.number[code]}"><v>{to_excel(value)!r}</v></c>'
         raise TypeError(f"cannot store {type(value).__name__} in a spreadsheet cell: {value!r}")
 

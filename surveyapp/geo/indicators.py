@@ -1,11 +1,10 @@
-"""What a district map shows: the indicator, its class breaks (mapclassify) and colours.
+"""What a district map shows: the indicator, its class breaks and colours.
 
 Parsing the map's own query arguments (`indicator`, `share_of`, `scheme`, `level`) is pure, like the
 establishment filter: bad values become {argument: message}, never exceptions.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -21,7 +20,7 @@ INDICATORS = {
     "sector_share": _l("Share of a sector in establishments (%)"),
     "certified": _l("Certified establishments (typical rural industrial product)"),
 }
-#: scheme → (label, name of the mapclassify class).
+#: scheme → (label, name of the mapclassify class it matches: see classes.py).
 SCHEMES = {
     "natural_breaks": (_l("Natural breaks (Fisher-Jenks)"), "FisherJenks"),
     "quantiles": (_l("Quantiles"), "Quantiles"),
@@ -100,7 +99,8 @@ class ClassBreaks:
 
 
 def classify(values: Sequence[float], scheme: str = "natural_breaks", k: int = CLASSES) -> ClassBreaks | None:
-    """Class breaks of the values with mapclassify; fewer classes when there are fewer distinct values."""
+    """Class breaks of the values (mapclassify's, see classes.py); fewer classes when there are fewer
+    distinct values."""
     import numpy as np
     data = np.asarray([value for value in values if value is not None], dtype=float)
     if data.size == 0:
@@ -109,12 +109,9 @@ def classify(values: Sequence[float], scheme: str = "natural_breaks", k: int = C
     k = max(1, min(k, distinct.size))
     if k == 1:
         return ClassBreaks((float(distinct[0]),), float(distinct[0]), _colours(1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mapclassify warns when classes come out fewer than asked
-        import mapclassify  # imported when a map is drawn: it pulls in SciPy (~1 s at start-up)
+    from . import classes  # NumPy: imported when a map is drawn, not at start-up
 
-        classifier = getattr(mapclassify, SCHEMES[scheme][1])(data, k=k)
-    upper = tuple(float(bound) for bound in classifier.bins)
+    upper = tuple(float(bound) for bound in classes.breaks(data, scheme, k))
     return ClassBreaks(upper, float(data.min()), _colours(len(upper)))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from openpyxl.utils import get_column_letter
+from ..exports.xlsx import get_column_letter
 
 from ..exports.columns import ESTABLISHMENT_COLUMNS
 from ..text import fold

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from xml.parsers import expat
 
 from flask_babel import lazy_gettext as _l
-from openpyxl.utils import get_column_letter
+from ..exports.xlsx import get_column_letter
 
 from ..i18n import format_number
 

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import surveyapp.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from surveyapp.establishments import search_index
+from surveyapp.establishments import search_index, tally
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -29,7 +29,7 @@ def _configure(connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
-        include_object=search_index.include_object,
+        include_object=lambda *about: search_index.include_object(*about) and tally.include_object(*about),
     )
 
 
