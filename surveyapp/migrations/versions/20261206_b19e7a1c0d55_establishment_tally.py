@@ -1,7 +1,7 @@
 """Maintained count of establishments by commune, sector, legal form and status (list totals at 1M)
 
 Revision ID: b19e7a1c0d55
-Revises: 7c1d4b9e2f60
+Revises: b3d5e7f9a1c2
 Create Date: 2026-12-06 05:30:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from surveyapp.establishments import tally
 
 revision = "b19e7a1c0d55"
-down_revision = "7c1d4b9e2f60"
+down_revision = "b3d5e7f9a1c2"
 branch_labels = None
 depends_on = None
 
