@@ -36,7 +36,7 @@ EXPECTED = {
     "admin.revoke_user_token": ADMIN, "admin.questionnaires": ADMIN, "admin.upload_questionnaire": ADMIN,
     "admin.questionnaire_candidate": ADMIN, "admin.questionnaire_candidate_preview": ADMIN,
     "admin.questionnaire_preview": ADMIN, "admin.publish_questionnaire": ADMIN, "admin.attach_questionnaire": ADMIN,
-    "admin.download_questionnaire": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
+    "admin.download_questionnaire": ADMIN, "admin.download_xform": ADMIN, "accounts.tokens": ALL, "accounts.revoke_own_token": ALL,
     "api.openapi": PUBLIC, "api.session_info": ALL, "api.assignments": ALL, "api.establishments": ALL,
     "api.questionnaire": ALL, "api.get_record": ALL, "api.post_record": CAPTURE,
     "api.register_establishment": CAPTURE, "api.post_photo": CAPTURE,

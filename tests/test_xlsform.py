@@ -8,6 +8,7 @@ import re
 import time
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from openpyxl import load_workbook
@@ -129,12 +130,13 @@ def test_pyxform_checks_the_candidate_too(app, session):
 def test_the_supported_types_follow_the_loaders_question_types(monkeypatch):
     from surveyapp.questionnaire import definition, xlsform
 
-    rows = [survey_row("image", "anh", "Ảnh", "Photo")]
+    assert "image" in xlsform.supported_types()  # the photo question (issue 16 item 4)
+    rows = [survey_row("audio", "ghi_am", "Ghi âm", "Recording")]
     refused = candidate_from_workbook(read_workbook(workbook(rows)), form_id_if_missing="x", version_if_missing="1")
-    assert "type 'image' is not supported" in " ".join(p.message for p in refused.problems)
-    monkeypatch.setattr(definition, "QUESTION_TYPES", definition.QUESTION_TYPES | {"image"})
+    assert "type 'audio' is not supported" in " ".join(p.message for p in refused.problems)
+    monkeypatch.setattr(definition, "QUESTION_TYPES", definition.QUESTION_TYPES | {"audio"})
     monkeypatch.setattr(xlsform, "QUESTION_TYPES", definition.QUESTION_TYPES)
-    assert "image" in xlsform.supported_types()
+    assert "audio" in xlsform.supported_types()
 
 
 def test_an_older_kobo_export_names_the_form_id_string():
@@ -255,6 +257,15 @@ def test_the_admin_uploads_previews_maps_publishes_attaches_and_downloads(app, c
     header = [cell.value for cell in book["survey"][1]]
     assert header[:4] == ["type", "name", "label::vi", "label::en"] and "establishment_field" in header
     assert client.get("/admin/questionnaires/cnnt-2018/2.xlsx").status_code == 200  # a forms/ file too
+
+    xform = client.get("/admin/questionnaires/lang-nghe-2020/1.xml")
+    assert xform.status_code == 200 and xform.mimetype == "application/xml"
+    assert 'filename="lang-nghe-2020.v1.xml"' in xform.headers["Content-Disposition"]
+    root = ElementTree.fromstring(xform.data)
+    instance = root.find(".//{http://www.w3.org/2002/xforms}instance/*")
+    assert instance.get("id") == "lang-nghe-2020" and instance.get("version") == "1"
+    assert instance.find(".//{http://www.w3.org/2002/xforms}ten_co_so") is not None
+    assert client.get("/admin/questionnaires/lang-nghe-2020/9.xml").status_code == 404
 
 
 def test_upload_problems_are_listed_in_vietnamese(client):

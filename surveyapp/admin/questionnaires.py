@@ -212,3 +212,18 @@ def download_questionnaire(form_id: str, version: str):
     return Response(workbook_bytes(definition.source_text),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{form_id}.v{version}.xlsx"'})
+
+
+@bp.get("/questionnaires/<form_id>/<version>.xml")
+@allow(Role.admin)
+def download_xform(form_id: str, version: str):
+    """The version as an ODK XForm (what ODK Collect is sent: pyxform's conversion of the same text)."""
+    from ..questionnaire.xform import XFormError, xform_xml
+
+    definition = _definition_or_404(form_id, version)
+    try:
+        xml = xform_xml(definition)
+    except XFormError as error:
+        abort(409, description=str(error))
+    return Response(xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{form_id}.v{version}.xml"'})
