@@ -234,6 +234,22 @@ def test_a_photo_is_not_served_under_another_establishment(client, add_establish
     assert client.get(f"/establishments/{shop.code}/photos/secret.txt").status_code == 404
 
 
+def test_a_merge_takes_the_duplicates_photos_to_the_survivor_and_undo_brings_them_back(client, session,
+                                                                                        add_establishment, shop, stored):
+    survivor = add_establishment(name="Tiệm bánh pía Tân Huê Viên", commune_code="31498")
+    url = f"/establishments/{{code}}/photos/{stored.file_name}"
+    assert client.get(url.format(code=survivor.code)).status_code == 404
+    assert client.post("/duplicates/merge", data={"a": survivor.code, "b": shop.code, "keep": survivor.code}
+                       ).status_code == 302
+    assert [photo.establishment_id for photo in photos(session)] == [survivor.id]
+    assert client.get(url.format(code=survivor.code)).status_code == 200
+    assert stored.file_name in client.get(f"/establishments/{survivor.code}").text
+
+    assert client.post("/duplicates/merges/1/revert").status_code == 302
+    assert [photo.establishment_id for photo in photos(session)] == [shop.id]
+    assert client.get(url.format(code=survivor.code)).status_code == 404
+
+
 def test_a_lost_thumbnail_is_made_again(client, folder, shop, stored):
     from surveyapp.photos.storage import thumbnail_path
 

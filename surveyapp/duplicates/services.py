@@ -174,10 +174,32 @@ def _move_promotion(session: Session, from_id: int, to_id: int) -> dict:
             row.establishment_id = to_id
             session.add(row)
             moved[key].append(row.id)
+    moved["photos"] = _move_photos(session, from_id, to_id)
+    return moved
+
+
+def _move_photos(session: Session, from_id: int, to_id: int) -> list[int]:
+    """Photos follow the records, so the survivor's readers see the photos its moved answers name. A
+    photo the survivor already has (same bytes) stays with the duplicate: one row per establishment."""
+    from ..photos.queries import photos_of_establishment
+
+    kept = {photo.sha256 for photo in photos_of_establishment(session, to_id)}
+    moved = []
+    for photo in photos_of_establishment(session, from_id):
+        if photo.sha256 not in kept:
+            photo.establishment_id = to_id
+            session.add(photo)
+            moved.append(photo.id)
     return moved
 
 
 def _restore_promotion(session: Session, moved: dict, survivor_id: int, merged_id: int) -> None:
+    from ..photos.queries import photos_of_establishment
+
+    for photo in photos_of_establishment(session, survivor_id):
+        if photo.id in moved.get("photos", []):
+            photo.establishment_id = merged_id
+            session.add(photo)
     for key, rows in (("supports", queries.supports_of(session, survivor_id)),
                       ("certificates", queries.certificates_of(session, survivor_id)),
                       ("ocop", queries.ocop_of(session, survivor_id))):
