@@ -191,3 +191,13 @@ def test_page_shows_match_weight_and_each_comparison(client_as, session, add_est
     row = re.search(r'<table[^>]*id="pairs".*?</table>', page, re.S).group(0)
     assert "Trọng số khớp" in row and re.search(r"<td class=\"text-end\">\+\d+,\d</td>", row)
     assert re.search(r"tên giống: \+\d+,\d; cùng chủ: \+\d+,\d", row)
+
+
+def test_the_extreme_thresholds_work(runner, session, add_establishment, tmp_path):
+    add_establishment(name="Cơ sở Bánh Pía Tân Huê Viên", owner="Lý Văn Hên", commune_code="31498")
+    add_establishment(name="CS Banh Pia Tan Hue Vien", owner="Ly Van Hen", commune_code="31498")
+    for threshold, pairs in (("1", 0), ("0", 1)):
+        out = tmp_path / f"pairs-{threshold}.csv"
+        result = runner.invoke(args=["duplicates", "--threshold", threshold, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 1 + pairs

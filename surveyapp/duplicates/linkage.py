@@ -370,7 +370,7 @@ def predict(table, model: dict, threshold: float = DEFAULT_THRESHOLD,
     weight; `excluded` pairs (decided already) never come out."""
     with _duckdb(memory_limit, threads) as connection:
         rows = _predicted_rows(connection, table, model, threshold)
-    return _pairs(rows, model, excluded or set())
+    return _pairs(rows, model, excluded or set(), threshold)
 
 
 def _predicted_rows(connection, table, model: dict, threshold: float) -> list[tuple]:
@@ -380,7 +380,9 @@ def _predicted_rows(connection, table, model: dict, threshold: float) -> list[tu
     model_settings = {key: value for key, value in model.items() if key not in OUR_KEYS}
     model_settings["probability_two_random_records_match"] = prior_for(model, records)
     linker = _linker(connection, model_settings)
-    predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    # Splink turns the probability into a weight in SQL: 0 and 1 would be ±infinity there.
+    sql_threshold = None if threshold <= 0 else min(threshold, 1 - 1e-9)
+    predictions = linker.inference.predict(threshold_match_probability=sql_threshold, warning_mode="never")
     columns = ", ".join(f'"gamma_{n}", "mw_{n}"' for n in _comparison_names(model))
     return connection.execute(f"""
         SELECT least(unique_id_l, unique_id_r), greatest(unique_id_l, unique_id_r), match_probability, match_weight,
@@ -392,14 +394,14 @@ def _comparison_names(model: dict) -> list[str]:
     return [c["output_column_name"] for c in model["comparisons"]]
 
 
-def _pairs(rows: list[tuple], model: dict, excluded: set[tuple[str, str]]) -> list[LinkedPair]:
+def _pairs(rows: list[tuple], model: dict, excluded: set[tuple[str, str]], threshold: float) -> list[LinkedPair]:
     """Rows of _predicted_rows as LinkedPairs with their reasons, best first."""
     names = _comparison_names(model)
     level_keys = _level_keys(model)
     pairs = []
     for row in rows:
         code_a, code_b, probability, weight, name_similarity, metres = row[:6]
-        if (code_a, code_b) in excluded:
+        if (code_a, code_b) in excluded or probability < threshold:
             continue
         evidence = []
         for index, name in enumerate(names):
