@@ -280,7 +280,7 @@ def test_the_csv_names_the_photos_and_the_zip_holds_them(client_as, add_establis
     rows = {row["establishment_code"]: row for row in csv.DictReader(io.StringIO(
         admin.get("/exports/establishments.csv").data.decode("utf-8-sig")))}
     assert rows[shop.code]["photo_files"] == stored.file_name and rows[other.code]["photo_files"] == ""
-    assert list(rows[shop.code])[-2:] == ["gps_mismatch", "photo_files"]
+    assert list(rows[shop.code])[-2:] == ["province_name_2025", "photo_files"]  # the last column
     archive = zipfile.ZipFile(io.BytesIO(admin.get("/exports/photos.zip").data))
     assert archive.namelist() == [stored.file_name]
     assert sha256_of(archive.read(stored.file_name)) == stored.sha256

@@ -121,8 +121,9 @@ def test_exports_carry_both_units(client, add_establishment, headers):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     header = rows[0]
     keys = [column.key for column in ESTABLISHMENT_COLUMNS]
-    assert keys[-4:] == COLUMNS_2025 and keys[8:12] == LEGACY_UNIT_COLUMNS  # added at the end, the rest kept
-    assert len(header) == 30
+    # added after the columns of before (only the photos' column, added later, follows them)
+    assert keys[-5:-1] == COLUMNS_2025 and keys[-1] == "photo_files" and keys[8:12] == LEGACY_UNIT_COLUMNS
+    assert len(header) == 31
     row = dict(zip(keys, next(r for r in rows[1:] if r[0] == establishment.code)))
     assert [row[key] for key in LEGACY_UNIT_COLUMNS] == ["31498", "Phường 5", "941", "Thành phố Sóc Trăng"]
     assert [row[key] for key in COLUMNS_2025] == ["31507", "Phường Sóc Trăng", "92", "Thành phố Cần Thơ"]

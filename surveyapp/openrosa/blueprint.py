@@ -12,7 +12,6 @@ import json
 import zlib
 from functools import wraps
 
-import segno
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -253,6 +252,8 @@ def collect_settings():
 
 def _collect_page(new_password: str | None):
     """The page; `new_password`: an app password just created, shown this once."""
+    import segno  # only on the account page that shows the QR code
+
     session = get_session()
     payload = collect_settings_payload(server_url(), current_user.username)
     qr_svg = segno.make(payload, error="m").svg_inline(scale=4, title="ODK Collect")

@@ -8,7 +8,10 @@ import warnings
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: Formats a phone or a browser sends; anything else (a PDF, a renamed text file) is refused.
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP"}
@@ -52,6 +55,8 @@ def checked_picture(data: bytes, *, max_bytes: int, max_px: int) -> Picture:
 
 
 def _decoded(data: bytes) -> Image.Image:
+    from PIL import Image  # Pillow only when a photo arrives: start-up stays light
+
     refused = PhotoRefused(str(_l("This file is not a photo (JPEG or PNG image).")))
     try:
         with warnings.catch_warnings():
@@ -71,6 +76,8 @@ def _decoded(data: bytes) -> Image.Image:
 
 
 def _reencoded(image: Image.Image, max_px: int) -> Picture:
+    from PIL import Image, ImageOps
+
     image = ImageOps.exif_transpose(image)
     image = _on_white(image)
     image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
@@ -81,6 +88,8 @@ def _reencoded(image: Image.Image, max_px: int) -> Picture:
 
 def _on_white(image: Image.Image) -> Image.Image:
     """RGB, transparent parts white (JPEG has no transparency)."""
+    from PIL import Image
+
     if image.mode in ("RGBA", "LA", "P", "PA"):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
@@ -91,6 +100,8 @@ def _on_white(image: Image.Image) -> Image.Image:
 
 def thumbnail_of(data: bytes, size: int = THUMBNAIL_PX) -> bytes:
     """A small JPEG of a stored photo, for lists and pages."""
+    from PIL import Image
+
     with Image.open(io.BytesIO(data)) as image:
         small = _on_white(image)
         small.thumbnail((size, size), Image.Resampling.LANCZOS)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 
-from pyxform.xls2json_backends import md_to_dict
-from pyxform.xls2xform import convert
 
 from .definition import Definition
 
@@ -41,6 +39,9 @@ def xform_xml(definition: Definition, *, form_id: str | None = None, title: str 
 @functools.lru_cache(maxsize=16)
 def _converted(source_text: str, version: str, form_id: str, title: str | None) -> str:
     """pyxform takes ~0.1 s for a census questionnaire: each (text, id, title) is converted once."""
+    from pyxform.xls2json_backends import md_to_dict  # ODK's converter: only when an XForm is asked for
+    from pyxform.xls2xform import convert
+
     book = md_to_dict(source_text)
     settings = book["settings"][0]
     settings.update({"form_id": form_id, "version": version})

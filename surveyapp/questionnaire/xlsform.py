@@ -18,9 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
 
+from ..exports.xlsx import get_column_letter
 from ..imports.safety import DEFAULT_LIMITS, FileRefused, Limits, check_workbook
 from .definition import METADATA_TYPES, QUESTION_TYPES, _split_type
 from .markdown import MarkdownTableError, Sheet, SheetRow, read_sheets
@@ -123,6 +122,8 @@ def read_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, _Ra
     except FileRefused as error:
         raise XlsFormError([Problem(Place(), str(error))]) from error
     try:
+        from openpyxl import load_workbook  # only when a workbook is read: start-up stays light
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged or foreign file
         raise XlsFormError([Problem(Place(), "the file is not an Excel workbook (.xlsx)")]) from error
@@ -385,6 +386,8 @@ def _pyxform_problem(candidate: Candidate, message: str) -> Problem:
 def workbook_bytes(markdown: str) -> bytes:
     """The XLSForm workbook of a questionnaire's Markdown: one sheet per table, as written."""
     sheets = read_sheets(markdown)
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for name in SHEETS:
