@@ -213,6 +213,21 @@ def test_hand_made_panel(session, hand_made):
     assert ("941", "Thành phố Sóc Trăng", "C16", "closed", 1, 2, 0, 20_000_000, 0) in lines
 
 
+def test_panel_by_the_communes_after_1_july_2025(client, session, hand_made):
+    """With units=2025 the rows are the new communes (Phường 5 counts in Phường Sóc Trăng, 31507); the
+    categories do not change, and each figure's list selects that new commune."""
+    report = panel.panel_report(session, PROVINCE, "2018", "2019", EstablishmentFilter(units="2025"), None)
+    assert [(unit.unit_code, unit.unit_name) for unit in report.units] == [("31507", "Phường Sóc Trăng")]
+    assert {category: cell.establishments for category, cell in report.total.cells.items()} == {
+        "continuing": 3, "new": 1, "closed": 1, "not_revisited": 1}
+    assert ("31507", "Phường Sóc Trăng", "C16", "closed", 1, 2, 0, 20_000_000, 0) in panel.csv_rows(report)
+    html = client.get("/reports/panel?from=2018&to=2019&units=2025").text
+    assert "commune_2025=31507" in html and "district=941" not in html
+    assert "theo xã, phường (từ 1/7/2025)" in html.lower() or "(từ 1/7/2025)" in html
+    listed = client.get("/establishments?panel=closed&panel_from=2018&panel_to=2019&commune_2025=31507").text
+    assert "Cơ sở D" in listed and "Cơ sở A" not in listed
+
+
 def test_panel_filter_defaults_to_the_two_latest_rounds_and_rejects_nonsense(session, hand_made):
     parsed = read_filter(session, {"panel": "new"}, PROVINCE)
     assert (parsed.filter.panel, parsed.filter.panel_from, parsed.filter.panel_to) == ("new", "2018", "2019")

@@ -90,7 +90,8 @@ def panel_page():
         return render_template("reports/panel.html", report=None, problem=str(error), **page), status
     report = panel.panel_report(session, context.province_code, from_code, to_code, context.filter, context.scope)
     parts = [(key, str(label), CATEGORY_COLOURS[key]) for key, label in panel.CATEGORY_LABELS.items()]
-    chart = stacked_bar_chart(_("Establishments of either round by district"), parts,
+    chart = stacked_bar_chart(_("Establishments of either round by commune (from 1/7/2025)") if context.filter.units_2025
+                              else _("Establishments of either round by district"), parts,
                               [(unit.unit_name, {key: cell.establishments for key, cell in unit.cells.items()})
                                for unit in report.units])
 
@@ -99,12 +100,13 @@ def panel_page():
         arguments = {**context.filter.as_query_args(), "panel": category, "panel_from": from_code,
                      "panel_to": to_code}
         if row.unit_code:
-            arguments[panel.UNIT_ARGUMENT] = row.unit_code
+            arguments[panel.unit_argument(context.filter)] = row.unit_code
         if row.sector:
             arguments["sector"] = row.sector
         return url_for("establishments.list_establishments", **arguments)
 
     return render_template("reports/panel.html", report=report, chart=chart, list_link=list_link,
+                           area_header=context.area_header(),
                            problem=None, **page), (400 if errors else 200)
 
 

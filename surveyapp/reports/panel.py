@@ -45,8 +45,9 @@ DEFINITIONS = (
     (_l("Growth of the continuing"), _l("Total: the change of the continuing establishments' sum between the "
                                         "rounds, in %. Median: the middle of their own changes in %.")),
 )
-#: The list filter argument that selects one reporting unit (queries.report_unit_column's).
-UNIT_ARGUMENT = "district"
+def unit_argument(wanted: "EstablishmentFilter") -> str:
+    """The list filter argument that selects one reporting unit (queries.report_unit_column's)."""
+    return "commune_2025" if wanted.units_2025 else "district"
 
 
 @dataclass
@@ -106,14 +107,17 @@ def panel_rounds(session: Session, from_code: str | None, to_code: str | None) -
     return choose_panel_rounds(rounds, from_code, to_code)
 
 
-def report_units(session: Session, province_code: str) -> list[tuple[str, str]]:
-    """(code, name) of the units the panel reports by, in order: the legacy districts (see UNIT_ARGUMENT)."""
+def report_units(session: Session, province_code: str, wanted: "EstablishmentFilter") -> list[tuple[str, str]]:
+    """(code, name) of the units the panel reports by, in order: the legacy districts, or with `units=2025`
+    the communes after 1 July 2025 (see unit_argument)."""
+    if wanted.units_2025:
+        return unit_queries.commune_2025_choices(session, province_code)
     return [(unit.code, unit.name) for unit in unit_queries.districts_of_province(session, province_code)]
 
 
 def panel_report(session: Session, province_code: str, from_code: str, to_code: str, wanted: "EstablishmentFilter",
                  scope: set[str] | None) -> PanelReport:
-    names = dict(report_units(session, province_code))
+    names = dict(report_units(session, province_code, wanted))
     rows: dict[tuple[str, str], PanelRow] = {}
     for unit, sector, category, *figures in queries.panel_cells(session, province_code, from_code, to_code, wanted,
                                                                  scope):

@@ -69,12 +69,10 @@ def by_district(session: Session, province_code: str, wanted: "EstablishmentFilt
 
 # --- The panel between two rounds (reports/panel.py) -------------------------------------------------
 
-def report_unit_column():
-    """The unit the panel and effect reports group by: the legacy district.
-
-    One place to switch (to the 2025 commune, say): every panel query groups by what this returns.
-    """
-    return Establishment.district_code
+def report_unit_column(wanted: "EstablishmentFilter | None" = None):
+    """The unit the panel reports group by: the legacy district, or with `units=2025` the commune after
+    1 July 2025 (`_filtered` joins what that needs). The effect compares within legacy districts (None)."""
+    return _area(wanted) if wanted is not None else Establishment.district_code
 
 
 def without_jit(session: Session) -> None:
@@ -127,7 +125,7 @@ def panel_cells(session: Session, province_code: str, from_code: str, to_code: s
     """(unit, sector, category, establishments, workers earlier, workers later, revenue earlier, revenue later)
     for the establishments with a record in either round; the figures of a round the category lacks are 0."""
     facts, joined = _panel_join(from_code, to_code)
-    unit, category = report_unit_column(), _category(facts)
+    unit, category = report_unit_column(wanted), _category(facts)
     statement = (select(unit, Establishment.sector, category, func.count(), _sum(facts.c.workers_from),
                         _sum(facts.c.workers_to), _sum(facts.c.revenue_from), _sum(facts.c.revenue_to))
                  .select_from(joined))
@@ -145,7 +143,7 @@ def continuing_medians(session: Session, province_code: str, from_code: str, to_
     last); the middle one or two of each are averaged. The rows never leave the database.
     """
     facts, joined = _panel_join(from_code, to_code)
-    unit = report_unit_column()
+    unit = report_unit_column(wanted)
     levels = {"cell": [unit, Establishment.sector], "unit": [unit], "total": []}
     growths = {"workers": _growth_pct(facts.c.workers_from, facts.c.workers_to),
                "revenue": _growth_pct(facts.c.revenue_from, facts.c.revenue_to)}
