@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -365,15 +364,11 @@ def generated_form(questions: int) -> bytes:
     return workbook(rows, settings=[["form_id", "version", "form_title"], ["lon-200", "1", "Phiếu 200 câu"]])
 
 
-def test_a_200_question_form_imports_in_a_few_seconds(app, session):
-    data = generated_form(200)
-    started = time.perf_counter()
-    checked = check(app, session, "lon-200.xlsx", data)
-    elapsed = time.perf_counter() - started
+def test_a_200_question_form_imports_whole(app, session):
+    """Its speed is measured by `python -m bench.xlsform`, not here (no timed tests)."""
+    checked = check(app, session, "lon-200.xlsx", generated_form(200))
     assert checked.ok, problem_lines(app, checked)[:5]
     assert len(checked.definition.questions()) == 200
-    print(f"\n200-question XLSForm checked in {elapsed:.2f} s")
-    assert elapsed < 10
 
 
 def test_a_questionnaire_md_is_published_as_written_and_offered_for_new_rounds(client, session):
