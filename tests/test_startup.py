@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: What only maps, exports of geometry, XLSX and migrations need: none of it at start-up.
 HEAVY = ("pandas", "geopandas", "folium", "scipy", "mapclassify", "shapely", "pyproj", "numpy", "openpyxl",
-         "alembic", "PIL")
+         "alembic", "PIL", "pyxform", "segno", "splink", "duckdb", "pyarrow")
 
 
 def _run(code: str, tmp_path) -> dict:
