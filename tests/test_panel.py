@@ -27,15 +27,21 @@ CATEGORIES = ("continuing", "new", "closed", "not_revisited")
 EVERYONE = EstablishmentFilter()
 
 
-@pytest.fixture(scope="module")
-def panel_app(databases, template_url):
-    """The demo census with its promotion data and 2019 revisits (as `flask setup` makes it). Read-only."""
+def demo_panel_app(databases, template_url):
+    """(app, url): the demo census with its promotion data and 2019 revisits, as `flask setup` makes it."""
     url = databases.copy(template_url)
     app = build_app(url)
     with app.app_context(), session_scope(app) as db_session:
         generate_demo_census(db_session, PROVINCE, 3209, seed=1)
         generate_promotion_demo(db_session, seed=1)
         generate_panel_demo(db_session, seed=1)
+    return app, url
+
+
+@pytest.fixture(scope="module")
+def panel_app(databases, template_url):
+    """The demo panel (demo_panel_app). Read-only."""
+    app, url = demo_panel_app(databases, template_url)
     yield app
     dispose(app)
     databases.drop(url)

@@ -4,13 +4,11 @@ from __future__ import annotations
 import pytest
 
 from surveyapp.db import session_scope
-from surveyapp.demo.generator import generate_demo_census
-from surveyapp.demo.panel import generate_panel_demo
-from surveyapp.demo.promotion import generate_promotion_demo
 from surveyapp.establishments.filters import EstablishmentFilter
 from surveyapp.establishments.queries import count_establishments
 
-from .conftest import PROVINCE, SCREENSHOTS, build_app, dispose, page_errors, serving, sign_in
+from .conftest import SCREENSHOTS, dispose, page_errors, serving, sign_in
+from .test_panel import demo_panel_app
 
 pytestmark = pytest.mark.browser
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "360": {"width": 360, "height": 780}}
@@ -19,12 +17,7 @@ WIDTHS = {"desktop": {"width": 1366, "height": 900}, "360": {"width": 360, "heig
 @pytest.fixture(scope="module")
 def panel_server(databases, template_url):
     """The demo census as `flask setup` makes it (with 2019 revisits), served; read-only."""
-    url = databases.copy(template_url)
-    app = build_app(url)
-    with app.app_context(), session_scope(app) as db_session:
-        generate_demo_census(db_session, PROVINCE, 3209, seed=1)
-        generate_promotion_demo(db_session, seed=1)
-        generate_panel_demo(db_session, seed=1)
+    app, url = demo_panel_app(databases, template_url)
     with session_scope(app) as db_session:
         counts = {category: count_establishments(db_session, EstablishmentFilter(
             panel=category, panel_from="2018", panel_to="2019")) for category in ("continuing", "new", "closed",
