@@ -159,14 +159,16 @@
     }
   }
 
-  // lookup(name) gives the current value of ${name}; selfValue that of `.`; today is "YYYY-MM-DD".
-  function evaluate(ast, lookup, selfValue, today) {
+  // lookup(name) gives the current value of ${name}; selfValue that of `.`; today is "YYYY-MM-DD";
+  // columns: the cells of the choice a choice_filter judges (["col", name] nodes; missing reads as "").
+  function evaluate(ast, lookup, selfValue, today, columns) {
     var day = today || appToday();
     function ev(node) {
       switch (node[0]) {
         case "num": case "str": return node[1];
         case "ref": return lookup(node[1]);
         case "self": return selfValue === undefined ? null : selfValue;
+        case "col": return columns && has(columns, node[1]) ? columns[node[1]] : "";
         case "op": {
           var op = node[1], left = ev(node[2]);
           if (op === "and") { return boolean(left) && boolean(ev(node[3])); }
