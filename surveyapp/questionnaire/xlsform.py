@@ -321,6 +321,8 @@ _MESSAGE_COLUMNS = (
     (re.compile(r"^(name |'[^']*' is already|end_)"), "name"),
     (re.compile(r"^constraint"), "constraint"),
     (re.compile(r"^relevant"), "relevant"),
+    (re.compile(r"^(calculation|calculate )"), "calculation"),
+    (re.compile(r"^choice_filter"), "choice_filter"),
     (re.compile(r"^(select_one|select_multiple|choice list)"), "type"),
     (re.compile(r"^'[^']*' has no label(::(\w+))?"), "label"),
     (re.compile(r"^(unknown unit)"), "unit"),

@@ -183,5 +183,25 @@
     return ev(ast);
   }
 
-  window.SurveyExpressions = { evaluate: evaluate, boolean: boolean, number: number, string: string };
+  // A calculation's result as stored, as answers.calculated_value: numbers as they are (NaN: null),
+  // true/false as words, anything else as text ("" → null).
+  function stored(v) {
+    if (typeof v === "boolean") { return v ? "true" : "false"; }
+    if (typeof v === "number") { return isFinite(v) ? v : null; }
+    var text = string(v);
+    return text === "" ? null : text;
+  }
+
+  // The choice names of a select question (info from data-questions) that its choice_filter keeps.
+  function offered(info, lookup, today) {
+    var names = info.choices || [];
+    if (!info.choice_filter) { return names; }
+    return names.filter(function (name) {
+      return boolean(evaluate(info.choice_filter, lookup, null, today, (info.choice_columns || {})[name] || {}));
+    });
+  }
+
+  window.SurveyExpressions = {
+    evaluate: evaluate, boolean: boolean, number: number, string: string, stored: stored, offered: offered
+  };
 })();
