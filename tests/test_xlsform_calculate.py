@@ -7,7 +7,7 @@ from flask_babel import force_locale
 
 from surveyapp.questionnaire.answers import check_answers
 from surveyapp.questionnaire.definition import DefinitionError, load_definition
-from surveyapp.questionnaire.publishing import check_upload
+from surveyapp.questionnaire.publishing import check_upload, publish
 from surveyapp.questionnaire.registry import registry
 from surveyapp.questionnaire.serialize import definition_json
 from surveyapp.questionnaire.validation import browser_questions
@@ -214,3 +214,30 @@ def test_bad_calculations_and_filters_are_refused(rows, problem):
     with pytest.raises(DefinitionError) as refused:
         load(rows)
     assert problem in str(refused.value)
+
+
+def test_the_paper_questionnaire_skips_the_calculate_and_prints_every_choice(app, session, client_as):
+    from .test_print import text_of
+
+    with app.test_request_context("/"):
+        checked = check_upload(session, registry(), "calc.xlsx", calc_workbook())
+        publish(session, registry(), checked.definition.source_text, "calc.xlsx", actor_id=None)
+    session.commit()
+    page = client_as("enumerator").get("/questionnaires/calc-2026/print?version=1")
+    assert page.status_code == 200
+    text = text_of(page.text)
+    assert "workers_male" not in page.text and "output_total" not in page.text  # computed, never asked
+    assert "1. Tổng số lao động" in text and "3. Vì sao không có lao động nam?" in text
+    assert "Nếu thỏa điều kiện thì trả lời câu 3." in text  # it reads a calculate: said generally
+    assert "Vĩnh Viễn" in text and "Ngã Sáu" in text  # on paper every commune is offered
+    assert "${" not in text
+
+
+def test_a_vietnamese_upload_problem_names_the_calculation_cell(app, session):
+    from .test_xlsform import problem_lines
+
+    survey = [row("calculate", "doubled", calculation="${later} * 2"), row("integer", "later", "Sau", "Later")]
+    with app.test_request_context("/"):
+        checked = check_upload(session, registry(), "calc.xlsx", calc_workbook(survey))
+    assert problem_lines(app, checked, "vi") == [
+        "trang survey, dòng 2, cột O: calculation của 'doubled' dùng ${later}, câu đứng sau nó"]
