@@ -241,3 +241,9 @@ def test_a_vietnamese_upload_problem_names_the_calculation_cell(app, session):
         checked = check_upload(session, registry(), "calc.xlsx", calc_workbook(survey))
     assert problem_lines(app, checked, "vi") == [
         "trang survey, dòng 2, cột O: calculation của 'doubled' dùng ${later}, câu đứng sau nó"]
+
+
+def test_a_calculate_without_a_label_is_named_by_its_name(app, session):
+    definition = imported(app, session).definition
+    assert definition.by_name["workers_male"].text("label", "vi") == "workers_male"
+    assert definition.by_name["workers_total"].text("label", "en") == "Workers"

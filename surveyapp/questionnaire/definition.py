@@ -92,7 +92,10 @@ class Question:
 
     def text(self, attribute: str, language: str, fallback: str = "vi") -> str:
         values: dict[str, str] = getattr(self, attribute)
-        return values.get(language) or values.get(fallback) or next(iter(values.values()), "")
+        text = values.get(language) or values.get(fallback) or next(iter(values.values()), "")
+        if not text and attribute == "label" and self.kind in COMPUTED_TYPES:
+            return self.name  # a calculate needs no label: review and history name it by its name
+        return text
 
 
 @dataclass
