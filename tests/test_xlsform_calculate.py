@@ -206,6 +206,7 @@ def load(survey_rows: list[str], choices: str = "| | commune | a | A | x |") -> 
     (["| | calculate | c | | . + 1 | | |"], "calculation of 'c' uses '.', which only constraints may"),
     (["| | calculate | c | | 1 + | | |"], "calculation '1 +': unexpected end of expression at position 3"),
     (["| | integer | n | N | | district = 'x' | |"], "choice_filter applies to select_one and select_multiple"),
+    (["| | integer | n | N | 1 + 1 | | |"], "calculation applies to calculate rows only, not integer"),
     (["| | select_one commune | s | S | | distrct = 'x' | |"],
      "choice_filter of 's' reads column 'distrct', which the choices sheet does not have"),
     (["| | integer | n | N | | | district = 'x' |"], "unexpected name 'district' (a field is written ${district})"),

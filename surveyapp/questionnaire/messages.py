@@ -40,6 +40,8 @@ _TRANSLATED = [
      _l("the calculation of '%(name)s' refers to ${%(field)s}, which comes after it")),
     (r"choice_filter of '(?P<name>.*)' reads column '(?P<column>.*)', which the choices sheet does not have",
      _l("the choice_filter of '%(name)s' reads the column '%(column)s', which the choices sheet does not have")),
+    (r"calculation applies to calculate rows only, not (?P<kind>.*)",
+     _l("a calculation applies to calculate rows only, not %(kind)s")),
     (r"choice_filter applies to select_one and select_multiple questions, not (?P<kind>.*)",
      _l("a choice_filter applies to select_one and select_multiple questions, not %(kind)s")),
     (r"(?P<kind>group|repeat) '(?P<name>.*)' is never closed", _l("%(kind)s '%(name)s' is never closed")),

@@ -101,6 +101,7 @@
             var offered = kept.indexOf(option.value) !== -1;
             if (option.tagName === "OPTION") {
               option.hidden = !offered;
+              option.disabled = !offered;  // some phones' pickers show hidden options anyway
               if (!offered && option.selected) { option.parentNode.value = ""; }
             } else {
               option.closest(".form-check").classList.toggle("is-hidden", !offered);
