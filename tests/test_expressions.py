@@ -27,7 +27,9 @@ TODAY = "2026-11-26"
 
 def run(case):
     values = case["values"]
-    return evaluate(parse(case["expr"]), values.get, case["self"], today=case.get("today", TODAY))
+    # "columns": a choice_filter's case, bare names reading the choice's columns
+    return evaluate(parse(case["expr"], "columns" in case), values.get, case["self"], today=case.get("today", TODAY),
+                    columns=case.get("columns"))
 
 
 def canonical(value):
@@ -65,7 +67,7 @@ def test_python_evaluates_every_case(case):
 
 def test_asts_survive_json():
     for case in CASES:
-        tree = parse(case["expr"])
+        tree = parse(case["expr"], "columns" in case)
         assert json.loads(json.dumps(tree, allow_nan=False)) == tree
 
 
@@ -171,8 +173,8 @@ def test_javascript_knows_the_same_functions_and_never_evaluates_text():
 def test_browser_evaluates_every_case_as_python_does(page):
     page.goto("about:blank")
     page.add_script_tag(path=str(JS_FILE))
-    payload = [{"ast": parse(case["expr"]), "values": case["values"], "self": case["self"],
-                "today": case.get("today", TODAY)} for case in CASES]
+    payload = [{"ast": parse(case["expr"], "columns" in case), "values": case["values"], "self": case["self"],
+                "today": case.get("today", TODAY), "columns": case.get("columns")} for case in CASES]
     results = page.evaluate("""(cases) => {
         function tagged(v) {
             if (v === null || v === undefined) { return ["null", null]; }
@@ -183,7 +185,7 @@ def test_browser_evaluates_every_case_as_python_does(page):
         return cases.map((c) => {
             const lookup = (name) => Object.prototype.hasOwnProperty.call(c.values, name) ? c.values[name] : null;
             try {
-                return tagged(window.SurveyExpressions.evaluate(c.ast, lookup, c.self, c.today));
+                return tagged(window.SurveyExpressions.evaluate(c.ast, lookup, c.self, c.today, c.columns));
             } catch (error) {
                 return ["error", String(error)];
             }

@@ -88,8 +88,7 @@ def test_a_broken_workbook_is_refused_with_sheet_row_and_column(app, session):
     lines = problem_lines(app, checked)
     assert "sheet survey, row 9, column I: the constraint '. >=' cannot be read: unexpected end of expression " \
            "at position 4" in lines
-    assert any(line.startswith("sheet survey, row 19, column A: the type 'calculate' is not supported by this app "
-                               "yet (supported: date, decimal") for line in lines)
+    assert "sheet survey, row 19: the calculate 'tong' has no calculation" in lines
     assert any(line.startswith("sheet survey, row 22, column A: the type 'range' is not supported") for line in lines)
     assert "sheet survey, row 20, column A: the choice list 'mau' of 'mau' is not in the choices sheet" in lines
     assert "sheet survey, row 21, column B: the name 'ten_co_so' is already used on row 8" in lines
@@ -99,16 +98,15 @@ def test_a_broken_workbook_is_refused_with_sheet_row_and_column(app, session):
 
 
 def test_columns_the_app_cannot_honour_are_named(app, session):
-    header = SURVEY_HEADER + ["calculation", "choice_filter", "media::image"]
+    header = SURVEY_HEADER + ["repeat_count", "trigger", "media::image"]
     rows = [row + ["", "", ""] for row in KOBO_SURVEY]
     rows[6][-3] = "${so_lao_dong} * 2"
-    rows[8][-2] = "list = 'x'"
+    rows[8][-2] = "${so_lao_dong}"
     checked = check(app, session, "kobo.xlsx", workbook(rows, survey_header=header))
     lines = problem_lines(app, checked)
-    assert "sheet survey, row 8, column O: the column 'calculation' (calculate) is not supported by this app yet" \
-           in lines
-    assert "sheet survey, row 10, column P: the column 'choice_filter' (choice_filter) is not supported by this " \
-           "app yet" in lines
+    assert "sheet survey, row 8, column O: the column 'repeat_count' (repeat_count) is not supported by this app " \
+           "yet" in lines
+    assert "sheet survey, row 10, column P: the column 'trigger' (trigger) is not supported by this app yet" in lines
     assert len(lines) == 2  # the empty media column is dropped, not refused
 
 

@@ -101,7 +101,7 @@ def questionnaire_candidate(sha: str):
     if not checked.ok:  # published meanwhile with other questions, or forms/ changed
         return _list_page([problem_line(p) for p in checked.problems], request.args.get("name", ""), 422)
     definition = checked.definition
-    mappable = [q for q in definition.walk() if q.kind not in ("group", "repeat", "note") and not q.repeat]
+    mappable = [q for q in definition.walk() if q.kind not in ("group", "repeat", "note", "calculate") and not q.repeat]
     return render_template("admin/questionnaire_candidate.html", sha=sha, definition=definition, mappable=mappable,
                            fields=sorted(ESTABLISHMENT_FIELDS), already_published=checked.already_published,
                            preview_width=PREVIEW_WIDTH, name=request.args.get("name", ""))

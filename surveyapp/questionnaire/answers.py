@@ -240,6 +240,19 @@ def _photo_name(raw: Any) -> str:
     return text
 
 
+def calculated_value(value: Any) -> Any:
+    """A calculation's result as stored: a number (whole ones as int), text, or None when empty or not a
+    number (NaN); true/false as the words ODK stores. static/js/validation.js stores the same."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return None
+        return int(value) if float(value).is_integer() else value
+    text = expressions.string(value)
+    return text or None
+
+
 def required_message(question: Question, language: str) -> str:
     return question.text("required_message", language) or str(_l("This answer is required."))
 
@@ -318,13 +331,18 @@ class _Checker:
                 self._items(item.children, raw, row, row_key, shown, answered)
             elif item.kind == "repeat":
                 self._repeat(item, raw.get(item.name), shown)
+            elif item.kind == "calculate":  # what the client sent for it is not read: computed here
+                target[item.name] = self._calculated(item, row) if shown else None
             elif item.kind != "note":
                 target[item.name] = self._answer(item, raw.get(item.name), row, row_key, shown)
 
     def _unanswered(self, item: Question, answered: set[str]) -> bool:
         """No answer in this question or group: `answered` holds the names with a non-empty raw answer."""
+        if item.kind == "calculate":
+            return False  # computed from other answers, even when none was sent for it
         if item.kind == "group":
-            return self.definition.keys_within[item.name].isdisjoint(answered)
+            keys = self.definition.keys_within[item.name]
+            return keys.isdisjoint(answered) and all(self.definition.by_name[k].kind != "calculate" for k in keys)
         return item.name not in answered
 
     def _leave_empty(self, item: Question, target: dict) -> None:
@@ -350,6 +368,9 @@ class _Checker:
             rows.append(row)
             self._items(repeat.children, raw_row, row, f"{repeat.name}-{index}-", True)
 
+    def _calculated(self, question: Question, row: dict | None) -> Any:
+        return calculated_value(expressions.evaluate(question.calculation, self._lookup(row), None, self.today))
+
     def _answer(self, question: Question, raw: Any, row: dict | None, row_key: str, shown: bool) -> Any:
         key = row_key + question.name
         if not shown:
@@ -358,6 +379,9 @@ class _Checker:
             value = coerce(question, self.definition, raw, self.language)
         except _Invalid as invalid:
             self._broken(key, question, raw, invalid.message)
+            return None
+        if value is not None and question.choice_filter is not None and not self._offered(question, value, row):
+            self._broken(key, question, value, str(_l("This option does not fit the answers given above.")))
             return None
         if self.submit and value is not None and question.constraint is not None \
                 and not self._true(question.constraint, row, value):
@@ -380,6 +404,11 @@ class _Checker:
             if message:
                 self.errors[key] = message
         return value
+
+    def _offered(self, question: Question, value: Any, row: dict | None) -> bool:
+        """Whether every chosen option passes the question's choice_filter."""
+        offered = {choice.name for choice in self.definition.offered_choices(question, self._lookup(row), self.today)}
+        return all(name in offered for name in (value if isinstance(value, list) else [value]))
 
     def _broken(self, key: str, question: Question, value: Any, message: str) -> None:
         self.errors[key] = message

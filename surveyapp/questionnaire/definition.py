@@ -15,7 +15,10 @@ from typing import Iterator
 from . import expressions
 from .markdown import MarkdownTableError, Sheet, SheetRow, read_sheets
 
-QUESTION_TYPES = {"text", "integer", "decimal", "select_one", "select_multiple", "date", "geopoint", "image", "note"}
+QUESTION_TYPES = {"text", "integer", "decimal", "select_one", "select_multiple", "date", "geopoint", "image", "note",
+                  "calculate"}
+#: Computed from the other answers at save (and live in the browser), stored with them, never shown.
+COMPUTED_TYPES = {"calculate"}
 GROUP_TYPES = {"group", "repeat"}
 #: What every Kobo and ODK form carries: recorded with the answers when a record is saved, never shown.
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username"}
@@ -35,7 +38,7 @@ UNITS = {"", "million_vnd", "percent"}
 LANGUAGES = ("vi", "en")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 _SURVEY_COLUMNS = {"type", "name", "required", "constraint", "relevant", "appearance", "default", "unit",
-                   "establishment_field", "read_only", "max_accuracy_m"}
+                   "establishment_field", "read_only", "max_accuracy_m", "calculation", "choice_filter"}
 _LOCALISED = {"label", "hint", "constraint_message", "required_message"}
 
 
@@ -43,6 +46,13 @@ _LOCALISED = {"label", "hint", "constraint_message", "required_message"}
 class Choice:
     name: str
     label: dict[str, str]
+    #: The choices sheet's other filled columns (e.g. district), which a choice_filter reads by name.
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """What a choice_filter's bare names read: its extra columns and its name."""
+        return {**self.extra, "name": self.name}
 
 
 @dataclass
@@ -65,6 +75,12 @@ class Question:
     unit: str = ""
     establishment_field: str | None = None
     read_only: bool = False
+    #: calculate only: the expression whose value is stored as the answer (AST), and its text.
+    calculation: list | None = None
+    calculation_text: str = ""
+    #: select_one/select_multiple: which choices are offered, judged per choice (bare names: its columns).
+    choice_filter: list | None = None
+    choice_filter_text: str = ""
     #: geopoint only: the GPS accuracy (metres) asked for; None means the app's GPS_MAX_ACCURACY_M.
     max_accuracy_m: float | None = None
     children: list["Question"] = field(default_factory=list)
@@ -76,7 +92,10 @@ class Question:
 
     def text(self, attribute: str, language: str, fallback: str = "vi") -> str:
         values: dict[str, str] = getattr(self, attribute)
-        return values.get(language) or values.get(fallback) or next(iter(values.values()), "")
+        text = values.get(language) or values.get(fallback) or next(iter(values.values()), "")
+        if not text and attribute == "label" and self.kind in COMPUTED_TYPES:
+            return self.name  # a calculate needs no label: review and history name it by its name
+        return text
 
 
 @dataclass
@@ -102,8 +121,16 @@ class Definition:
             yield from self.walk(item.children)
 
     def questions(self) -> list[Question]:
-        """Answerable questions (no groups, repeats or notes)."""
-        return [q for q in self.walk() if q.kind in QUESTION_TYPES and q.kind != "note"]
+        """Answerable questions (no groups, repeats, notes or calculates)."""
+        return [q for q in self.walk() if q.kind in QUESTION_TYPES and q.kind != "note" and q.kind not in COMPUTED_TYPES]
+
+    def offered_choices(self, question: Question, lookup, today: str | None = None) -> list[Choice]:
+        """The choices of a select question its choice_filter keeps, `lookup` giving the answers."""
+        choices = self.choices.get(question.list_name or "", [])
+        if question.choice_filter is None:
+            return choices
+        return [choice for choice in choices if expressions.boolean(
+            expressions.evaluate(question.choice_filter, lookup, None, today, choice.columns))]
 
     def choice_label(self, list_name: str, name: str, language: str) -> str:
         for choice in self.choices.get(list_name, []):
@@ -217,6 +244,8 @@ class _Loader:
 
     def _choices(self, sheet: Sheet) -> dict[str, list[Choice]]:
         choices: dict[str, list[Choice]] = {}
+        extra_columns = [c for c in sheet.columns if c not in ("list_name", "name") and c.split("::")[0] not in _LOCALISED]
+        self.choice_columns = set(extra_columns) | {"name"}
         for row in sheet.rows:
             list_name, name = row.get("list_name"), row.get("name")
             if not list_name or not name:
@@ -227,7 +256,8 @@ class _Loader:
             label = _localised(row, "label")
             if not label:
                 self.problem(row.line, f"choice '{name}' of list '{list_name}' has no label")
-            choices.setdefault(list_name, []).append(Choice(name, label))
+            extra = {column: row.get(column) for column in extra_columns if row.get(column)}
+            choices.setdefault(list_name, []).append(Choice(name, label, extra))
         return choices
 
     def _survey(self, sheet: Sheet, choices: dict[str, list[Choice]]) -> list[Question]:
@@ -306,7 +336,7 @@ class _Loader:
             default=row.get("default"), unit=row.get("unit"), read_only=row.get("read_only").lower() == "yes",
             establishment_field=row.get("establishment_field") or None, repeat=enclosing_repeat,
         )
-        if not question.label and kind != "group":
+        if not question.label and kind not in ("group", *COMPUTED_TYPES):
             self.problem(row.line, f"'{name}' has no label")
         for language in self.languages:
             if question.label and language not in question.label:
@@ -326,6 +356,14 @@ class _Loader:
         question.max_accuracy_m = self._max_accuracy(row, kind)
         question.constraint, question.constraint_text = self._expression(row, "constraint")
         question.relevant, question.relevant_text = self._expression(row, "relevant")
+        question.calculation, question.calculation_text = self._expression(row, "calculation")
+        if kind == "calculate" and not question.calculation_text:
+            self.problem(row.line, f"calculate '{name}' has no calculation")
+        elif kind != "calculate" and question.calculation_text:
+            self.problem(row.line, f"calculation applies to calculate rows only, not {kind}")
+        question.choice_filter, question.choice_filter_text = self._expression(row, "choice_filter", columns=True)
+        if question.choice_filter_text and kind not in ("select_one", "select_multiple"):
+            self.problem(row.line, f"choice_filter applies to select_one and select_multiple questions, not {kind}")
         return question
 
     def _check_field(self, row: SheetRow, question: Question) -> None:
@@ -353,23 +391,32 @@ class _Loader:
             return None
         return metres
 
-    def _expression(self, row: SheetRow, column: str) -> tuple[list | None, str]:
+    def _expression(self, row: SheetRow, column: str, columns: bool = False) -> tuple[list | None, str]:
         text = row.get(column)
         if not text:
             return None, ""
         try:
-            return expressions.parse(text), text
+            return expressions.parse(text, columns), text
         except expressions.ExpressionError as error:
             self.problem(row.line, f"{column} {text!r}: {error}")
             return None, text
 
     def _check_references(self, definition: Definition) -> None:
+        order = {item.name: index for index, item in enumerate(definition.walk())}
         for item in definition.walk():
-            for column, ast in (("constraint", item.constraint), ("relevant", item.relevant)):
+            for column, ast in (("constraint", item.constraint), ("relevant", item.relevant),
+                                ("calculation", item.calculation), ("choice_filter", item.choice_filter)):
                 if ast is None:
                     continue
                 for name in sorted(expressions.references(ast)):
                     if name not in definition.by_name:
                         self.problem(item.line, f"{column} of '{item.name}' refers to unknown field ${{{name}}}")
-                if column == "relevant" and expressions.uses_self(ast):
-                    self.problem(item.line, f"relevant of '{item.name}' uses '.', which only constraints may")
+                    elif column == "calculation" and order[name] >= order[item.name]:
+                        # computed in document order, at save and in the browser alike
+                        self.problem(item.line, f"calculation of '{item.name}' refers to ${{{name}}}, which comes "
+                                                f"after it")
+                if column != "constraint" and expressions.uses_self(ast):
+                    self.problem(item.line, f"{column} of '{item.name}' uses '.', which only constraints may")
+                for name in sorted(expressions.columns_read(ast) - self.choice_columns):
+                    self.problem(item.line, f"choice_filter of '{item.name}' reads column '{name}', which the "
+                                            f"choices sheet does not have")

@@ -42,6 +42,7 @@ _TOKEN = re.compile(r"""
   | (?P<punct>[(),])
   | (?P<self>\.)
 """, re.VERBOSE)
+_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.-]*)?(\})?")
 _WHITESPACE = " \t\n\r"  # XPath's, not Python's or JavaScript's wider sets: both sides agree
 _SPLIT = re.compile(r"[ \t\n\r]+")
@@ -61,10 +62,17 @@ class ExpressionError(ValueError):
 
 # ---- parsing -------------------------------------------------------------------------------------
 
-def _tokens(text: str):
-    """Yield (kind, value, position, raw) and a final ("end", ...); kinds: num str ref self func op ( ) ,"""
+def _tokens(text: str, columns: bool = False):
+    """Yield (kind, value, position, raw) and a final ("end", ...); kinds: num str ref self func op ( ) ,
+    and with `columns` (a choice_filter) col: a bare name, the column of the choice being filtered."""
     pos = 0
     while pos < len(text):
+        column = _COLUMN.match(text, pos) if columns else None
+        if column and column.group() not in KEYWORDS \
+                and not text[column.end():].lstrip(_WHITESPACE).startswith("("):
+            yield "col", column.group(), pos, column.group()
+            pos = column.end()
+            continue
         if text.startswith("${", pos):
             ref = _REF.match(text, pos)
             if not ref.group(1):
@@ -103,8 +111,8 @@ def _tokens(text: str):
 class _Parser:
     """Recursive descent over the tokens; `depth` counts parentheses, calls and unary minus."""
 
-    def __init__(self, text: str):
-        self.tokens, self.index, self.depth = list(_tokens(text)), 0, 0
+    def __init__(self, text: str, columns: bool = False):
+        self.tokens, self.index, self.depth = list(_tokens(text, columns)), 0, 0
 
     def peek(self):
         return self.tokens[self.index]
@@ -149,7 +157,7 @@ class _Parser:
     def primary(self):
         token = self.take()
         kind, value, pos, _ = token
-        if kind in ("num", "str", "ref"):
+        if kind in ("num", "str", "ref", "col"):
             return [kind, value]
         if kind == "self":
             return ["self"]
@@ -192,13 +200,14 @@ def _check_arity(name: str, count: int, pos: int | None) -> None:
         raise ExpressionError(f"{name}() takes {want} {noun}, got {count}", pos)
 
 
-def parse(text: str) -> list:
-    """Expression text -> AST; ExpressionError (with a position) for anything we do not accept."""
+def parse(text: str, columns: bool = False) -> list:
+    """Expression text -> AST; ExpressionError (with a position) for anything we do not accept.
+    `columns`: a choice_filter, where a bare name is a column of the choices sheet (["col", name])."""
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
     if not text.strip(_WHITESPACE):
         raise ExpressionError("empty expression", 0)
-    parser = _Parser(text)
+    parser = _Parser(text, columns)
     ast = parser.expression()
     if parser.peek()[0] != "end":
         raise parser.unexpected(parser.peek())
@@ -220,6 +229,11 @@ def _walk(ast):
 def references(ast) -> set[str]:
     """The fields an expression reads, e.g. to know which answers must trigger re-evaluation."""
     return {node[1] for node in _walk(ast) if node[0] == "ref"}
+
+
+def columns_read(ast) -> set[str]:
+    """The choice columns a choice_filter reads."""
+    return {node[1] for node in _walk(ast) if node[0] == "col"}
 
 
 def uses_self(ast) -> bool:
@@ -433,8 +447,9 @@ _EAGER = {
 }
 
 
-def evaluate(ast, lookup, self_value=None, today: str | None = None):
-    """The value of `ast`; `lookup(name)` gives the current value of ${name}, `self_value` that of `.`."""
+def evaluate(ast, lookup, self_value=None, today: str | None = None, columns: dict | None = None):
+    """The value of `ast`; `lookup(name)` gives the current value of ${name}, `self_value` that of `.`,
+    `columns` the cells of the choice a choice_filter is judging (a missing column reads as "")."""
     today = today or clock.local_today().isoformat()
 
     def ev(node):
@@ -445,6 +460,8 @@ def evaluate(ast, lookup, self_value=None, today: str | None = None):
             return lookup(node[1])
         if kind == "self":
             return self_value
+        if kind == "col":
+            return (columns or {}).get(node[1], "")
         if kind == "op":  # the left operand in this frame: long a + b + c chains stay shallow
             op, left = node[1], ev(node[2])
             if op == "and":

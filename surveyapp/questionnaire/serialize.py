@@ -15,6 +15,9 @@ def _question(question: Question) -> dict[str, Any]:
         "relevant_text": question.relevant_text, "list_name": question.list_name, "appearance": question.appearance,
         "default": question.default, "unit": question.unit, "establishment_field": question.establishment_field,
         "max_accuracy_m": question.max_accuracy_m,
+        # an offline client computes a calculate and filters a select's choices as the server does
+        "calculation": question.calculation, "calculation_text": question.calculation_text,
+        "choice_filter": question.choice_filter, "choice_filter_text": question.choice_filter_text,
     }
     item.update({key: value for key, value in optional.items() if value})
     if question.children:
@@ -30,6 +33,7 @@ def definition_json(definition: Definition) -> dict[str, Any]:
         "title": definition.title,
         "default_language": definition.default_language,
         "items": [_question(item) for item in definition.items],
-        "choices": {name: [{"name": c.name, "label": c.label} for c in choices]
+        "choices": {name: [{"name": c.name, "label": c.label} | ({"extra": c.extra} if c.extra else {})
+                           for c in choices]
                     for name, choices in definition.choices.items()},
     }

@@ -31,6 +31,12 @@ def browser_questions(definition: Definition, language: str) -> dict[str, dict[s
             entry["constraint_message"] = constraint_message(item, language)
         if item.kind in ("select_one", "select_multiple"):
             entry["choices"] = [choice.name for choice in definition.choices.get(item.list_name or "", [])]
+        if item.calculation is not None:
+            entry["calculation"] = item.calculation
+        if item.choice_filter is not None:
+            entry["choice_filter"] = item.choice_filter
+            entry["choice_columns"] = {choice.name: choice.columns
+                                       for choice in definition.choices.get(item.list_name or "", [])}
         index[item.name] = entry
     return index
 
@@ -52,6 +58,7 @@ def browser_texts(language: str) -> dict[str, Any]:
         "geopoint_range": str(_l("Latitude must be between -90 and 90, longitude between -180 and 180.")),
         "photo": str(_l("Take or choose the photo again.")),
         "too_many_rows": str(_l("At most %(n)d rows.", n=MAX_REPEAT_ROWS)),
+        "filtered_out": str(_l("This option does not fit the answers given above.")),
         "summary": str(_l("The questionnaire was not saved. Please correct:")),
     }
 

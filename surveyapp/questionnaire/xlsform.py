@@ -28,15 +28,17 @@ SHEETS = ("settings", "survey", "choices")
 #: Columns the loader reads, per sheet (localised ones by their base name).
 LOCALISED = ("label", "hint", "constraint_message", "required_message")
 SURVEY_COLUMNS = ("type", "name", *LOCALISED, "required", "constraint", "relevant", "appearance", "default",
-                  "read_only", "unit", "establishment_field", "max_accuracy_m")
+                  "read_only", "unit", "establishment_field", "max_accuracy_m", "calculation", "choice_filter")
 CHOICE_COLUMNS = ("list_name", "name", "label")
 SETTINGS_COLUMNS = ("form_id", "version", "form_title", "form_title_en", "default_language")
 #: XLSForm columns the app does not honour yet: refused when a cell of theirs holds something.
-REFUSED_COLUMNS = {"calculation": "calculate", "choice_filter": "choice_filter", "repeat_count": "repeat_count",
+REFUSED_COLUMNS = {"repeat_count": "repeat_count",
                    "trigger": "trigger", "parameters": "parameters", "media": "media", "image": "media",
                    "audio": "media", "video": "media", "guidance_hint": "guidance_hint"}
 #: Language names Kobo writes without a code.
 LANGUAGE_NAMES = {"vietnamese": "vi", "tiếng việt": "vi", "tieng viet": "vi", "english": "en", "tiếng anh": "en"}
+#: A choices column a choice_filter can read by name (district, commune_group...): kept as written.
+_CHOICE_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _CODE_IN_PARENTHESES = re.compile(r"\(([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)\)\s*$")
 
 
@@ -191,12 +193,13 @@ def _sheet(raw: _RawSheet, known: tuple[str, ...], default_language: str, candid
             continue
         filled = [(number, cells[index]) for number, cells in raw.rows if index < len(cells) and cells[index]]
         base = name.split("::")[0]
-        if base not in known and not (raw.name == "choices" and base in LOCALISED):
+        choice_column = raw.name == "choices" and (base in LOCALISED or (filled and _CHOICE_COLUMN.fullmatch(name)))
+        if base not in known and not choice_column:
             if filled and raw.name != "choices":
                 feature = REFUSED_COLUMNS.get(base, base)
                 candidate.problems.append(Problem(Place(raw.name, filled[0][0], letter),
                                                   f"column '{raw_name}' ({feature}) is not supported by this app yet"))
-            continue  # an empty column, or a choices column only a choice_filter would read
+            continue  # an empty column, or a choices column no choice_filter could read
         if name in seen:
             candidate.problems.append(Problem(Place(raw.name, raw.header_row, letter),
                                               f"column '{raw_name}' repeats column {seen[name]} ({name})"))
@@ -318,6 +321,8 @@ _MESSAGE_COLUMNS = (
     (re.compile(r"^(name |'[^']*' is already|end_)"), "name"),
     (re.compile(r"^constraint"), "constraint"),
     (re.compile(r"^relevant"), "relevant"),
+    (re.compile(r"^(calculation|calculate )"), "calculation"),
+    (re.compile(r"^choice_filter"), "choice_filter"),
     (re.compile(r"^(select_one|select_multiple|choice list)"), "type"),
     (re.compile(r"^'[^']*' has no label(::(\w+))?"), "label"),
     (re.compile(r"^(unknown unit)"), "unit"),

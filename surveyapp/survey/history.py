@@ -23,7 +23,8 @@ def display_value(definition: Definition, question: Question, value: Any, langua
         return "; ".join(definition.choice_label(question.list_name, item, language) for item in value)
     if question.kind == "integer" and _is_year(question):
         return str(value)  # 2015, never 2.015
-    if question.kind in ("integer", "decimal"):
+    if question.kind in ("integer", "decimal") or (
+            question.kind == "calculate" and isinstance(value, (int, float)) and not isinstance(value, bool)):
         text = format_decimal(value, format="#,##0.###", locale=locale)
         return text + _UNIT_SUFFIX.get(question.unit, {}).get(locale, "")
     if question.kind == "date":

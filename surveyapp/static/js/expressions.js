@@ -159,14 +159,16 @@
     }
   }
 
-  // lookup(name) gives the current value of ${name}; selfValue that of `.`; today is "YYYY-MM-DD".
-  function evaluate(ast, lookup, selfValue, today) {
+  // lookup(name) gives the current value of ${name}; selfValue that of `.`; today is "YYYY-MM-DD";
+  // columns: the cells of the choice a choice_filter judges (["col", name] nodes; missing reads as "").
+  function evaluate(ast, lookup, selfValue, today, columns) {
     var day = today || appToday();
     function ev(node) {
       switch (node[0]) {
         case "num": case "str": return node[1];
         case "ref": return lookup(node[1]);
         case "self": return selfValue === undefined ? null : selfValue;
+        case "col": return columns && has(columns, node[1]) ? columns[node[1]] : "";
         case "op": {
           var op = node[1], left = ev(node[2]);
           if (op === "and") { return boolean(left) && boolean(ev(node[3])); }
@@ -181,5 +183,25 @@
     return ev(ast);
   }
 
-  window.SurveyExpressions = { evaluate: evaluate, boolean: boolean, number: number, string: string };
+  // A calculation's result as stored, as answers.calculated_value: numbers as they are (NaN: null),
+  // true/false as words, anything else as text ("" → null).
+  function stored(v) {
+    if (typeof v === "boolean") { return v ? "true" : "false"; }
+    if (typeof v === "number") { return isFinite(v) ? v : null; }
+    var text = string(v);
+    return text === "" ? null : text;
+  }
+
+  // The choice names of a select question (info from data-questions) that its choice_filter keeps.
+  function offered(info, lookup, today) {
+    var names = info.choices || [];
+    if (!info.choice_filter) { return names; }
+    return names.filter(function (name) {
+      return boolean(evaluate(info.choice_filter, lookup, null, today, (info.choice_columns || {})[name] || {}));
+    });
+  }
+
+  window.SurveyExpressions = {
+    evaluate: evaluate, boolean: boolean, number: number, string: string, stored: stored, offered: offered
+  };
 })();

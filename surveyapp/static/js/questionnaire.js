@@ -60,11 +60,22 @@
     return holder ? Array.prototype.slice.call(holder.querySelectorAll(".repeat-row")) : [];
   }
 
+  // A calculate has no field: its value is computed from the fields it reads (earlier ones only, so
+  // this ends), in the given repeat row when it belongs to one.
+  function calculated(info, row) {
+    return window.SurveyExpressions.stored(window.SurveyExpressions.evaluate(info.calculation, lookupFor(row), null));
+  }
+
   function lookupFor(row) {
     return function (name) {
       var info = questions[name];
       if (!info) { return null; }
       if (info.kind === "repeat") { return rowsOf(name).map(function () { return {}; }); }
+      if (info.kind === "calculate") {
+        if (!info.repeat) { return calculated(info, null); }
+        if (row && row.getAttribute("data-repeat") === info.repeat) { return calculated(info, row); }
+        return rowsOf(info.repeat).map(function (r) { return calculated(info, r); });
+      }
       if (info.repeat) {
         var rows = row && row.getAttribute("data-repeat") === info.repeat ? [row] : null;
         var values = (rows || rowsOf(info.repeat)).map(function (r) {
@@ -76,7 +87,33 @@
     };
   }
 
+  // Offer only the options a question's choice_filter keeps; a chosen option left out is cleared.
+  function filterChoices() {
+    Object.keys(questions).forEach(function (name) {
+      var info = questions[name];
+      if (!info.choice_filter) { return; }
+      Array.prototype.forEach.call(form.querySelectorAll('.question[data-name="' + name + '"]'), function (holder) {
+        if (holder.closest("template")) { return; }
+        var kept = window.SurveyExpressions.offered(info, lookupFor(holder.closest(".repeat-row")));
+        Array.prototype.forEach.call(holder.querySelectorAll("option, input[type=radio], input[type=checkbox]"),
+          function (option) {
+            if (option.value === "") { return; }
+            var offered = kept.indexOf(option.value) !== -1;
+            if (option.tagName === "OPTION") {
+              option.hidden = !offered;
+              option.disabled = !offered;  // some phones' pickers show hidden options anyway
+              if (!offered && option.selected) { option.parentNode.value = ""; }
+            } else {
+              option.closest(".form-check").classList.toggle("is-hidden", !offered);
+              if (!offered) { option.checked = false; }
+            }
+          });
+      });
+    });
+  }
+
   function refresh() {
+    filterChoices();
     var hidden = [];
     Array.prototype.forEach.call(form.querySelectorAll("[data-relevant]"), function (element) {
       if (element.closest("template")) { return; }

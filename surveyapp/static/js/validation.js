@@ -169,6 +169,13 @@
         errors[key] = error.message;
         return null;
       }
+      if (typed !== null && info.choice_filter) {
+        var kept = E.offered(info, lookupFor(row), today);
+        if ([].concat(typed).some(function (name) { return kept.indexOf(name) === -1; })) {
+          errors[key] = texts.filtered_out;
+          return null;
+        }
+      }
       if (!submit) { return typed; }
       if (typed === null) {
         if (info.required) { errors[key] = info.required; }
@@ -204,6 +211,8 @@
           items(children[name] || [], values, row, prefix, shown);
         } else if (info.kind === "repeat") {
           repeat(name, values[name], shown);
+        } else if (info.kind === "calculate") {  // computed, whatever was sent for it, as on the server
+          target[name] = shown ? E.stored(E.evaluate(info.calculation, lookupFor(row), null, today)) : null;
         } else if (info.kind !== "note") {
           target[name] = answer(info, has(values, name) ? values[name] : null, row, prefix + name, shown);
         }
