@@ -55,7 +55,8 @@ def setup_command(demo_establishments: int) -> None:
     with session_scope() as session:
         if session.get(AdminUnit, province_code) is None:
             summary = load_admin_units(session)
-            click.echo(f"Loaded {sum(summary['levels'].values())} administrative units.")
+            click.echo(f"Loaded {sum(summary['levels'].values())} administrative units (before 1 July 2025) and "
+                       f"{summary.get('units_2025', 0)} after it.")
         elif not units_2025_loaded(session):  # an installation from before the 2025 units
             summary = load_units_2025(session)
             click.echo(f"Loaded {summary['units_2025']} administrative units after 1 July 2025.")

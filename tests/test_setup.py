@@ -44,6 +44,7 @@ def test_setup_on_an_empty_database_then_again(databases):
             sources = set(session.scalars(select(Boundary.source_file)))
             assert sources == {"dvhcvn (GPL-3.0), gis.chinhphu.vn"}
         assert "Loaded 11 district boundaries shipped with the app" in first.output
+        assert "Loaded 10794 administrative units (before 1 July 2025) and 3355 after it." in first.output
 
         second = runner.invoke(args=["setup", "--demo-establishments", "40"])
         assert second.exit_code == 0, second.output
