@@ -12,7 +12,7 @@ import json
 import zlib
 from functools import wraps
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -160,15 +160,17 @@ def form_list(user):
 
 
 def _form_or_404(user, form_id: str):
-    return phone_form(get_session(), user, registry(), form_id, _language())
+    """The user's form `form_id`; an OpenRosa 404 answer (abort) when it is not one of theirs."""
+    form = phone_form(get_session(), user, registry(), form_id, _language())
+    if form is None:
+        abort(_message(404, _("No such form among your survey rounds.")))
+    return form
 
 
 @bp.get(f"{PREFIX}/forms/<form_id>/form.xml")
 @phone_auth
 def form_xml(user, form_id: str):
     form = _form_or_404(user, form_id)
-    if form is None:
-        return _message(404, _("No such form among your survey rounds."))
     return _xml(form.xml)
 
 
@@ -176,8 +178,6 @@ def form_xml(user, form_id: str):
 @phone_auth
 def manifest(user, form_id: str):
     form = _form_or_404(user, form_id)
-    if form is None:
-        return _message(404, _("No such form among your survey rounds."))
     media = establishments_file(get_session(), user, form)
     entry = MediaEntry(ESTABLISHMENTS_FILE, md5_hex(media),
                        url_for("openrosa.establishments_media", form_id=form_id, _external=True))
@@ -188,8 +188,6 @@ def manifest(user, form_id: str):
 @phone_auth
 def establishments_media(user, form_id: str):
     form = _form_or_404(user, form_id)
-    if form is None:
-        return _message(404, _("No such form among your survey rounds."))
     return Response(establishments_file(get_session(), user, form), content_type="text/csv; charset=utf-8")
 
 
