@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, insert
+from sqlalchemy import bindparam, case, delete, func, insert
 from sqlmodel import Session, select
 
 from ..models import AdminUnit, AdminUnit2025, CommuneCrosswalk, UnitLevel
 
 
+_UNIT_BY_CODE = select(AdminUnit).where(AdminUnit.code == bindparam("code"))
+
+
 def unit_by_code(session: Session, code: str) -> AdminUnit | None:
-    return session.get(AdminUnit, code)
+    return session.exec(_UNIT_BY_CODE, params={"code": code}).first()
 
 
 def _children(session: Session, parent_code: str, level: UnitLevel) -> list[AdminUnit]:

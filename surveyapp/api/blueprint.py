@@ -3,10 +3,10 @@ outbox uses the session cookie plus a CSRF token from /api/v1/session."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import uuid as uuid_module
 
+import orjson
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -61,8 +61,8 @@ def _csrf_for_cookie_sessions():
 
 def _json_with_etag(payload) -> Response:
     """The payload as JSON with a strong ETag; 304 when the client already has this version."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    etag = hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    etag = hashlib.sha256(body).hexdigest()[:32]
     if etag in request.if_none_match:
         response = Response(status=304)
     else:
@@ -101,13 +101,12 @@ def establishments():
     after, before = _cursor("after"), _cursor("before")
     result = establishment_queries.establishments_page(session, _establishment_filter(session), page, per_page,
                                                        scope=commune_scope(), columns=serialize.ESTABLISHMENT_COLUMNS,
-                                                       after=after, before=before)
-    successors = unit_queries.successors_by_code(session, {row.commune_code for row in result.rows})
+                                                       after=after, before=before, successors=True)
     return _json_with_etag({
         "page": page, "per_page": per_page, "total": result.total, "pages": result.pages,
         # The next page read from this code (?page=N+1&after=...) costs what page 1 costs, however deep.
         "next_after": result.rows[-1].code if result.rows and page < result.pages else None,
-        "establishments": [serialize.establishment_json(e, successors.get(e.commune_code)) for e in result.rows],
+        "establishments": serialize.establishment_rows_json(result.rows),
     })
 
 

@@ -52,6 +52,25 @@ def establishment_json(establishment, successor=None) -> dict[str, Any]:
         "updated_at": _iso(establishment.updated_at)} | units_2025_json(successor)
 
 
+def establishment_rows_json(rows) -> list[dict[str, Any]]:
+    """Rows of ESTABLISHMENT_COLUMNS followed by `establishments.queries.SUCCESSOR_COLUMNS` as the API's
+    JSON (what `establishment_json` makes of an object, for a whole page at a time)."""
+    zone = clock.app_zone()
+    last = len(ESTABLISHMENT_FIELDS)
+    return [dict(zip(ESTABLISHMENT_FIELDS, row)) | {
+        "updated_at": _iso_in(row[last], zone),
+        **dict(zip(_SUCCESSOR_FIELDS, row[last + 1:] if row[last + 1] is not None else _NO_SUCCESSOR))}
+        for row in rows]
+
+
+_SUCCESSOR_FIELDS = ("commune_code_2025", "commune_name_2025", "province_code_2025", "province_name_2025")
+_NO_SUCCESSOR = (None, None, None, None)
+
+
+def _iso_in(value: dt.datetime | None, zone) -> str | None:
+    return clock.as_utc(value).astimezone(zone).isoformat(timespec="seconds") if value is not None else None
+
+
 def units_2025_json(successor) -> dict[str, Any]:
     """The four *_2025 fields (None when the commune has no known successor)."""
     return {"commune_code_2025": successor.commune_code if successor else None,

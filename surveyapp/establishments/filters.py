@@ -7,7 +7,7 @@ Every edge reads its filter with one call, `read_filter`, which does both.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
@@ -66,7 +66,7 @@ class EstablishmentFilter:
 
     def as_query_args(self) -> dict[str, str]:
         """The non-empty arguments, to rebuild links (pagination, exports, maps)."""
-        return {key: value for key, value in asdict(self).items() if value and key != "default_units"}
+        return {key: value for key in _ARGUMENT_NAMES if (value := getattr(self, key))}
 
     def is_empty(self) -> bool:
         """True when no establishment is left out (the units shown are not a condition)."""
@@ -80,6 +80,11 @@ class EstablishmentFilter:
     @property
     def units_2025(self) -> bool:
         return self.era == UnitEra.units_2025.value
+
+
+#: Field names of a filter (read once: dataclasses.asdict copies every value, for each list request).
+_FIELD_NAMES = tuple(item.name for item in fields(EstablishmentFilter))
+_ARGUMENT_NAMES = tuple(name for name in _FIELD_NAMES if name != "default_units")
 
 
 @dataclass
@@ -197,7 +202,7 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
         errors["commune_2025"] = str(_l("Unknown commune: %(code)s", code=wanted.commune_2025))
     if wanted.project and promotion_queries.project_id_by_code(session, wanted.project) is None:
         errors["project"] = str(_l("Unknown promotion project: %(code)s", code=wanted.project))
-    clean = {name: (None if name in errors else value) for name, value in asdict(wanted).items()}
+    clean = {name: (None if name in errors else getattr(wanted, name)) for name in _FIELD_NAMES}
     clean["default_units"] = _default_units(clean, survey_round)
     clean.update(_panel_rounds(session, clean, errors))
     return ParsedFilter(EstablishmentFilter(**clean), parsed.page, errors, parsed.after, parsed.before)

@@ -1,17 +1,18 @@
 """All SQL about establishments and their records (rounds: survey/queries.py)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, bindparam, column, exists, func, literal, literal_column, table
+from sqlalchemy import Integer, String, and_, bindparam, column, exists, func, literal, literal_column, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from ..models import (
-    Establishment, EstablishmentStatus, OcopRating, ProductCertificate, PromotionProject, Support, SurveyRecord,
+    AdminUnit, Establishment, EstablishmentStatus, OcopRating, ProductCertificate, PromotionProject, Support, SurveyRecord,
     SurveyRound,
 )
 from ..adminunits.queries import legacy_communes_counted_in
@@ -112,12 +113,7 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter", with_merged: 
         statement = statement.where(Establishment.sector == wanted.sector)
     if wanted.legal_form:
         statement = statement.where(Establishment.legal_form == wanted.legal_form)
-    if wanted.status == EstablishmentStatus.merged.value:
-        statement = statement.where(rare(Establishment.status == wanted.status))
-    elif wanted.status:
-        statement = statement.where(Establishment.status == wanted.status)
-    elif not with_merged:  # a merged duplicate lives on in its survivor: counting both would count one twice
-        statement = statement.where(Establishment.status != EstablishmentStatus.merged.value)
+    statement = statement.where(*status_conditions(wanted.status, with_merged))
     if wanted.gps_mismatch:
         statement = statement.where(Establishment.gps_mismatch == (wanted.gps_mismatch == "1"))
     if wanted.round:
@@ -128,6 +124,17 @@ def apply_filter(statement: Select, wanted: "EstablishmentFilter", with_merged: 
         statement = statement.where(panel_category(wanted.panel, wanted.panel_from, wanted.panel_to))
     statement = statement.where(*search_conditions(wanted.q))
     return _promotion_filters(statement, wanted)
+
+
+def status_conditions(status: str | None, with_merged: bool = False) -> list:
+    """The status asked for; without one, merged duplicates are left out unless `with_merged`."""
+    if status == EstablishmentStatus.merged.value:
+        return [rare(Establishment.status == status)]
+    if status:
+        return [Establishment.status == status]
+    if not with_merged:  # a merged duplicate lives on in its survivor: counting both would count one twice
+        return [Establishment.status != EstablishmentStatus.merged.value]
+    return []
 
 
 #: The answer of cnnt-2019 (and later) that says an establishment has closed down for good.
@@ -200,7 +207,8 @@ def within_scope(statement: Select, communes: set[str] | None) -> Select:
 
 
 def count_establishments(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None = None) -> int:
-    return session.exec(count_statement(wanted, scope)).one()
+    statement, values = count_query(wanted, scope)
+    return session.execute(statement, values).scalar_one()
 
 
 #: The filter arguments the tally can split a total by.
@@ -210,22 +218,36 @@ _TALLIED = {"district", "commune", "sector", "legal_form", "status"}
 def count_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None) -> Select:
     """How many establishments the filter selects, merged duplicates left out unless asked for: the sum
     of the maintained tally when the filter only uses what the tally is split by, else the rows."""
-    if set(wanted.as_query_args()) <= _TALLIED:
-        return tallied_statement(wanted, scope)
-    return counted_rows_statement(wanted, scope)
+    statement, values = count_query(wanted, scope)
+    return statement.params(values)
 
 
-def tallied_statement(wanted: "EstablishmentFilter", scope: set[str] | None = None) -> Select:
-    """The filter's total from establishment_tally (a few thousand rows for a province, not a million)."""
+def count_query(wanted: "EstablishmentFilter", scope: set[str] | None = None) -> tuple[Select, dict]:
+    """count_statement as a statement and the values to bind. A statement built once and run again with
+    new values is the cheapest: the database answers a tally sum in less time than it takes to build one,
+    and a statement the engine has compiled before needs no matching of its result columns."""
+    values = wanted.as_query_args()
+    if set(values) <= _TALLIED:
+        if scope is not None:
+            values["scope"] = sorted(scope)
+        return _tallied_template(tuple(values)), values
+    return counted_rows_statement(wanted, scope), {}
+
+
+@functools.lru_cache(maxsize=128)
+def _tallied_template(names: tuple[str, ...]) -> Select:
+    """The filter's total from establishment_tally (a few thousand rows for a province, not a million),
+    for filters on these arguments (and "scope"), the values left to bind."""
     counts = tally.tally.c
     statement = select(func.coalesce(func.sum(counts.n), 0)).select_from(tally.tally)
-    for name, value in wanted.as_query_args().items():
-        statement = statement.where(getattr(counts, f"{name}_code" if name in ("district", "commune") else name)
-                                    == value)
-    if not wanted.status:
+    for name in names:
+        if name != "scope":
+            statement = statement.where(getattr(counts, f"{name}_code" if name in ("district", "commune") else name)
+                                        == bindparam(name, type_=String))
+    if "status" not in names:
         statement = statement.where(counts.status != EstablishmentStatus.merged.value)
-    if scope is not None:
-        statement = statement.where(counts.commune_code.in_(sorted(scope)))
+    if "scope" in names:
+        statement = statement.where(counts.commune_code.in_(bindparam("scope", expanding=True, type_=String)))
     return statement
 
 
@@ -248,23 +270,76 @@ def counted_rows_statement(wanted: "EstablishmentFilter", scope: set[str] | None
 
 def page_statement(wanted: "EstablishmentFilter", page: int, per_page: int, scope: set[str] | None = None,
                    columns: tuple | None = None, *, after: str | None = None, before: str | None = None,
-                   total: int | None = None) -> Select:
-    """The rows of one page, ordered by code, read from the filter's index.
+                   total: int | None = None, successors: bool = False) -> Select:
+    """The rows of one page, ordered by code, read from the filter's index (with `successors`, `columns`
+    then the four SUCCESSOR_COLUMNS).
 
     `after`/`before` (the code the previous page ended with, or the next one started with): the page is
     read from there (keyset), as cheap as page 1 however deep. Else page `page` is skipped to: from the
     end of the list (backwards, see `reads_backwards`) when that is nearer and `total` is known.
     """
-    statement = within_scope(apply_filter(select(*columns) if columns else select(Establishment), wanted), scope)
-    if after is not None:
-        return statement.where(Establishment.code > after).order_by(Establishment.code).limit(per_page)
-    if before is not None:
-        return statement.where(Establishment.code < before).order_by(Establishment.code.desc()).limit(per_page)
+    statement, values = page_query(wanted, page, per_page, scope, columns, after=after, before=before, total=total,
+                                   successors=successors)
+    return statement.params(values)
+
+
+def page_query(wanted: "EstablishmentFilter", page: int, per_page: int, scope: set[str] | None = None,
+               columns: tuple | None = None, *, after: str | None = None, before: str | None = None,
+               total: int | None = None, successors: bool = False) -> tuple[Select, dict]:
+    """page_statement as a statement and the values to bind (see count_query): for the common lists,
+    equalities on district, commune, sector and legal form and a status, a statement built once."""
     first = (page - 1) * per_page
-    if reads_backwards(page, per_page, total):
-        return (statement.order_by(Establishment.code.desc()).offset(max(total - page * per_page, 0))
-                .limit(min(per_page, total - first)))
-    return statement.order_by(Establishment.code).offset(first).limit(per_page)
+    if after is not None:
+        order, bounds = "after", {"cursor": after, "limit": per_page}
+    elif before is not None:
+        order, bounds = "before", {"cursor": before, "limit": per_page}
+    elif reads_backwards(page, per_page, total):
+        order, bounds = "backwards", {"offset": max(total - page * per_page, 0), "limit": min(per_page, total - first)}
+    else:
+        order, bounds = "forwards", {"offset": first, "limit": per_page}
+    values = wanted.as_query_args()
+    if set(values) <= _EQUALITIES.keys() | {"status"}:
+        if scope is not None:
+            values["scope"] = sorted(scope)
+        return _page_template(tuple(values), values.get("status"), columns, successors, order), values | bounds
+    statement = within_scope(apply_filter(select(*columns) if columns else select(Establishment), wanted), scope)
+    return _paged(_with_successors(statement) if successors else statement, order), bounds
+
+
+#: Filter arguments that are one column equal to the value.
+_EQUALITIES = {"district": Establishment.district_code, "commune": Establishment.commune_code,
+               "sector": Establishment.sector, "legal_form": Establishment.legal_form}
+
+
+@functools.lru_cache(maxsize=256)
+def _page_template(names: tuple[str, ...], status: str | None, columns: tuple | None, successors: bool,
+                   order: str) -> Select:
+    """A page of a filter made of `_EQUALITIES` (and a status, and "scope"), the values left to bind:
+    built once per combination (the same conditions `apply_filter` and `within_scope` write)."""
+    statement = select(*columns) if columns else select(Establishment)
+    statement = statement.where(*(_EQUALITIES[name] == bindparam(name) for name in names if name in _EQUALITIES))
+    statement = statement.where(*status_conditions(status))
+    if "scope" in names:
+        statement = statement.where(Establishment.commune_code.in_(bindparam("scope", expanding=True)))
+    return _paged(_with_successors(statement) if successors else statement, order)
+
+
+def _with_successors(statement: Select) -> Select:
+    return statement.add_columns(*SUCCESSOR_COLUMNS).outerjoin(
+        SUCCESSOR_UNIT, SUCCESSOR_UNIT.c.code == Establishment.commune_code)
+
+
+def _paged(statement: Select, order: str) -> Select:
+    """Ordered by code from a cursor ("after", "before") or by an offset ("forwards", "backwards");
+    the bounds are bound parameters (cursor, offset, limit)."""
+    limit = bindparam("limit", type_=Integer)
+    if order == "after":
+        return statement.where(Establishment.code > bindparam("cursor")).order_by(Establishment.code).limit(limit)
+    if order == "before":
+        return (statement.where(Establishment.code < bindparam("cursor")).order_by(Establishment.code.desc())
+                .limit(limit))
+    ordered = Establishment.code.desc() if order == "backwards" else Establishment.code
+    return statement.order_by(ordered).offset(bindparam("offset", type_=Integer)).limit(limit)
 
 
 def reads_backwards(page: int, per_page: int, total: int | None, before: str | None = None) -> bool:
@@ -277,21 +352,31 @@ def reads_backwards(page: int, per_page: int, total: int | None, before: str | N
 
 def establishments_page(session: Session, wanted: "EstablishmentFilter", page: int, per_page: int,
                         scope: set[str] | None = None, columns: tuple | None = None, *,
-                        after: str | None = None, before: str | None = None) -> EstablishmentPage:
+                        after: str | None = None, before: str | None = None,
+                        successors: bool = False) -> EstablishmentPage:
     """One page of the filtered list, ordered by code, with the total count; `scope` limits communes.
 
     Rows are Establishment objects, or with `columns` plain rows of those columns (the JSON API:
-    no objects to build when they are only read). `after`/`before`: see page_statement (`page` is then
-    the number the page is shown with).
+    no objects to build when they are only read), followed by the four `SUCCESSOR_COLUMNS` with
+    `successors`. `after`/`before`: see page_statement (`page` is then the number the page is shown with).
     """
     total = count_establishments(session, wanted, scope)
     if after is not None:
         before = None
-    statement = page_statement(wanted, page, per_page, scope, columns, after=after, before=before, total=total)
-    rows = list(session.exec(statement)) if columns is None else session.connection().execute(statement).all()
+    statement, values = page_query(wanted, page, per_page, scope, columns, after=after, before=before, total=total,
+                                   successors=successors)
+    rows = (list(session.exec(statement, params=values)) if columns is None
+            else session.connection().execute(statement, values).all())
     if reads_backwards(page, per_page, None if after is not None else total, before):
         rows.reverse()
     return EstablishmentPage(rows, total, page, per_page)
+
+
+#: The establishment's commune, for the units after 1 July 2025 it counts in: a page `with successors`
+#: reads them in its own statement (an outer join by primary key: one lookup a row, no second query).
+SUCCESSOR_UNIT = AdminUnit.__table__.alias("successor_unit")
+SUCCESSOR_COLUMNS = (SUCCESSOR_UNIT.c.successor_code, SUCCESSOR_UNIT.c.successor_name,
+                     SUCCESSOR_UNIT.c.successor_province_code, SUCCESSOR_UNIT.c.successor_province_name)
 
 
 _BY_CODE = select(Establishment).where(Establishment.code == bindparam("code"))
