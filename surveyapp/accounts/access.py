@@ -8,7 +8,7 @@ Row-level rules (an enumerator's own communes) are checked where the row is know
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,9 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user
 from ..db import get_session
 from ..models import Role, User
 from . import queries
+
+if TYPE_CHECKING:
+    from sqlalchemy import Row
 
 ALL_ROLES = frozenset(role.value for role in Role)
 READERS = ALL_ROLES  # every signed-in role reads the registry (enumerators only their communes)
@@ -46,7 +49,7 @@ class SignedInUser:
     is_anonymous: bool = False
 
     @classmethod
-    def of(cls, user: User) -> SignedInUser:
+    def of(cls, user: User | Row) -> SignedInUser:
         return cls(user.id, user.username, user.full_name, user.role, user.session_generation)
 
     def get_id(self) -> str:
@@ -86,7 +89,7 @@ def _load_user(session_user_id: str) -> SignedInUser | None:
     generation = generation or "0"  # cookies written before generations existed
     if not (user_id.isdigit() and generation.isdigit()):
         return None
-    user = queries.user_by_id(get_session(), int(user_id))
+    user = queries.signed_in_user_row(get_session(), int(user_id))
     if user is None or not user.is_active or user.session_generation != int(generation):
         return None
     return SignedInUser.of(user)

@@ -18,6 +18,16 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.exec(_USER_BY_ID, params={"user_id": user_id}).first()
 
 
+_SIGNED_IN_USER = select(User.id, User.username, User.full_name, User.role, User.session_generation,
+                         User.is_active).where(User.id == bindparam("user_id"))
+
+
+def signed_in_user_row(session: Session, user_id: int) -> Row | None:
+    """What every request reads of its user (id, username, full name, role, session generation, active):
+    a statement built once, plain values, no object to load."""
+    return session.connection().execute(_SIGNED_IN_USER, {"user_id": user_id}).first()
+
+
 def user_by_username(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 

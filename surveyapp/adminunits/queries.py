@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, delete, func, insert
+from sqlalchemy import Row, bindparam, case, delete, func, insert
 from sqlmodel import Session, select
 
 from ..models import AdminUnit, AdminUnit2025, CommuneCrosswalk, UnitLevel
@@ -14,6 +14,15 @@ _UNIT_BY_CODE = select(AdminUnit).where(AdminUnit.code == bindparam("code"))
 
 def unit_by_code(session: Session, code: str) -> AdminUnit | None:
     return session.exec(_UNIT_BY_CODE, params={"code": code}).first()
+
+
+_UNIT_FACTS = select(AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_code,
+                     AdminUnit.province_code).where(AdminUnit.code == bindparam("code"))
+
+
+def unit_facts(session: Session, code: str) -> Row | None:
+    """Code, name, level, parent and province of a unit, as plain values (a filter's check on every list)."""
+    return session.connection().execute(_UNIT_FACTS, {"code": code}).first()
 
 
 def _children(session: Session, parent_code: str, level: UnitLevel) -> list[AdminUnit]:

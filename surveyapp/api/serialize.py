@@ -55,20 +55,21 @@ def establishment_json(establishment, successor=None) -> dict[str, Any]:
 def establishment_rows_json(rows) -> list[dict[str, Any]]:
     """Rows of ESTABLISHMENT_COLUMNS followed by `establishments.queries.SUCCESSOR_COLUMNS` as the API's
     JSON (what `establishment_json` makes of an object, for a whole page at a time)."""
-    zone = clock.app_zone()
-    last = len(ESTABLISHMENT_FIELDS)
-    return [dict(zip(ESTABLISHMENT_FIELDS, row)) | {
-        "updated_at": _iso_in(row[last], zone),
-        **dict(zip(_SUCCESSOR_FIELDS, row[last + 1:] if row[last + 1] is not None else _NO_SUCCESSOR))}
-        for row in rows]
+    zone, last = clock.app_zone(), len(ESTABLISHMENT_FIELDS)
+    listed = []
+    for row in rows:
+        updated = row[last]
+        if updated is not None:  # clock.iso_local, inline: 50 rows a page
+            updated = (updated.replace(tzinfo=clock.UTC) if updated.tzinfo is None else updated).astimezone(zone)
+            updated = updated.isoformat(timespec="seconds")
+        successor = row[last + 1:] if row[last + 1] is not None else _NO_SUCCESSOR
+        listed.append(dict(zip(_ROW_KEYS, (*row[:last], updated, *successor))))
+    return listed
 
 
-_SUCCESSOR_FIELDS = ("commune_code_2025", "commune_name_2025", "province_code_2025", "province_name_2025")
+_ROW_KEYS = (*ESTABLISHMENT_FIELDS, "updated_at", "commune_code_2025", "commune_name_2025", "province_code_2025",
+             "province_name_2025")
 _NO_SUCCESSOR = (None, None, None, None)
-
-
-def _iso_in(value: dt.datetime | None, zone) -> str | None:
-    return clock.as_utc(value).astimezone(zone).isoformat(timespec="seconds") if value is not None else None
 
 
 def units_2025_json(successor) -> dict[str, Any]:

@@ -185,10 +185,10 @@ def validate_filter_codes(session: Session, parsed: ParsedFilter, province_code:
     """Check that district, commune and round exist (and agree); unknown ones become errors."""
     wanted = parsed.filter
     errors = dict(parsed.errors)
-    district = unit_queries.unit_by_code(session, wanted.district) if wanted.district else None
+    district = unit_queries.unit_facts(session, wanted.district) if wanted.district else None
     if wanted.district and not _is_unit(district, UnitLevel.district, province_code):
         errors["district"] = str(_l("Unknown district: %(code)s", code=wanted.district))
-    commune = unit_queries.unit_by_code(session, wanted.commune) if wanted.commune else None
+    commune = unit_queries.unit_facts(session, wanted.commune) if wanted.commune else None
     if wanted.commune and not _is_unit(commune, UnitLevel.commune, province_code):
         errors["commune"] = str(_l("Unknown commune: %(code)s", code=wanted.commune))
     elif commune and district and commune.parent_code != district.code:
