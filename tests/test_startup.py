@@ -11,9 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: What only maps, exports of geometry, XLSX and migrations need: none of it at start-up.
+#: What only maps, exports of geometry, XLSX, migrations and the duplicate finder need: none of it at start-up.
 HEAVY = ("pandas", "geopandas", "folium", "scipy", "mapclassify", "shapely", "pyproj", "numpy", "openpyxl",
-         "alembic", "PIL", "pyxform", "segno", "splink", "duckdb", "pyarrow")
+         "alembic", "PIL", "pyxform", "segno", "splink", "duckdb", "pyarrow", "rapidfuzz")
 #: What only a command of the CLI needs: the command imports it when it runs.
 CLI_ONLY = ("surveyapp.demo.generator", "surveyapp.demo.scale", "surveyapp.demo.panel", "surveyapp.demo.promotion",
             "surveyapp.demo.removal", "surveyapp.demo.accounts", "surveyapp.adminunits.services",
@@ -42,8 +42,10 @@ hashlib.scrypt = counting_scrypt
 from surveyapp import create_app
 app = create_app({"SECRET_KEY": "startup"})
 from sqlmodel import SQLModel
+from surveyapp.models import Establishment
 print(json.dumps({"loaded": [name for name in %r if name in sys.modules], "scrypt": len(scrypt_calls),
-                  "mappers_configured": not SQLModel._sa_registry._new_mappers}))
+                  "mappers_configured": not SQLModel._sa_registry._new_mappers,
+                  "validators_built": Establishment.__pydantic_complete__}))
 """
 
 
@@ -61,6 +63,25 @@ def test_create_app_imports_no_command_services(tmp_path):
 def test_create_app_leaves_mapper_configuration_to_the_first_query(tmp_path):
     """No module builds an ORM alias at import time (that configures every mapper)."""
     assert _run(CREATE_APP % ((),), tmp_path)["mappers_configured"] is False
+
+
+def test_create_app_builds_no_pydantic_validator(tmp_path):
+    """Table models are constructed by SQLModel without validation: their validators wait for a first use."""
+    assert _run(CREATE_APP % ((),), tmp_path)["validators_built"] is False
+
+
+def test_a_model_still_validates_and_serialises_when_asked():
+    import pydantic
+    import pytest
+
+    from surveyapp.models import AdminUnit
+
+    province = {"code": "94", "name": "Tỉnh Sóc Trăng", "short_name": "Sóc Trăng", "unit_type": "Tỉnh",
+                "level": "province", "province_code": "94", "name_normalized": "soc trang", "lat": "9.6"}
+    unit = AdminUnit.model_validate(province)
+    assert unit.model_dump()["short_name"] == "Sóc Trăng" and unit.lat == 9.6
+    with pytest.raises(pydantic.ValidationError):
+        AdminUnit.model_validate({**province, "lat": "north"})
 
 
 def test_flask_help_lists_every_command(tmp_path):
