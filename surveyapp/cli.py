@@ -9,27 +9,17 @@ from flask.cli import with_appcontext
 from flask import Flask, current_app
 
 from .accounts.cli import users_cli
-from .accounts.services import any_user_with_role, create_user
 from .adminunits.cli import admin_units_cli
-from .adminunits.queries import units_2025_loaded
-from .adminunits.services import load_admin_units, load_units_2025
 from .cli_errors import guard_commands
 from .db import migrate, session_scope
 from .demo.cli import demo_command
 from .duplicates.cli import duplicates_command
 from .promotion.cli import promotion_cli
-from .demo.accounts import create_demo_accounts
-from .demo.generator import establishments_exist, generate_demo_census
-from .demo.panel import generate_panel_demo
-from .demo.promotion import generate_promotion_demo
 from .exports.cli import export_command
 from .imports.cli import import_command
 from .geo.cli import boundaries_cli
-from .models import AdminUnit, Role
 from .questionnaire.cli import forms_cli
-from .questionnaire.registry import registry
 from .reports.cli import report_cli
-from .survey.versions import settle_questionnaire_versions
 
 
 def init_app(app: Flask) -> None:
@@ -48,6 +38,18 @@ def setup_command(demo_establishments: int) -> None:
 
     Safe to run again: it only adds what is missing and never removes anything.
     """
+    # What only this command uses, imported when it runs (not by create_app()).
+    from .accounts.services import any_user_with_role, create_user
+    from .adminunits.queries import units_2025_loaded
+    from .adminunits.services import load_admin_units, load_units_2025
+    from .demo.accounts import create_demo_accounts
+    from .demo.generator import establishments_exist, generate_demo_census
+    from .demo.panel import generate_panel_demo
+    from .demo.promotion import generate_promotion_demo
+    from .models import AdminUnit, Role
+    from .questionnaire.registry import registry
+    from .survey.versions import settle_questionnaire_versions
+
     started = time.perf_counter()
     migrate()
     click.echo("Database schema is current.")

@@ -6,8 +6,6 @@ from flask.cli import AppGroup
 
 from ..db import session_scope
 from ..models import Role
-from ..survey.queries import round_by_code
-from .services import AccountError, assign_communes, create_user
 
 users_cli = AppGroup("users", help="User accounts.")
 
@@ -22,6 +20,9 @@ users_cli = AppGroup("users", help="User accounts.")
 def create_command(username: str, role: str, full_name: str | None, password: str | None, communes: str,
                    round_code: str | None) -> None:
     """Create an account, optionally with its communes for a survey round."""
+    from ..survey.queries import round_by_code
+    from .services import AccountError, assign_communes, create_user
+
     codes = [code.strip() for code in communes.split(",") if code.strip()]
     if codes and not round_code:
         raise click.UsageError("--communes needs --round.")

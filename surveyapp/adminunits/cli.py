@@ -9,7 +9,6 @@ from flask.cli import AppGroup
 from ..db import session_scope
 from ..models import UnitLevel
 from .queries import unit_by_code
-from .services import load_admin_units
 
 admin_units_cli = AppGroup("admin-units", help="Administrative units (province, district, commune).")
 
@@ -18,6 +17,8 @@ admin_units_cli = AppGroup("admin-units", help="Administrative units (province, 
 @click.option("--province", "province_code", default=None, help="Only this province (GSO code, e.g. 94).")
 def load_command(province_code: str | None) -> None:
     """Load Vietnam's units as before 1 July 2025, those after it, and the crosswalk between communes."""
+    from .services import load_admin_units
+
     started = time.perf_counter()
     try:
         with session_scope() as session:

@@ -8,11 +8,6 @@ from flask.cli import with_appcontext
 from flask import current_app
 
 from ..db import session_scope
-from .generator import ROUNDS, generate_demo_census
-from .panel import generate_panel_demo
-from .promotion import generate_promotion_demo
-from .removal import remove_demo_data
-from .scale import BASE, build_large_registry, round_counts
 
 
 @click.command("demo")
@@ -29,6 +24,12 @@ def demo_command(count: int, seed: int, province_code: str | None, replace: bool
     With --replace, the synthetic data goes and a new census comes in one transaction (a failure
     changes nothing); merges between real and synthetic establishments are undone first.
     """
+    from .generator import ROUNDS, generate_demo_census
+    from .panel import generate_panel_demo
+    from .promotion import generate_promotion_demo
+    from .removal import remove_demo_data
+    from .scale import BASE, build_large_registry, round_counts
+
     province_code = province_code or current_app.config["PROVINCE_CODE"]
     started = time.perf_counter()
     removed = None

@@ -13,8 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from rapidfuzz import fuzz, process
-
 from ..text import fold
 
 #: Legal-form words that say nothing about which establishment it is (longest first).
@@ -95,6 +93,8 @@ class Pair:
 
 def name_similarity(first: str, second: str) -> float:
     """0–1: the better of plain edit similarity (typos) and sorted-word similarity (word order)."""
+    from rapidfuzz import fuzz  # imported by the first comparison, not at start-up
+
     return max(fuzz.ratio(first, second), fuzz.token_sort_ratio(first, second)) / 100
 
 
@@ -176,6 +176,8 @@ def _alike(names: list[str], cutoff: int, block: int = 256) -> Iterable[tuple[in
     """Index pairs i < j of names scoring at least `cutoff`, comparing each pair once (the upper
     triangle in blocks: half the work of a full similarity matrix)."""
     import numpy
+    from rapidfuzz import fuzz, process
+
     for start in range(0, len(names), block):
         rows = names[start:start + block]
         columns = names[start:]

@@ -1,6 +1,7 @@
 """All SQL of maps, boundaries and GPS consistency."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -102,11 +103,17 @@ def boundary_counts(session: Session, province_code: str) -> dict[str, int]:
 
 # --- aggregates for the choropleth ---------------------------------------------------------------
 
-#: Aliases for the latest record joined to each establishment (the round filter's EXISTS names the
-#: tables themselves; joining them unaliased would make that subquery correlate to the join).
-_LatestRound = aliased(SurveyRound, name="latest_round")
-_LatestRecord = aliased(SurveyRecord, name="latest_record")
-_LegacyCommune = aliased(AdminUnit, name="legacy_commune")
+
+@functools.cache
+def _aliases():
+    """(latest round, latest record, legacy commune): aliases for the latest record joined to each
+    establishment (the round filter's EXISTS names the tables themselves; joining them unaliased would
+    make that subquery correlate to the join) and for its commune before 1 July 2025. Made on first use:
+    an alias made at import time configures every mapper while the app starts."""
+    return (aliased(SurveyRound, name="latest_round"), aliased(SurveyRecord, name="latest_record"),
+            aliased(AdminUnit, name="legacy_commune"))
+
+
 #: The map's level of the communes after 1 July 2025 (drawn as circles: they have no boundaries).
 COMMUNE_2025 = "commune_2025"
 
@@ -128,9 +135,10 @@ def totals_by_unit(session: Session, wanted: "EstablishmentFilter", scope: set[s
 
     Communes are grouped with their district first, the order of `ix_establishment_map_units`, which
     holds every column read here: a million rows are summed from the index, without a sort."""
+    latest_round, latest_record, legacy_commune = _aliases()
     units = [Establishment.district_code]
     if level == COMMUNE_2025:  # each legacy commune counts in its 2025 commune (the main part of a split one)
-        units = [_LegacyCommune.successor_code]
+        units = [legacy_commune.successor_code]
     elif level != UnitLevel.district.value:
         units.append(Establishment.commune_code)
     located = and_(Establishment.lat.is_not(None), Establishment.lon.is_not(None))
@@ -139,19 +147,19 @@ def totals_by_unit(session: Session, wanted: "EstablishmentFilter", scope: set[s
     if share_of:
         columns.append(func.sum(case((Establishment.sector == share_of, 1), else_=0)))
     if certified:
-        answer = _LatestRecord.answers[CERTIFIED_QUESTION].as_string()
+        answer = latest_record.answers[CERTIFIED_QUESTION].as_string()
         named = func.coalesce(answer, NOT_CERTIFIED).not_in([NOT_CERTIFIED, ""])
         columns.append(func.sum(case((named, 1), else_=0)))
     statement = select(*columns).select_from(Establishment)
     if level == COMMUNE_2025:
-        statement = statement.join(_LegacyCommune, _LegacyCommune.code == Establishment.commune_code)
+        statement = statement.join(legacy_commune, legacy_commune.code == Establishment.commune_code)
     if certified:
         # The latest record: the current version of the record of the establishment's latest round
         # (one per establishment and round, so the joins never duplicate an establishment).
-        latest = and_(_LatestRecord.establishment_id == Establishment.id, _LatestRecord.round_id == _LatestRound.id,
-                      _LatestRecord.is_current == True)  # noqa: E712
-        statement = (statement.outerjoin(_LatestRound, _LatestRound.code == Establishment.latest_round_code)
-                     .outerjoin(_LatestRecord, latest))
+        latest = and_(latest_record.establishment_id == Establishment.id, latest_record.round_id == latest_round.id,
+                      latest_record.is_current == True)  # noqa: E712
+        statement = (statement.outerjoin(latest_round, latest_round.code == Establishment.latest_round_code)
+                     .outerjoin(latest_record, latest))
     statement = within_scope(apply_filter(statement, wanted), scope).group_by(*units)
     result = {}
     for row in session.exec(statement):

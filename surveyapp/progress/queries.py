@@ -5,6 +5,8 @@ by the list's filter and a user's communes when given — so every rate's part i
 """
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
@@ -18,7 +20,13 @@ from .figures import CountsTable
 #: What the counts can be grouped by: the whole province, a district, a commune, the commune after 1 July
 #: 2025 (each legacy commune counts in its main successor), or who filled the record.
 GROUPINGS = ("province", "district", "commune", "commune_2025", "enumerator")
-_LegacyCommune = aliased(AdminUnit, name="legacy_commune")
+
+
+@functools.cache
+def _legacy_commune():
+    """Each establishment's commune before 1 July 2025, joined as a second AdminUnit. Made on first use:
+    an alias made at import time configures every mapper while the app starts."""
+    return aliased(AdminUnit, name="legacy_commune")
 
 
 def round_counts(session: Session, province_code: str, by: str = "province", *, round_id: int | None = None,
@@ -53,14 +61,15 @@ def _group_columns(by: str, record) -> tuple:
     if by == "enumerator":
         return (record.enumerator_id,)
     return {"province": (), "district": (Establishment.district_code,), "commune": (Establishment.commune_code,),
-            "commune_2025": (_LegacyCommune.successor_code,)}[by]
+            "commune_2025": (_legacy_commune().successor_code,)}[by]
 
 
 def _joined_units(statement: Select, by: str) -> Select:
     """The establishment's legacy commune, joined when counts go by the commune after 1 July 2025."""
     if by != "commune_2025":
         return statement
-    return statement.join(_LegacyCommune, _LegacyCommune.code == Establishment.commune_code)
+    legacy_commune = _legacy_commune()
+    return statement.join(legacy_commune, legacy_commune.code == Establishment.commune_code)
 
 
 def _establishments(statement: Select, province_code: str, wanted: EstablishmentFilter,

@@ -8,7 +8,6 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import session_scope
-from . import rules
 from .registry import registry
 
 forms_cli = AppGroup("forms", help="Questionnaire definitions in forms/.")
@@ -21,6 +20,8 @@ def check_command() -> None:
     Problems are errors (exit code 1); a number question without a lower bound is a warning.
     Earlier versions in forms/previous/ are loaded and compared with their stored copy too.
     """
+    from . import rules
+
     forms = registry()
     problems = [line for error in forms.errors() for line in error.lines()]
     for definition in forms.definitions():

@@ -1,6 +1,7 @@
 """All SQL of reports: GROUP BY aggregates over the filtered establishments, never rows one by one."""
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Float, and_, case, cast, func, join, literal, null, text, union_all
@@ -19,7 +20,11 @@ if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
 
 
-_LegacyCommune = aliased(AdminUnit, name="legacy_commune")
+@functools.cache
+def _legacy_commune():
+    """Each establishment's commune before 1 July 2025, joined as a second AdminUnit. Made on first use:
+    an alias made at import time configures every mapper while the app starts."""
+    return aliased(AdminUnit, name="legacy_commune")
 
 
 def _sum(column):
@@ -30,13 +35,14 @@ def _sum(column):
 def _filtered(statement: Select, province_code: str, wanted: "EstablishmentFilter", scope: set[str] | None) -> Select:
     statement = statement.where(Establishment.province_code == province_code)
     if wanted.units_2025:  # areas are the communes after 1 July 2025: each legacy commune's main successor
-        statement = statement.join(_LegacyCommune, _LegacyCommune.code == Establishment.commune_code)
+        legacy_commune = _legacy_commune()
+        statement = statement.join(legacy_commune, legacy_commune.code == Establishment.commune_code)
     return within_scope(apply_filter(statement, wanted), scope)
 
 
 def _area(wanted: "EstablishmentFilter"):
     """What "by district" tables group by: the district, or with `units=2025` the commune after 1 July 2025."""
-    return _LegacyCommune.successor_code if wanted.units_2025 else Establishment.district_code
+    return _legacy_commune().successor_code if wanted.units_2025 else Establishment.district_code
 
 
 def by_district_and_sector(session: Session, province_code: str, wanted: "EstablishmentFilter",
