@@ -138,3 +138,25 @@ print(json.dumps({"before": before, "after": after}))
     found = _run(code, tmp_path)
     assert found["before"] == []
     assert found["after"] == ["geopandas", "folium"]
+
+
+def test_create_app_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    """Collection pauses while the app is built (its modules are imported then), never longer."""
+    import gc
+
+    import pytest
+
+    from surveyapp import create_app
+
+    assert gc.isenabled()
+    create_app({"SECRET_KEY": "startup", "DATABASE_URL": f"sqlite:///{tmp_path / 'gc.sqlite'}"})
+    assert gc.isenabled()
+    with pytest.raises(Exception):
+        create_app({"SECRET_KEY": "startup", "DATABASE_URL": "nosuchdriver://nowhere"})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        create_app({"SECRET_KEY": "startup", "DATABASE_URL": f"sqlite:///{tmp_path / 'gc.sqlite'}"})
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
