@@ -1,9 +1,11 @@
 """All SQL of exports: the filtered establishments in keyset batches, and the small lookups."""
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Row, String, case, cast, func, literal, null, or_
+from sqlalchemy import Engine, Row, String, bindparam, case, cast, func, literal, null, or_
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
@@ -19,8 +21,15 @@ if TYPE_CHECKING:
 BATCH_SIZE = 2000
 #: Lines per statement for the CSV: each is one short text, so batches can be bigger.
 CSV_BATCH_SIZE = 5000
+#: Threads building SQLite's CSV lines at once: Python's sqlite3 lets go of the GIL while SQLite works,
+#: so each runs on a core of its own.
+CSV_PRODUCERS = 2
+#: Segments (of CSV_BATCH_SIZE lines) built ahead of the one being sent: bounds the memory they hold.
+CSV_AHEAD = 4
 #: Columns whose SQL value is already a finished CSV cell.
 FORMATTED_LABELS = ("legal_form_name", "sector_name")
+#: Names of units: SQLite reads them as finished cells (`_csv_line_statement`).
+UNIT_CELLS = ("commune_name", "district_name", "commune_name_2025", "province_name_2025")
 
 #: The establishment's photo file names, space-separated (none: NULL, an empty cell).
 PHOTO_FILES = (select(func.aggregate_strings(Photo.file_name, " "))
@@ -78,27 +87,100 @@ def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set
                                 .order_by(Establishment.code), batch_size)
         return
     statement = _csv_line_statement(session, columns, legal_forms, sectors, status_words)
-    for batch in establishment_batches(session, wanted, scope, batch_size, statement):
-        yield len(batch), ("\r\n".join([row[0] for row in batch]) + "\r\n").encode("utf-8")
+    yield from _segmented_lines(session, within_scope(apply_filter(statement, wanted), scope),
+                                within_scope(apply_filter(select(Establishment.code), wanted), scope), batch_size)
+
+
+def _segmented_lines(session: Session, lines: Select, codes: Select, size: int) -> Iterator[tuple[int, bytes]]:
+    """SQLite: the lines of `lines` in code order, built by CSV_PRODUCERS threads a segment of `size`
+    rows each (its first code and the next segment's, read here from the code index), sent in order.
+
+    Each thread reads on a connection of its own from the engine; closing the generator (a download
+    abandoned) cancels what has not started and waits for what has, so the connections go back."""
+    engine = session.get_bind()
+    bounded, last = (_compiled(engine, _joined(lines.where(Establishment.code >= bindparam("first", None),
+                                                           Establishment.code < bindparam("next", None)))),
+                     _compiled(engine, _joined(lines.where(Establishment.code >= bindparam("first", None)))))
+    starts = _segment_starts(session, codes.order_by(Establishment.code), size)
+    pending: deque = deque()
+    with ThreadPoolExecutor(CSV_PRODUCERS, thread_name_prefix="csv-lines") as producers:
+        try:
+            first = next(starts, None)
+            while first is not None or pending:
+                while first is not None and len(pending) < CSV_AHEAD:
+                    following = next(starts, None)
+                    statement, values = (bounded, {"first": first, "next": following}) if following is not None \
+                        else (last, {"first": first})
+                    pending.append(producers.submit(_segment, engine, statement, values))
+                    first = following
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _segment_starts(session: Session, codes: Select, size: int) -> Iterator[str]:
+    """The first code of each segment of `size` rows: an index seek and `size` steps along it."""
+    start = session.connection().execute(codes.limit(1)).scalar()
+    following = codes.where(Establishment.code >= bindparam("first", None)).offset(size).limit(1)
+    while start is not None:
+        yield start
+        start = session.connection().execute(following, {"first": start}).scalar()
+
+
+def _joined(lines: Select) -> Select:
+    """The lines in code order joined in one text, and how many: SQLite builds a whole segment in one
+    step, which it takes without Python's GIL (a row at a time, the threads would hand it over per row)."""
+    ordered = lines.order_by(Establishment.code).subquery()
+    return select(func.count(), func.group_concat(ordered.c.line, "\r\n"))
+
+
+def _compiled(engine: Engine, statement: Select) -> tuple[str, list, list[str]]:
+    """The statement's SQL for sqlite3 (qmark), its fixed parameters, and the names of the ones given later."""
+    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    return str(compiled), [values.get(name) for name in compiled.positiontup], list(compiled.positiontup)
+
+
+def _segment(engine: Engine, statement: tuple[str, list, list[str]], given: dict) -> tuple[int, bytes]:
+    """One segment's lines, read on a connection of the engine's pool (runs in a producer thread)."""
+    sql, fixed, names = statement
+    parameters = [given[name] if name in given else value for name, value in zip(names, fixed)]
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            count, text = cursor.execute(sql, parameters).fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    return count, (text + "\r\n").encode("utf-8") if count else b""
 
 
 def _csv_line_statement(session: Session, columns: tuple["Column", ...], legal_forms: dict[str, str],
                         sectors: dict[str, str], status_words: dict[str, dict[str, str]] | None) -> Select:
-    """SELECT line, code: each establishment's CSV line (without its line break)."""
-    commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
+    """SQLite: SELECT line, each establishment's CSV line (without its line break).
+
+    One printf writes the line (a chain of || would copy it once per cell, and printf writes NULL as
+    the empty field); the unit names come as finished cells from a table of the province's units built
+    once per statement, not once per row; without any photo the photo column is empty without a look."""
+    units = select(AdminUnit.code, _csv_text(AdminUnit.name).label("name"), AdminUnit.successor_code,
+                   _csv_text(AdminUnit.successor_name).label("successor_name"), AdminUnit.successor_province_code,
+                   _csv_text(AdminUnit.successor_province_name).label("successor_province_name"),
+                   ).cte("unit_cell").prefix_with("MATERIALIZED")
+    commune, district = units.alias("commune_unit"), units.alias("district_unit")
     values = _export_values(commune, district, legal_forms, sectors)
+    if session.connection().execute(select(Photo.id).limit(1)).first() is None:
+        values["photo_files"] = null()
     for key, words in (status_words or {}).items():  # the code's word, as a finished cell
         values[key] = case({code: csv_cell(word) for code, word in words.items()}, value=values[key],
-                           else_=func.coalesce(values[key], ""))
-    formatted = set(FORMATTED_LABELS) | set(status_words or {})
-    position = func.strpos if session.get_bind().dialect.name == "postgresql" else func.instr
-    cells = [values[c.key] if c.key in formatted else _csv_number(values[c.key]) if c.numeric
-             else func.coalesce(values[c.key], "") if c.checked else _csv_text(values[c.key], position)
+                           else_=values[key])
+    formatted = set(FORMATTED_LABELS) | set(status_words or {}) | set(UNIT_CELLS)
+    cells = [values[c.key] if c.key in formatted or c.numeric or c.checked else _csv_text(values[c.key])
              for c in columns]
-    line = cells[0]
-    for cell in cells[1:]:
-        line = line + "," + cell
-    return (select(line.label("line"), Establishment.code.label("code")).select_from(Establishment)
+    line = func.printf(",".join(["%s"] * len(cells)), *cells)
+    return (select(line.label("line")).select_from(Establishment)
             .outerjoin(commune, commune.c.code == Establishment.commune_code)
             .outerjoin(district, district.c.code == Establishment.district_code))
 
@@ -182,16 +264,13 @@ def csv_cell(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(mark in text for mark in ',"\r\n') else text
 
 
-def _csv_text(value, position):
-    """Empty for NULL; a leading apostrophe before formula signs; quoted when it holds , " or a line break."""
-    text = case((func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
-    needs_quotes = or_(*(position(value, mark) > 0 for mark in (",", '"', "\n", "\r")))  # the apostrophe adds none
-    quoted = literal('"') + func.replace(text, '"', '""') + literal('"')
-    return func.coalesce(case((needs_quotes, quoted), else_=text), "")
-
-
-def _csv_number(value):
-    return func.coalesce(cast(value, String), "")
+def _csv_text(value):
+    """SQLite: NULL for NULL; a leading apostrophe before formula signs; quoted when it holds , " or a line
+    break. Every formula sign sorts before "A": one comparison settles most texts."""
+    text = case((value >= "A", value), (func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value),
+                else_=value)
+    needs_quotes = or_(*(func.instr(value, mark) > 0 for mark in (",", '"', "\n", "\r")))  # the apostrophe adds none
+    return case((needs_quotes, literal('"') + func.replace(text, '"', '""') + literal('"')), else_=text)
 
 
 def unit_names(session: Session, codes: set[str]) -> dict[str, str]:
