@@ -71,7 +71,7 @@ def establishment_batches(session: Session, wanted: "EstablishmentFilter", scope
 
 def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
                      columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
-                     batch_size: int = CSV_BATCH_SIZE,
+                     batch_size: int | None = None,
                      status_words: dict[str, dict[str, str]] | None = None) -> Iterator[tuple[int, bytes]]:
     """The export's CSV lines, written by the database itself: (rows, their bytes) a batch at a time.
 
@@ -81,6 +81,7 @@ def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set
     come formatted from Python; coordinates have up to 15 significant digits (SQLite's text of a
     real; PostgreSQL writes the shortest exact form). PostgreSQL sends the lines with COPY.
     """
+    batch_size = batch_size or CSV_BATCH_SIZE
     if session.get_bind().dialect.name == "postgresql":
         statement = _csv_value_statement(columns, legal_forms, sectors, status_words)
         yield from _copied_rows(session, within_scope(apply_filter(statement, wanted), scope)
@@ -111,7 +112,7 @@ def _segmented_lines(session: Session, lines: Select, codes: Select, size: int) 
                     following = next(starts, None)
                     statement, values = (bounded, {"first": first, "next": following}) if following is not None \
                         else (last, {"first": first})
-                    pending.append(producers.submit(_segment, engine, statement, values))
+                    pending.append(producers.submit(_segment, engine.raw_connection, statement, values))
                     first = following
                 yield pending.popleft().result()
         finally:
@@ -142,11 +143,11 @@ def _compiled(engine: Engine, statement: Select) -> tuple[str, list, list[str]]:
     return str(compiled), [values.get(name) for name in compiled.positiontup], list(compiled.positiontup)
 
 
-def _segment(engine: Engine, statement: tuple[str, list, list[str]], given: dict) -> tuple[int, bytes]:
-    """One segment's lines, read on a connection of the engine's pool (runs in a producer thread)."""
+def _segment(connect, statement: tuple[str, list, list[str]], given: dict) -> tuple[int, bytes]:
+    """One segment's lines, read on a connection of `connect()` (the engine's pool) and closed after."""
     sql, fixed, names = statement
     parameters = [given[name] if name in given else value for name, value in zip(names, fixed)]
-    connection = engine.raw_connection()
+    connection = connect()
     try:
         cursor = connection.cursor()
         try:
