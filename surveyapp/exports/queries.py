@@ -1,11 +1,14 @@
 """All SQL of exports: the filtered establishments in keyset batches, and the small lookups."""
 from __future__ import annotations
 
+import itertools
+import json
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import Engine, Row, String, bindparam, case, cast, func, literal, null, or_
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
@@ -83,7 +86,7 @@ def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set
     """
     batch_size = batch_size or CSV_BATCH_SIZE
     if session.get_bind().dialect.name == "postgresql":
-        statement = _csv_value_statement(columns, legal_forms, sectors, status_words)
+        statement = _csv_value_statement(session, columns, legal_forms, sectors, status_words)
         yield from _copied_rows(session, within_scope(apply_filter(statement, wanted), scope)
                                 .order_by(Establishment.code), batch_size)
         return
@@ -172,7 +175,7 @@ def _csv_line_statement(session: Session, columns: tuple["Column", ...], legal_f
                    ).cte("unit_cell").prefix_with("MATERIALIZED")
     commune, district = units.alias("commune_unit"), units.alias("district_unit")
     values = _export_values(commune, district, legal_forms, sectors)
-    if session.connection().execute(select(Photo.id).limit(1)).first() is None:
+    if _no_photos(session):
         values["photo_files"] = null()
     for key, words in (status_words or {}).items():  # the code's word, as a finished cell
         values[key] = case({code: csv_cell(word) for code, word in words.items()}, value=values[key],
@@ -186,23 +189,41 @@ def _csv_line_statement(session: Session, columns: tuple["Column", ...], legal_f
             .outerjoin(district, district.c.code == Establishment.district_code))
 
 
-def _csv_value_statement(columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
-                         status_words: dict[str, dict[str, str]] | None) -> Select:
+def _csv_value_statement(session: Session, columns: tuple["Column", ...], legal_forms: dict[str, str],
+                         sectors: dict[str, str], status_words: dict[str, dict[str, str]] | None) -> Select:
     """PostgreSQL: one value per column, for COPY's own CSV writer to quote (as Python's csv writer does:
     a value with a comma, a quote or a line break). Text is neutralised against formulas here; an empty
-    text becomes NULL, which COPY writes as an empty field (an empty string it would write as "")."""
+    text becomes NULL, which COPY writes as an empty field (an empty string it would write as "").
+
+    The labels are looked up in a JSON object (a CASE compares code by code; a join with a list would
+    lose the code order and sort the wide rows): the planner then sorts only the establishments' own
+    columns and looks units up after (memoized)."""
     commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
-    values = _export_values(commune, district, {code: neutralised(label) for code, label in legal_forms.items()},
-                            {code: neutralised(name) for code, name in sectors.items()}, formatted=False)
+    values = _export_values(commune, district, {}, {}, formatted=False)
+    if _no_photos(session):
+        values["photo_files"] = null()
     for key, words in (status_words or {}).items():
         values[key] = case({code: neutralised(word) for code, word in words.items()}, value=values[key],
                            else_=values[key])
-    labels = set(FORMATTED_LABELS) | set(status_words or {})
-    cells = [values[c.key] if c.numeric or c.checked or c.key in labels
-             else func.nullif(_neutralised_text(values[c.key]), "") for c in columns]
+    values["legal_form_name"] = func.coalesce(_label(legal_forms, Establishment.legal_form), Establishment.legal_form)
+    values["sector_name"] = _label(sectors, Establishment.sector)
+    finished = set(FORMATTED_LABELS) | set(status_words or {})
+    cells = [values[c.key] if c.numeric or c.checked or c.key in finished else _copied_text(values[c.key])
+             for c in columns]
     return (select(*cells).select_from(Establishment)
             .outerjoin(commune, commune.c.code == Establishment.commune_code)
             .outerjoin(district, district.c.code == Establishment.district_code))
+
+
+def _label(labels: dict[str, str], code):
+    """PostgreSQL: the code's label, neutralised, from a JSON object of them all (NULL for another code)."""
+    mapping = json.dumps({key: neutralised(label) for key, label in labels.items()}, ensure_ascii=False)
+    return func.jsonb_extract_path_text(cast(literal(mapping), JSONB), code)
+
+
+def _no_photos(session: Session) -> bool:
+    """No photo at all: the photo column is empty without looking per row."""
+    return session.connection().execute(select(Photo.id).limit(1)).first() is None
 
 
 def _copied_rows(session: Session, statement: Select, batch_size: int) -> Iterator[tuple[int, bytes]]:
@@ -213,24 +234,32 @@ def _copied_rows(session: Session, statement: Select, batch_size: int) -> Iterat
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
-            rows: list = []
-            for row in copy:
-                rows.append(row[:-1])
-                if len(rows) >= batch_size:
-                    yield len(rows), b"\r\n".join(rows) + b"\r\n"
-                    rows = []
-            if rows:
-                yield len(rows), b"\r\n".join(rows) + b"\r\n"
+            messages = iter(copy)
+            while rows := list(itertools.islice(messages, batch_size)):
+                yield len(rows), _crlf_lines(rows)
     finally:
         cursor.close()
+
+
+def _crlf_lines(rows: list) -> bytes:
+    """COPY's rows (each ended by a line feed) as one text of CRLF lines: one replace over the whole batch
+    when no value holds a line feed (as many as rows), else row by row."""
+    data = b"".join(rows)
+    if data.count(b"\n") == len(rows):
+        return data.replace(b"\n", b"\r\n")
+    return b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
 
 
 def neutralised(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def _neutralised_text(value):
-    return case((func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
+def _copied_text(value):
+    """PostgreSQL: the text neutralised, NULL when empty. Every formula sign sorts before "A" byte-wise:
+    one comparison settles most texts."""
+    text = case((value.collate("C") >= "A", value),
+                (func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
+    return func.nullif(text, "")
 
 
 def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict[str, str],
