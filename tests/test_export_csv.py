@@ -176,3 +176,8 @@ def test_an_abandoned_download_stops_the_threads_and_gives_back_the_connections(
     if session.get_bind().dialect.name != "postgresql":
         assert len(list(csv.reader(io.StringIO(first.decode())))) == 2
         assert len(built) <= 1 + queries.CSV_AHEAD < len(AWKWARD) * 3 // 2  # the rest never started
+
+
+def test_copied_rows_get_crlf_by_one_replace_unless_a_value_holds_a_line_feed():
+    assert queries._crlf_lines([b"a,b\n", memoryview(b'"p\rq",c\n')]) == b'a,b\r\n"p\rq",c\r\n'
+    assert queries._crlf_lines([b'"x\ny",z\n', b"a\n"]) == b'"x\ny",z\r\na\r\n'  # the value keeps its LF

@@ -233,6 +233,9 @@ def _copied_rows(session: Session, statement: Select, batch_size: int) -> Iterat
     compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     cursor = session.connection().connection.driver_connection.cursor()
     try:
+        # One process per export: parallel workers would take the cores the app's own process needs to
+        # send the rows, and compiling the expressions (JIT) costs more than it saves on a simple scan.
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)")
         with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
             messages = iter(copy)
             while rows := list(itertools.islice(messages, batch_size)):
@@ -257,9 +260,8 @@ def neutralised(text: str) -> str:
 def _copied_text(value):
     """PostgreSQL: the text neutralised, NULL when empty. Every formula sign sorts before "A" byte-wise:
     one comparison settles most texts."""
-    text = case((value.collate("C") >= "A", value),
+    return case((value.collate("C") >= "A", value), (value == "", null()),
                 (func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
-    return func.nullif(text, "")
 
 
 def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict[str, str],
