@@ -1,4 +1,4 @@
-"""All SQL of exports: the filtered establishments in keyset batches, and the small lookups."""
+"""All SQL of exports: the filtered establishments in keyset batches or CSV segments, and the small lookups."""
 from __future__ import annotations
 
 import itertools
@@ -7,7 +7,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Engine, Row, String, bindparam, case, cast, func, literal, null, or_
+from sqlalchemy import Engine, Row, bindparam, case, cast, func, literal, null, or_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
@@ -134,7 +134,9 @@ def _segment_starts(session: Session, codes: Select, size: int) -> Iterator[str]
 
 def _joined(lines: Select) -> Select:
     """The lines in code order joined in one text, and how many: SQLite builds a whole segment in one
-    step, which it takes without Python's GIL (a row at a time, the threads would hand it over per row)."""
+    step, which it takes without Python's GIL (a row at a time, the threads would hand it over per row).
+    group_concat takes the rows as the ordered subquery yields them (SQLite 3.44 could say ORDER BY in it;
+    the tests check the order)."""
     ordered = lines.order_by(Establishment.code).subquery()
     return select(func.count(), func.group_concat(ordered.c.line, "\r\n"))
 
