@@ -198,9 +198,9 @@ def _csv_value_statement(session: Session, columns: tuple["Column", ...], legal_
     a value with a comma, a quote or a line break). Text is neutralised against formulas here; an empty
     text becomes NULL, which COPY writes as an empty field (an empty string it would write as "").
 
-    The labels are looked up in a JSON object (a CASE compares code by code; a join with a list would
-    lose the code order and sort the wide rows): the planner then sorts only the establishments' own
-    columns and looks units up after (memoized)."""
+    The labels are looked up in a JSON object (a CASE compares code by code; a hash join with a list
+    would lose the code order and sort the wide rows): the plan then reads the code index in order and
+    looks the units up in a memoized nested loop."""
     commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
     values = _export_values(commune, district, {}, {}, formatted=False)
     if _no_photos(session):
