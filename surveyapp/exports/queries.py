@@ -102,9 +102,9 @@ def _segmented_lines(session: Session, lines: Select, codes: Select, size: int) 
     Each thread reads on a connection of its own from the engine; closing the generator (a download
     abandoned) cancels what has not started and waits for what has, so the connections go back."""
     engine = session.get_bind()
-    bounded, last = (_compiled(engine, _joined(lines.where(Establishment.code >= bindparam("first", None),
-                                                           Establishment.code < bindparam("next", None)))),
-                     _compiled(engine, _joined(lines.where(Establishment.code >= bindparam("first", None)))))
+    bounded, last = (_joined(lines.where(Establishment.code >= bindparam("first", None),
+                                         Establishment.code < bindparam("next", None))),
+                     _joined(lines.where(Establishment.code >= bindparam("first", None))))
     starts = _segment_starts(session, codes.order_by(Establishment.code), size)
     pending: deque = deque()
     with ThreadPoolExecutor(CSV_PRODUCERS, thread_name_prefix="csv-lines") as producers:
@@ -115,7 +115,7 @@ def _segmented_lines(session: Session, lines: Select, codes: Select, size: int) 
                     following = next(starts, None)
                     statement, values = (bounded, {"first": first, "next": following}) if following is not None \
                         else (last, {"first": first})
-                    pending.append(producers.submit(_segment, engine.raw_connection, statement, values))
+                    pending.append(producers.submit(_segment, engine, statement, values))
                     first = following
                 yield pending.popleft().result()
         finally:
@@ -142,26 +142,10 @@ def _joined(lines: Select) -> Select:
     return select(func.count(), cast(text, LargeBinary))  # as UTF-8 bytes: no decoding and encoding again
 
 
-def _compiled(engine: Engine, statement: Select) -> tuple[str, list, list[str]]:
-    """The statement's SQL for sqlite3 (qmark), its fixed parameters, and the names of the ones given later."""
-    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    values = compiled.construct_params()
-    return str(compiled), [values.get(name) for name in compiled.positiontup], list(compiled.positiontup)
-
-
-def _segment(connect, statement: tuple[str, list, list[str]], given: dict) -> tuple[int, bytes]:
-    """One segment's lines, read on a connection of `connect()` (the engine's pool) and closed after."""
-    sql, fixed, names = statement
-    parameters = [given[name] if name in given else value for name, value in zip(names, fixed)]
-    connection = connect()
-    try:
-        cursor = connection.cursor()
-        try:
-            count, data = cursor.execute(sql, parameters).fetchone()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()
+def _segment(engine: Engine, statement: Select, given: dict) -> tuple[int, bytes]:
+    """One segment's lines, read on a connection of the engine's pool of its own, given back after."""
+    with engine.connect() as connection:
+        count, data = connection.execute(statement, given).one()
     return count, data if count else b""
 
 
