@@ -1,9 +1,14 @@
-"""All SQL of exports: the filtered establishments in keyset batches, and the small lookups."""
+"""All SQL of exports: the filtered establishments in keyset batches or CSV segments, and the small lookups."""
 from __future__ import annotations
 
+import itertools
+import json
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import Row, String, case, cast, func, literal, null, or_
+from sqlalchemy import Engine, LargeBinary, Row, String, bindparam, case, cast, func, literal, null, or_
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
@@ -19,8 +24,15 @@ if TYPE_CHECKING:
 BATCH_SIZE = 2000
 #: Lines per statement for the CSV: each is one short text, so batches can be bigger.
 CSV_BATCH_SIZE = 5000
+#: Threads building SQLite's CSV lines at once: Python's sqlite3 lets go of the GIL while SQLite works,
+#: so each runs on a core of its own.
+CSV_PRODUCERS = 2
+#: Segments (of CSV_BATCH_SIZE lines) built ahead of the one being sent: bounds the memory they hold.
+CSV_AHEAD = 4
 #: Columns whose SQL value is already a finished CSV cell.
 FORMATTED_LABELS = ("legal_form_name", "sector_name")
+#: Names of units: SQLite reads them as finished cells (`_csv_line_statement`).
+UNIT_CELLS = ("commune_name", "district_name", "commune_name_2025", "province_name_2025")
 
 #: The establishment's photo file names, space-separated (none: NULL, an empty cell).
 PHOTO_FILES = (select(func.aggregate_strings(Photo.file_name, " "))
@@ -62,7 +74,7 @@ def establishment_batches(session: Session, wanted: "EstablishmentFilter", scope
 
 def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None,
                      columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
-                     batch_size: int = CSV_BATCH_SIZE,
+                     batch_size: int | None = None,
                      status_words: dict[str, dict[str, str]] | None = None) -> Iterator[tuple[int, bytes]]:
     """The export's CSV lines, written by the database itself: (rows, their bytes) a batch at a time.
 
@@ -72,54 +84,133 @@ def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set
     come formatted from Python; coordinates have up to 15 significant digits (SQLite's text of a
     real; PostgreSQL writes the shortest exact form). PostgreSQL sends the lines with COPY.
     """
+    batch_size = batch_size or CSV_BATCH_SIZE
     if session.get_bind().dialect.name == "postgresql":
-        statement = _csv_value_statement(columns, legal_forms, sectors, status_words)
+        statement = _csv_value_statement(session, columns, legal_forms, sectors, status_words)
         yield from _copied_rows(session, within_scope(apply_filter(statement, wanted), scope)
                                 .order_by(Establishment.code), batch_size)
         return
     statement = _csv_line_statement(session, columns, legal_forms, sectors, status_words)
-    for batch in establishment_batches(session, wanted, scope, batch_size, statement):
-        yield len(batch), ("\r\n".join([row[0] for row in batch]) + "\r\n").encode("utf-8")
+    yield from _segmented_lines(session, within_scope(apply_filter(statement, wanted), scope),
+                                within_scope(apply_filter(select(Establishment.code), wanted), scope), batch_size)
+
+
+def _segmented_lines(session: Session, lines: Select, codes: Select, size: int) -> Iterator[tuple[int, bytes]]:
+    """SQLite: the lines of `lines` in code order, built by CSV_PRODUCERS threads a segment of `size`
+    rows each (its first code and the next segment's, read here from the code index), sent in order.
+
+    Each thread reads on a connection of its own from the engine; closing the generator (a download
+    abandoned) cancels what has not started and waits for what has, so the connections go back."""
+    engine = session.get_bind()
+    bounded, last = (_joined(lines.where(Establishment.code >= bindparam("first", None),
+                                         Establishment.code < bindparam("next", None))),
+                     _joined(lines.where(Establishment.code >= bindparam("first", None))))
+    starts = _segment_starts(session, codes.order_by(Establishment.code), size)
+    pending: deque = deque()
+    with ThreadPoolExecutor(CSV_PRODUCERS, thread_name_prefix="csv-lines") as producers:
+        try:
+            first = next(starts, None)
+            while first is not None or pending:
+                while first is not None and len(pending) < CSV_AHEAD:
+                    following = next(starts, None)
+                    statement, values = (bounded, {"first": first, "next": following}) if following is not None \
+                        else (last, {"first": first})
+                    pending.append(producers.submit(_segment, engine, statement, values))
+                    first = following
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _segment_starts(session: Session, codes: Select, size: int) -> Iterator[str]:
+    """The first code of each segment of `size` rows: an index seek and `size` steps along it."""
+    start = session.connection().execute(codes.limit(1)).scalar()
+    following = codes.where(Establishment.code >= bindparam("first", None)).offset(size).limit(1)
+    while start is not None:
+        yield start
+        start = session.connection().execute(following, {"first": start}).scalar()
+
+
+def _joined(lines: Select) -> Select:
+    """The lines in code order joined in one text, and how many: SQLite builds a whole segment in one
+    step, which it takes without Python's GIL (a row at a time, the threads would hand it over per row).
+    group_concat takes the rows as the ordered subquery yields them (SQLite 3.44 could say ORDER BY in it;
+    the tests check the order)."""
+    ordered = lines.order_by(Establishment.code).subquery()
+    text = func.group_concat(ordered.c.line, "\r\n", type_=String) + "\r\n"
+    return select(func.count(), cast(text, LargeBinary))  # as UTF-8 bytes: no decoding and encoding again
+
+
+def _segment(engine: Engine, statement: Select, given: dict) -> tuple[int, bytes]:
+    """One segment's lines, read on a connection of the engine's pool of its own, given back after."""
+    with engine.connect() as connection:
+        count, data = connection.execute(statement, given).one()
+    return count, data if count else b""
 
 
 def _csv_line_statement(session: Session, columns: tuple["Column", ...], legal_forms: dict[str, str],
                         sectors: dict[str, str], status_words: dict[str, dict[str, str]] | None) -> Select:
-    """SELECT line, code: each establishment's CSV line (without its line break)."""
-    commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
+    """SQLite: SELECT line, each establishment's CSV line (without its line break).
+
+    One printf writes the line (a chain of || would copy it once per cell, and printf writes NULL as
+    the empty field); the unit names come as finished cells from a table of the province's units built
+    once per statement, not once per row; without any photo the photo column is empty without a look."""
+    units = select(AdminUnit.code, _csv_text(AdminUnit.name).label("name"), AdminUnit.successor_code,
+                   _csv_text(AdminUnit.successor_name).label("successor_name"), AdminUnit.successor_province_code,
+                   _csv_text(AdminUnit.successor_province_name).label("successor_province_name"),
+                   ).cte("unit_cell").prefix_with("MATERIALIZED")
+    commune, district = units.alias("commune_unit"), units.alias("district_unit")
     values = _export_values(commune, district, legal_forms, sectors)
+    if _no_photos(session):
+        values["photo_files"] = null()
     for key, words in (status_words or {}).items():  # the code's word, as a finished cell
         values[key] = case({code: csv_cell(word) for code, word in words.items()}, value=values[key],
-                           else_=func.coalesce(values[key], ""))
-    formatted = set(FORMATTED_LABELS) | set(status_words or {})
-    position = func.strpos if session.get_bind().dialect.name == "postgresql" else func.instr
-    cells = [values[c.key] if c.key in formatted else _csv_number(values[c.key]) if c.numeric
-             else func.coalesce(values[c.key], "") if c.checked else _csv_text(values[c.key], position)
+                           else_=values[key])
+    formatted = set(FORMATTED_LABELS) | set(status_words or {}) | set(UNIT_CELLS)
+    cells = [values[c.key] if c.key in formatted or c.numeric or c.checked else _csv_text(values[c.key])
              for c in columns]
-    line = cells[0]
-    for cell in cells[1:]:
-        line = line + "," + cell
-    return (select(line.label("line"), Establishment.code.label("code")).select_from(Establishment)
+    line = func.printf(",".join(["%s"] * len(cells)), *cells)
+    return (select(line.label("line")).select_from(Establishment)
             .outerjoin(commune, commune.c.code == Establishment.commune_code)
             .outerjoin(district, district.c.code == Establishment.district_code))
 
 
-def _csv_value_statement(columns: tuple["Column", ...], legal_forms: dict[str, str], sectors: dict[str, str],
-                         status_words: dict[str, dict[str, str]] | None) -> Select:
+def _csv_value_statement(session: Session, columns: tuple["Column", ...], legal_forms: dict[str, str],
+                         sectors: dict[str, str], status_words: dict[str, dict[str, str]] | None) -> Select:
     """PostgreSQL: one value per column, for COPY's own CSV writer to quote (as Python's csv writer does:
     a value with a comma, a quote or a line break). Text is neutralised against formulas here; an empty
-    text becomes NULL, which COPY writes as an empty field (an empty string it would write as "")."""
+    text becomes NULL, which COPY writes as an empty field (an empty string it would write as "").
+
+    The labels are looked up in a JSON object (a CASE compares code by code; a hash join with a list
+    would lose the code order and sort the wide rows): the plan then reads the code index in order and
+    looks the units up in a memoized nested loop."""
     commune, district = AdminUnit.__table__.alias("commune_unit"), AdminUnit.__table__.alias("district_unit")
-    values = _export_values(commune, district, {code: neutralised(label) for code, label in legal_forms.items()},
-                            {code: neutralised(name) for code, name in sectors.items()}, formatted=False)
+    values = _export_values(commune, district, {}, {}, formatted=False)
+    if _no_photos(session):
+        values["photo_files"] = null()
     for key, words in (status_words or {}).items():
         values[key] = case({code: neutralised(word) for code, word in words.items()}, value=values[key],
                            else_=values[key])
-    labels = set(FORMATTED_LABELS) | set(status_words or {})
-    cells = [values[c.key] if c.numeric or c.checked or c.key in labels
-             else func.nullif(_neutralised_text(values[c.key]), "") for c in columns]
+    values["legal_form_name"] = func.coalesce(_label(legal_forms, Establishment.legal_form), Establishment.legal_form)
+    values["sector_name"] = _label(sectors, Establishment.sector)
+    finished = set(FORMATTED_LABELS) | set(status_words or {})
+    cells = [values[c.key] if c.numeric or c.checked or c.key in finished else _copied_text(values[c.key])
+             for c in columns]
     return (select(*cells).select_from(Establishment)
             .outerjoin(commune, commune.c.code == Establishment.commune_code)
             .outerjoin(district, district.c.code == Establishment.district_code))
+
+
+def _label(labels: dict[str, str], code):
+    """PostgreSQL: the code's label, neutralised, from a JSON object of them all (NULL for another code)."""
+    mapping = json.dumps({key: neutralised(label) for key, label in labels.items()}, ensure_ascii=False)
+    return func.jsonb_extract_path_text(cast(literal(mapping), JSONB), code)
+
+
+def _no_photos(session: Session) -> bool:
+    """No photo at all: the photo column is empty without looking per row."""
+    return session.connection().execute(select(Photo.id).limit(1)).first() is None
 
 
 def _copied_rows(session: Session, statement: Select, batch_size: int) -> Iterator[tuple[int, bytes]]:
@@ -129,25 +220,35 @@ def _copied_rows(session: Session, statement: Select, batch_size: int) -> Iterat
     compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     cursor = session.connection().connection.driver_connection.cursor()
     try:
+        # One process per export: parallel workers would take the cores the app's own process needs to
+        # send the rows, and compiling the expressions (JIT) costs more than it saves on a simple scan.
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)")
         with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
-            rows: list = []
-            for row in copy:
-                rows.append(row[:-1])
-                if len(rows) >= batch_size:
-                    yield len(rows), b"\r\n".join(rows) + b"\r\n"
-                    rows = []
-            if rows:
-                yield len(rows), b"\r\n".join(rows) + b"\r\n"
+            messages = iter(copy)
+            while rows := list(itertools.islice(messages, batch_size)):
+                yield len(rows), _crlf_lines(rows)
     finally:
         cursor.close()
+
+
+def _crlf_lines(rows: list) -> bytes:
+    """COPY's rows (each ended by a line feed) as one text of CRLF lines: one replace over the whole batch
+    when no value holds a line feed (as many as rows), else row by row."""
+    data = b"".join(rows)
+    if data.count(b"\n") == len(rows):
+        return data.replace(b"\n", b"\r\n")
+    return b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
 
 
 def neutralised(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
-def _neutralised_text(value):
-    return case((func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
+def _copied_text(value):
+    """PostgreSQL: the text neutralised, NULL when empty. Every formula sign sorts before "A" byte-wise:
+    one comparison settles most texts."""
+    return case((value.collate("C") >= "A", value), (value == "", null()),
+                (func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
 
 
 def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict[str, str],
@@ -182,16 +283,13 @@ def csv_cell(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(mark in text for mark in ',"\r\n') else text
 
 
-def _csv_text(value, position):
-    """Empty for NULL; a leading apostrophe before formula signs; quoted when it holds , " or a line break."""
-    text = case((func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
-    needs_quotes = or_(*(position(value, mark) > 0 for mark in (",", '"', "\n", "\r")))  # the apostrophe adds none
-    quoted = literal('"') + func.replace(text, '"', '""') + literal('"')
-    return func.coalesce(case((needs_quotes, quoted), else_=text), "")
-
-
-def _csv_number(value):
-    return func.coalesce(cast(value, String), "")
+def _csv_text(value):
+    """SQLite: NULL for NULL; a leading apostrophe before formula signs; quoted when it holds , " or a line
+    break. Every formula sign sorts before "A": one comparison settles most texts."""
+    text = case((value >= "A", value), (func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value),
+                else_=value)
+    needs_quotes = or_(*(func.instr(value, mark) > 0 for mark in (",", '"', "\n", "\r")))  # the apostrophe adds none
+    return case((needs_quotes, literal('"') + func.replace(text, '"', '""') + literal('"')), else_=text)
 
 
 def unit_names(session: Session, codes: set[str]) -> dict[str, str]:
