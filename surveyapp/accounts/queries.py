@@ -10,12 +10,8 @@ from ..models import (AdminUnit, AdminUnit2025, ApiToken, Assignment, AuditEvent
                       UnitEra, User)
 
 
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
-
-
 def user_by_id(session: Session, user_id: int) -> User | None:
-    # A statement built once (every request loads its user: session.get rebuilds its query each time).
-    return session.exec(_USER_BY_ID, params={"user_id": user_id}).first()
+    return session.get(User, user_id)
 
 
 _SIGNED_IN_USER = select(User.id, User.username, User.full_name, User.role, User.session_generation,

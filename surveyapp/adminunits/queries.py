@@ -9,11 +9,8 @@ from sqlmodel import Session, select
 from ..models import AdminUnit, AdminUnit2025, CommuneCrosswalk, UnitLevel
 
 
-_UNIT_BY_CODE = select(AdminUnit).where(AdminUnit.code == bindparam("code"))
-
-
 def unit_by_code(session: Session, code: str) -> AdminUnit | None:
-    return session.exec(_UNIT_BY_CODE, params={"code": code}).first()
+    return session.get(AdminUnit, code)
 
 
 _UNIT_FACTS = select(AdminUnit.code, AdminUnit.name, AdminUnit.level, AdminUnit.parent_code,

@@ -12,8 +12,8 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, select
 
 from ..models import (
-    AdminUnit, Establishment, EstablishmentStatus, OcopRating, ProductCertificate, PromotionProject, Support, SurveyRecord,
-    SurveyRound,
+    AdminUnit, Establishment, EstablishmentStatus, OcopRating, ProductCertificate, PromotionProject, Support,
+    SurveyRecord, SurveyRound,
 )
 from ..adminunits.queries import legacy_communes_counted_in
 from ..text import search_terms
