@@ -29,7 +29,7 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str, image_hosts: tuple[str, ...] = ()) -> str:
+def content_security_policy(nonce: str, image_hosts: tuple[str, ...] = (), frame_ancestors: str = "'none'") -> str:
     return "; ".join([
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",
@@ -40,7 +40,7 @@ def content_security_policy(nonce: str, image_hosts: tuple[str, ...] = ()) -> st
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
+        f"frame-ancestors {frame_ancestors}",
     ])
 
 

@@ -138,8 +138,8 @@ def _preview(definition):
         validation_texts=json.dumps(browser_texts(language)))
     response = Response(html, mimetype="text/html")
     # Shown inside /admin/questionnaires: framing by this site only (every other page refuses it).
-    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), map_tile_hosts()).replace(
-        "frame-ancestors 'none'", "frame-ancestors 'self'")
+    response.headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), map_tile_hosts(),
+                                                                          frame_ancestors="'self'")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 

@@ -98,21 +98,20 @@ def _indexed_terms_sqlite(element, compiler, **kw):
     return compiler.process(Establishment.id.in_(matching.scalar_subquery()), **kw)
 
 
+#: Filter arguments that are one column equal to the value.
+_EQUALITIES = {"district": Establishment.district_code, "commune": Establishment.commune_code,
+               "sector": Establishment.sector, "legal_form": Establishment.legal_form}
+
+
 def apply_filter(statement: Select, wanted: "EstablishmentFilter", with_merged: bool = False) -> Select:
     """Add the WHERE clauses of a filter to a statement over Establishment.
 
     Without a status filter, merged duplicates are left out unless `with_merged` (for counting).
     """
-    if wanted.district:
-        statement = statement.where(Establishment.district_code == wanted.district)
-    if wanted.commune:
-        statement = statement.where(Establishment.commune_code == wanted.commune)
+    statement = statement.where(*(column == value for name, column in _EQUALITIES.items()
+                                  if (value := getattr(wanted, name))))
     if wanted.commune_2025:  # the legacy communes counted in it: an IN list read from the commune index
         statement = statement.where(Establishment.commune_code.in_(legacy_communes_counted_in(wanted.commune_2025)))
-    if wanted.sector:
-        statement = statement.where(Establishment.sector == wanted.sector)
-    if wanted.legal_form:
-        statement = statement.where(Establishment.legal_form == wanted.legal_form)
     statement = statement.where(*status_conditions(wanted.status, with_merged))
     if wanted.gps_mismatch:
         statement = statement.where(Establishment.gps_mismatch == (wanted.gps_mismatch == "1"))
@@ -304,11 +303,6 @@ def page_query(wanted: "EstablishmentFilter", page: int, per_page: int, scope: s
         return _page_template(tuple(values), values.get("status"), columns, successors, order), values | bounds
     statement = within_scope(apply_filter(select(*columns) if columns else select(Establishment), wanted), scope)
     return _paged(_with_successors(statement) if successors else statement, order), bounds
-
-
-#: Filter arguments that are one column equal to the value.
-_EQUALITIES = {"district": Establishment.district_code, "commune": Establishment.commune_code,
-               "sector": Establishment.sector, "legal_form": Establishment.legal_form}
 
 
 @functools.lru_cache(maxsize=256)

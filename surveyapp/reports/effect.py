@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from ..survey import queries as survey_queries
 from . import queries
+from .panel import PanelCell
 
 if TYPE_CHECKING:
     from ..establishments.filters import EstablishmentFilter
@@ -34,22 +35,6 @@ DEFINITIONS = (
 CAVEAT = _l("This compares establishments; it does not prove that support caused the difference. Projects "
             "choose whom they help (often the more dynamic establishments), and closed establishments are left "
             "out of both groups. Read the difference as a clue, with the counts beside it.")
-
-
-@dataclass
-class Group:
-    establishments: int = 0
-    workers_from: int = 0
-    workers_to: int = 0
-    revenue_from_vnd: int = 0
-    revenue_to_vnd: int = 0
-
-    def add(self, establishments: int, workers_from: int, workers_to: int, revenue_from: int, revenue_to: int) -> None:
-        self.establishments += establishments
-        self.workers_from += workers_from
-        self.workers_to += workers_to
-        self.revenue_from_vnd += revenue_from
-        self.revenue_to_vnd += revenue_to
 
 
 @dataclass
@@ -72,8 +57,8 @@ class EffectReport:
     to_code: str
     years: tuple[int, int]
     #: Supported establishments with comparables in their cell, and those comparables.
-    supported: Group = field(default_factory=Group)
-    comparable: Group = field(default_factory=Group)
+    supported: PanelCell = field(default_factory=PanelCell)
+    comparable: PanelCell = field(default_factory=PanelCell)
     #: Supported establishments left out: no comparable in their district and sector.
     unmatched: int = 0
     workers: Measure | None = None
@@ -107,8 +92,8 @@ def effect_report(session: Session, province_code: str, from_code: str, to_code:
             report.unmatched += groups[1][0]
             continue
         helped, others = groups[1], groups[0]
-        report.supported.add(*helped)
-        report.comparable.add(*others)
+        report.supported.add(PanelCell(*helped))
+        report.comparable.add(PanelCell(*others))
         expected_workers += helped[1] * _rate(others[1], others[2])
         expected_revenue += helped[3] * _rate(others[3], others[4])
     supported = report.supported
