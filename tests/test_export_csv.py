@@ -6,8 +6,11 @@ import csv
 import io
 import threading
 
+import psycopg
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import func, literal
+from sqlalchemy.sql.compiler import Compiled
 from sqlmodel import select
 
 from surveyapp.establishments.filters import EstablishmentFilter
@@ -63,18 +66,27 @@ def test_awkward_text_is_quoted_and_neutralised_the_same_way(app, session, add_e
     assert by_name["Kho C:\\new\\table"]["address"] == "\\n không phải xuống dòng"
 
 
-def test_postgresql_sends_the_csv_with_copy_and_sqlite_in_segments(app, session, add_establishment, monkeypatch):
-    """PostgreSQL writes the whole file with one COPY (no SELECTs of lines); SQLite builds segments."""
+def small_segments(monkeypatch, rows: int) -> None:
+    monkeypatch.setattr(queries, "CSV_BATCH_SIZE", rows)
+    monkeypatch.setattr(queries, "COPY_SEGMENT_SIZE", rows)
+
+
+def test_postgresql_sends_each_segment_with_copy_and_sqlite_joins_its_lines(app, session, add_establishment,
+                                                                           monkeypatch):
     for number in range(3):
         add_establishment(name=f"Cơ sở {number}")
-    segments = []
-    building = queries._segment
-    monkeypatch.setattr(queries, "_segment", lambda *a: segments.append(1) or building(*a))
+    segments, copies = [], []
+    building, copying = queries._segment, queries._copy_out
+    monkeypatch.setattr(queries, "_segment", lambda *a: segments.append(a[1]) or building(*a))
+    monkeypatch.setattr(queries, "_copy_out", lambda *a: copies.append(1) or copying(*a))
     with app.test_request_context():
         lines = database_csv(session, EstablishmentFilter(), "en").decode("utf-8-sig").split("\r\n")
     assert len(lines) == 5 and lines[-1] == ""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    assert (segments == []) if postgres else segments == [1]
+    assert len(segments) == 1
+    if session.get_bind().dialect.name == "postgresql":
+        assert copies == [1] and isinstance(segments[0], Compiled)
+    else:
+        assert copies == [] and "group_concat" in str(segments[0])
 
 
 AWKWARD = [
@@ -115,7 +127,7 @@ def test_segments_across_threads_give_the_file_python_writes(app, session, awkwa
                                                              language):
     """Segments of 4 rows (several per thread), with a filter and an enumerator's scope that leave
     rows out inside segments: byte for byte the file Python's csv writer makes from row dicts."""
-    monkeypatch.setattr(queries, "CSV_BATCH_SIZE", 4)
+    small_segments(monkeypatch, 4)
     threads = set()
     building = queries._segment
     monkeypatch.setattr(queries, "_segment", lambda *a: threads.add(threading.current_thread().name) or building(*a))
@@ -132,12 +144,11 @@ def test_segments_across_threads_give_the_file_python_writes(app, session, awkwa
     assert len(rows) == 1 + len(AWKWARD) * 3 and rows[1:] == sorted(rows[1:])  # in code order
     assert "'=Xã \"Mới\", ấp 1" in {cell for row in rows for cell in row}
     assert any(row[-1].count(".jpg") == 2 for row in rows) and "-1500000" in {cell for row in rows for cell in row}
-    if session.get_bind().dialect.name != "postgresql":
-        assert threads and all(name.startswith("csv-lines") for name in threads)
+    assert threads and all(name.startswith("csv-lines") for name in threads)
 
 
 def test_an_error_in_a_segment_reaches_the_download(app, session, awkward_registry, monkeypatch):
-    monkeypatch.setattr(queries, "CSV_BATCH_SIZE", 4)
+    small_segments(monkeypatch, 4)
     built = []
     building = queries._segment
 
@@ -148,8 +159,6 @@ def test_an_error_in_a_segment_reaches_the_download(app, session, awkward_regist
         return building(*arguments)
 
     monkeypatch.setattr(queries, "_segment", failing)
-    if session.get_bind().dialect.name == "postgresql":
-        pytest.skip("PostgreSQL sends one COPY, no segments")
     with app.test_request_context(), pytest.raises(RuntimeError, match="disk gone"):
         database_csv(session, EstablishmentFilter(), "en")
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("csv-lines")]
@@ -157,7 +166,7 @@ def test_an_error_in_a_segment_reaches_the_download(app, session, awkward_regist
 
 def test_an_abandoned_download_stops_the_threads_and_gives_back_the_connections(app, session, awkward_registry,
                                                                                monkeypatch):
-    monkeypatch.setattr(queries, "CSV_BATCH_SIZE", 2)
+    small_segments(monkeypatch, 2)
     built = []
     building = queries._segment
     monkeypatch.setattr(queries, "_segment", lambda *a: built.append(1) or building(*a))
@@ -173,11 +182,25 @@ def test_an_abandoned_download_stops_the_threads_and_gives_back_the_connections(
     assert header.startswith(b"\xef\xbb\xbfestablishment_code,") and first
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("csv-lines")]
     assert pool.checkedout() == before
-    if session.get_bind().dialect.name != "postgresql":
-        assert len(list(csv.reader(io.StringIO(first.decode())))) == 2
-        assert len(built) <= 1 + queries.CSV_AHEAD < len(AWKWARD) * 3 // 2  # the rest never started
+    assert len(list(csv.reader(io.StringIO(first.decode())))) == 2
+    assert len(built) <= 1 + queries.CSV_AHEAD < len(AWKWARD) * 3 // 2  # the rest never started
 
 
-def test_copied_rows_get_crlf_by_one_replace_unless_a_value_holds_a_line_feed():
-    assert queries._crlf_lines([b"a,b\n", memoryview(b'"p\rq",c\n')]) == b'a,b\r\n"p\rq",c\r\n'
-    assert queries._crlf_lines([b'"x\ny",z\n', b"a\n"]) == b'"x\ny",z\r\na\r\n'  # the value keeps its LF
+def test_copy_reads_every_line_and_raises_the_error_of_a_failed_copy(app, session):
+    """Lines read as libpq holds them, over many waits for the network, each ended by CRLF while a line feed
+    inside a value stays; a COPY the server stops part way raises its error, and the connection serves the
+    next statement with the server's own settings."""
+    engine = session.get_bind()
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's COPY")
+    many = select(func.concat("dòng\n", func.generate_series(1, 200_000).column_valued()))
+    failing = select(literal(1) / (func.generate_series(1, 50_000).column_valued() - 40_000))
+    with engine.connect() as connection:
+        count, data = queries._copy_out(connection, queries._copied(session, many), {})
+        assert count == 200_000 and data.count(b"\r\n") == 200_000 and data.count(b"\n") == 400_000
+        assert data.startswith('"dòng\n1"\r\n"dòng\n2"\r\n'.encode()) and data.endswith('"dòng\n200000"\r\n'.encode())
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            queries._copy_out(connection, queries._copied(session, failing), {})
+        connection.rollback()
+        assert connection.execute(select(literal(7))).scalar() == 7
+        assert connection.exec_driver_sql("SHOW random_page_cost").scalar() != "1.1"  # the COPY's own settings

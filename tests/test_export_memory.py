@@ -59,6 +59,7 @@ def test_csv_memory_stays_flat_at_100000_rows(large_app, tmp_path, monkeypatch):
     from surveyapp.exports import queries
 
     monkeypatch.setattr(queries, "CSV_BATCH_SIZE", 1000)
+    monkeypatch.setattr(queries, "COPY_SEGMENT_SIZE", 1000)
     district, subset = districts_by_size(large_app)[0]
     small_rows, small_peak, _ = measure(large_app, "csv", EstablishmentFilter(district=district), tmp_path / "s.csv")
     rows, peak, seconds = measure(large_app, "csv", EstablishmentFilter(), tmp_path / "all.csv")

@@ -1,15 +1,16 @@
 """All SQL of exports: the filtered establishments in keyset batches or CSV segments, and the small lookups."""
 from __future__ import annotations
 
-import itertools
 import json
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from sqlalchemy import Engine, LargeBinary, Row, String, bindparam, case, cast, func, literal, null, or_, true
+from sqlalchemy import (Connection, Engine, LargeBinary, Row, String, bindparam, case, cast, func, literal, null, or_,
+                        true)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import Compiled
 from sqlmodel import Session, select
 
 from ..establishments.queries import apply_filter, within_scope
@@ -24,11 +25,14 @@ if TYPE_CHECKING:
 BATCH_SIZE = 2000
 #: Lines per statement for the CSV: each is one short text, so batches can be bigger.
 CSV_BATCH_SIZE = 5000
-#: Threads building SQLite's CSV lines at once: Python's sqlite3 lets go of the GIL while SQLite works,
-#: so each runs on a core of its own.
+#: Rows per COPY on PostgreSQL: each statement is planned (1 ms), and the planner keeps the look-ups'
+#: cache (Memoize) only for a segment it expects to hold some thousands of rows.
+COPY_SEGMENT_SIZE = 20000
+#: Threads building CSV segments at once: Python's sqlite3 lets go of the GIL while SQLite works, and a
+#: PostgreSQL segment is the work of its own server process, so each runs on a core of its own.
 CSV_PRODUCERS = 2
-#: Segments (of CSV_BATCH_SIZE lines) built ahead of the one being sent: bounds the memory they hold.
-CSV_AHEAD = 4
+#: Segments built ahead of the one being sent: bounds the memory they hold.
+CSV_AHEAD = 3
 #: Columns whose SQL value is already a finished CSV cell.
 FORMATTED_LABELS = ("legal_form_name", "sector_name")
 #: Names of units: SQLite reads them as finished cells (`_csv_line_statement`).
@@ -82,29 +86,32 @@ def csv_line_batches(session: Session, wanted: "EstablishmentFilter", scope: set
     empty for NULL), but each line is assembled in SQL and Python only joins the lines: a full
     export runs several times faster. Codes checked on the way in are copied as they are; labels
     come formatted from Python; coordinates have up to 15 significant digits (SQLite's text of a
-    real; PostgreSQL writes the shortest exact form). PostgreSQL sends the lines with COPY.
+    real; PostgreSQL writes the shortest exact form). Segments of the file are built by two threads:
+    SQLite joins a segment's lines in one statement, PostgreSQL sends it with COPY.
     """
-    batch_size = batch_size or CSV_BATCH_SIZE
+    codes = within_scope(apply_filter(select(Establishment.code), wanted), scope)
     if session.get_bind().dialect.name == "postgresql":
-        statement = _csv_value_statement(session, columns, legal_forms, sectors, status_words)
-        yield from _copied_rows(session, within_scope(apply_filter(statement, wanted), scope)
-                                .order_by(Establishment.code), batch_size)
-        return
-    statement = _csv_line_statement(session, columns, legal_forms, sectors, status_words)
-    yield from _segmented_lines(session, within_scope(apply_filter(statement, wanted), scope),
-                                within_scope(apply_filter(select(Establishment.code), wanted), scope), batch_size)
+        statement, size, finished = (_csv_value_statement(session, columns, legal_forms, sectors, status_words),
+                                     COPY_SEGMENT_SIZE, _copied)
+    else:
+        statement, size, finished = (_csv_line_statement(session, columns, legal_forms, sectors, status_words),
+                                     CSV_BATCH_SIZE, _joined)
+    yield from _segmented_lines(session, within_scope(apply_filter(statement, wanted), scope), codes,
+                                batch_size or size, finished)
 
 
-def _segmented_lines(session: Session, lines: Select, codes: Select, size: int) -> Iterator[tuple[int, bytes]]:
-    """SQLite: the lines of `lines` in code order, built by CSV_PRODUCERS threads a segment of `size`
-    rows each (its first code and the next segment's, read here from the code index), sent in order.
+def _segmented_lines(session: Session, lines: Select, codes: Select, size: int,
+                     finished: Callable[[Session, Select], Any]) -> Iterator[tuple[int, bytes]]:
+    """The lines of `lines` in code order, built by CSV_PRODUCERS threads a segment of `size` rows each
+    (its first code and the next segment's, read here from the code index), sent in order. `finished`
+    makes a segment's statement what `_segment` runs: SQLite's joined lines or PostgreSQL's COPY.
 
     Each thread reads on a connection of its own from the engine; closing the generator (a download
     abandoned) cancels what has not started and waits for what has, so the connections go back."""
     engine = session.get_bind()
-    bounded, last = (_joined(lines.where(Establishment.code >= bindparam("first", None),
-                                         Establishment.code < bindparam("next", None))),
-                     _joined(lines.where(Establishment.code >= bindparam("first", None))))
+    lines = lines.where(Establishment.code >= bindparam("first", None)).order_by(Establishment.code)
+    bounded = finished(session, lines.where(Establishment.code < bindparam("next", None)))
+    last = finished(session, lines)
     starts = _segment_starts(session, codes.order_by(Establishment.code), size)
     pending: deque = deque()
     with ThreadPoolExecutor(CSV_PRODUCERS, thread_name_prefix="csv-lines") as producers:
@@ -132,19 +139,27 @@ def _segment_starts(session: Session, codes: Select, size: int) -> Iterator[str]
         start = session.connection().execute(following, {"first": start}).scalar()
 
 
-def _joined(lines: Select) -> Select:
-    """The lines in code order joined in one text, and how many: SQLite builds a whole segment in one
-    step, which it takes without Python's GIL (a row at a time, the threads would hand it over per row).
+def _joined(session: Session, lines: Select) -> Select:
+    """SQLite: the lines in code order joined in one text, and how many: SQLite builds a whole segment in
+    one step, which it takes without Python's GIL (a row at a time, the threads would hand it over per row).
     group_concat takes the rows as the ordered subquery yields them (SQLite 3.44 could say ORDER BY in it;
     the tests check the order)."""
-    ordered = lines.order_by(Establishment.code).subquery()
+    ordered = lines.subquery()
     text = func.group_concat(ordered.c.line, "\r\n", type_=String) + "\r\n"
     return select(func.count(), cast(text, LargeBinary))  # as UTF-8 bytes: no decoding and encoding again
 
 
-def _segment(engine: Engine, statement: Select, given: dict) -> tuple[int, bytes]:
+def _copied(session: Session, values: Select) -> Compiled:
+    """PostgreSQL: the statement compiled once for the COPY of every segment."""
+    return values.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+
+
+def _segment(engine: Engine, statement: Select | Compiled, given: dict) -> tuple[int, bytes]:
     """One segment's lines, read on a connection of the engine's pool of its own, given back after."""
     with engine.connect() as connection:
+        if isinstance(statement, Compiled):
+            count, data = _copy_out(connection, statement, given)
+            return count, bytes(data)
         count, data = connection.execute(statement, given).one()
     return count, data if count else b""
 
@@ -192,7 +207,7 @@ def _csv_value_statement(session: Session, columns: tuple["Column", ...], legal_
     for key, words in (status_words or {}).items():
         values[key] = case({code: neutralised(word) for code, word in words.items()}, value=values[key],
                            else_=values[key])
-    values["legal_form_name"] = func.coalesce(_label(legal_forms, Establishment.legal_form), Establishment.legal_form)
+    values["legal_form_name"] = _label(legal_forms, Establishment.legal_form)  # the code without a label: below
     values["sector_name"] = _label(sectors, Establishment.sector)
     finished = set(FORMATTED_LABELS) | set(status_words or {})
     cells = {c.key: values[c.key] if c.numeric or c.checked or c.key in finished else _copied_text(values[c.key])
@@ -206,8 +221,10 @@ def _csv_value_statement(session: Session, columns: tuple["Column", ...], legal_
                  .outerjoin(district, district.c.code == Establishment.district_code)
                  .offset(0)  # a fence: else PostgreSQL pulls the joins up into the main query
                  .lateral("looked_up"))
-    return (select(*(looked_up.c[c.key] if c.key in _LOOKED_UP else cells[c.key] for c in columns))
-            .select_from(Establishment).outerjoin(looked_up, true()))
+    # The code itself where it has no label: outside the look-up, else the cache would be keyed by it twice.
+    cells = {c.key: looked_up.c[c.key] if c.key in _LOOKED_UP else cells[c.key] for c in columns}
+    cells["legal_form_name"] = func.coalesce(cells["legal_form_name"], Establishment.legal_form)
+    return select(*(cells[c.key] for c in columns)).select_from(Establishment).outerjoin(looked_up, true())
 
 
 #: The cells read from units and labels (PostgreSQL's lateral look-up).
@@ -226,31 +243,55 @@ def _no_photos(session: Session) -> bool:
     return session.connection().execute(select(Photo.id).limit(1)).first() is None
 
 
-def _copied_rows(session: Session, statement: Select, batch_size: int) -> Iterator[tuple[int, bytes]]:
-    """PostgreSQL: `COPY (SELECT ...) TO STDOUT (FORMAT csv)`, streamed, `batch_size` rows per chunk.
-
-    COPY sends one row per message, ended by a bare line feed: each gets the CRLF of the file instead."""
-    compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    cursor = session.connection().connection.driver_connection.cursor()
-    try:
-        # One process per export: parallel workers would take the cores the app's own process needs to
-        # send the rows, and compiling the expressions (JIT) costs more than it saves on a simple scan.
-        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)")
-        with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
-            messages = iter(copy)
-            while rows := list(itertools.islice(messages, batch_size)):
-                yield len(rows), _crlf_lines(rows)
-    finally:
-        cursor.close()
+def _copy_out(connection: Connection, compiled: Compiled, given: dict) -> tuple[int, bytearray]:
+    """PostgreSQL: `COPY (SELECT ...) TO STDOUT (FORMAT csv)`: how many lines, and the lines each ended by
+    CRLF as the file wants (COPY ends them with a line feed; one inside a quoted value stays as it is)."""
+    # One process per segment: parallel workers would take the cores the other segment and the app need;
+    # compiling the expressions (JIT) costs more than it saves on a simple scan. The table is read in code
+    # order from its index: costed as if on disk, a segment would rather be gathered by a bitmap and
+    # sorted, slower than the whole segment takes in order. (For this transaction only.)
+    connection.exec_driver_sql("SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+                               "set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true)")
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", {**compiled.params, **given}):
+            return driver.wait(_copied_lines(driver.pgconn, driver.info.encoding))
 
 
-def _crlf_lines(rows: list) -> bytes:
-    """COPY's rows (each ended by a line feed) as one text of CRLF lines: one replace over the whole batch
-    when no value holds a line feed (as many as rows), else row by row."""
-    data = b"".join(rows)
-    if data.count(b"\n") == len(rows):
-        return data.replace(b"\n", b"\r\n")
-    return b"\r\n".join([row[:-1] for row in rows]) + b"\r\n"
+def _copied_lines(pgconn, encoding: str):
+    """A generator for psycopg's `Connection.wait`: the lines of the COPY under way, as many as libpq holds
+    at each turn (psycopg's own reading waits once per row: twice the CPU), then COPY's closing result.
+    A failed COPY raises the error psycopg would. Each line is appended to one buffer at once: a bytes
+    object per line (or holding libpq's own buffers) would take as much CPU again and more memory."""
+    from psycopg import pq
+    from psycopg.errors import error_from_result
+    from psycopg.waiting import Wait
+
+    count, data = 0, bytearray()
+    while True:
+        size, row = pgconn.get_copy_data(1)  # without waiting; -2 raises
+        if size > 0:
+            data += row
+            data.insert(-1, 13)  # CR before the line feed
+            count += 1
+        elif size == 0:
+            while not (yield Wait.R):
+                continue
+            pgconn.consume_input()
+        else:
+            break
+    results = []
+    while True:  # to the end of the results, else the connection stays busy
+        while pgconn.is_busy():
+            while not (yield Wait.R):
+                continue
+            pgconn.consume_input()
+        if (result := pgconn.get_result()) is None:
+            break
+        results.append(result)
+    if failed := [result for result in results if result.status != pq.ExecStatus.COMMAND_OK]:
+        raise error_from_result(failed[0], encoding=encoding)
+    return count, data
 
 
 def neutralised(text: str) -> str:
@@ -259,9 +300,10 @@ def neutralised(text: str) -> str:
 
 def _copied_text(value):
     """PostgreSQL: the text neutralised, NULL when empty. Every formula sign sorts before "A" byte-wise:
-    one comparison settles most texts."""
-    return case((value.collate("C") >= "A", value), (value == "", null()),
-                (func.substr(value, 1, 1).in_(FORMULA_TRIGGERS), literal("'") + value), else_=value)
+    one comparison settles most texts; the others (numbers, phones, codes) by the number of their first
+    character, an integer (ascii('') is 0), not by cutting out a text and comparing it six times."""
+    first = {0: null(), **{ord(sign): literal("'") + value for sign in FORMULA_TRIGGERS}}
+    return case((value.collate("C") >= "A", value), else_=case(first, value=func.ascii(value), else_=value))
 
 
 def _export_values(commune, district, legal_forms: dict[str, str], sectors: dict[str, str],
