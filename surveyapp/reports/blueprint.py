@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -79,15 +79,9 @@ CATEGORY_COLOURS = {"continuing": "#198754", "new": "#0d6efd", "closed": "#dc354
 @bp.get("/reports/panel")
 @allow(*READERS)
 def panel_page():
-    context, errors = _context()
+    context, page, (from_code, to_code) = _comparison("reports/panel.html", definitions=panel.DEFINITIONS,
+                                                      labels=panel.CATEGORY_LABELS, colours=CATEGORY_COLOURS)
     session = context.session
-    page = {"filter": context.filter, "errors": errors, "rounds": all_rounds(session), "scoped": context.scope is not None,
-            "definitions": panel.DEFINITIONS, "labels": panel.CATEGORY_LABELS, "colours": CATEGORY_COLOURS}
-    try:
-        from_code, to_code = panel.panel_rounds(session, request.args.get("from"), request.args.get("to"))
-    except panel.PanelRoundsError as error:
-        status = 200 if len(page["rounds"]) < 2 else 400
-        return render_template("reports/panel.html", report=None, problem=str(error), **page), status
     report = panel.panel_report(session, context.province_code, from_code, to_code, context.filter, context.scope)
     parts = [(key, str(label), CATEGORY_COLOURS[key]) for key, label in panel.CATEGORY_LABELS.items()]
     chart = stacked_bar_chart(_("Establishments of either round by commune (from 1/7/2025)") if context.filter.units_2025
@@ -107,21 +101,15 @@ def panel_page():
 
     return render_template("reports/panel.html", report=report, chart=chart, list_link=list_link,
                            area_header=context.area_header(),
-                           problem=None, **page), (400 if errors else 200)
+                           problem=None, **page), (400 if page["errors"] else 200)
 
 
 @bp.get("/reports/promotion/effect")
 @allow(*READERS)
 def effect_page():
-    context, errors = _context()
+    context, page, (from_code, to_code) = _comparison("reports/effect.html", definitions=effect.DEFINITIONS,
+                                                      caveat=effect.CAVEAT)
     session = context.session
-    page = {"filter": context.filter, "errors": errors, "rounds": all_rounds(session), "scoped": context.scope is not None,
-            "definitions": effect.DEFINITIONS, "caveat": effect.CAVEAT}
-    try:
-        from_code, to_code = panel.panel_rounds(session, request.args.get("from"), request.args.get("to"))
-    except panel.PanelRoundsError as error:
-        status = 200 if len(page["rounds"]) < 2 else 400
-        return render_template("reports/effect.html", report=None, problem=str(error), **page), status
     years = effect.support_years(session, from_code, to_code)
     if years is None:
         return render_template("reports/effect.html", report=None, problem=_("The rounds need their dates."),
@@ -139,7 +127,21 @@ def effect_page():
         **context.filter.as_query_args(), "panel": "continuing", "panel_from": from_code, "panel_to": to_code,
         "supported": "1"})
     return render_template("reports/effect.html", report=report, chart=chart, problem=None,
-                           supported_link=supported_link, **page), (400 if errors else 200)
+                           supported_link=supported_link, **page), (400 if page["errors"] else 200)
+
+
+def _comparison(template: str, **shown):
+    """What the pages comparing two rounds start from: the request's context, the page's values and the
+    rounds' codes (from, to). When no two rounds can be compared, the page is answered here (`abort`)."""
+    context, errors = _context()
+    page = {"filter": context.filter, "errors": errors, "rounds": all_rounds(context.session),
+            "scoped": context.scope is not None, **shown}
+    try:
+        compared = panel.panel_rounds(context.session, request.args.get("from"), request.args.get("to"))
+    except panel.PanelRoundsError as error:
+        status = 200 if len(page["rounds"]) < 2 else 400
+        abort(make_response(render_template(template, report=None, problem=str(error), **page), status))
+    return context, page, compared
 
 
 def _xlsx_row(report: tables.ReportTable, row: list) -> list:
