@@ -54,7 +54,8 @@ def establishment_json(establishment, successor=None) -> dict[str, Any]:
 
 def establishment_rows_json(rows) -> list[dict[str, Any]]:
     """Rows of ESTABLISHMENT_COLUMNS followed by `establishments.queries.SUCCESSOR_COLUMNS` as the API's
-    JSON (what `establishment_json` makes of an object, for a whole page at a time)."""
+    JSON (what `establishment_json` makes of an object, for a whole page at a time), each object's keys
+    in sorted order (see `row_json`)."""
     zone, last = clock.app_zone(), len(ESTABLISHMENT_FIELDS)
     listed = []
     for row in rows:
@@ -62,13 +63,28 @@ def establishment_rows_json(rows) -> list[dict[str, Any]]:
         if updated is not None:  # clock.iso_local, inline: 50 rows a page
             updated = (updated.replace(tzinfo=clock.UTC) if updated.tzinfo is None else updated).astimezone(zone)
             updated = updated.isoformat(timespec="seconds")
-        successor = row[last + 1:] if row[last + 1] is not None else _NO_SUCCESSOR
-        listed.append(dict(zip(_ROW_KEYS, (*row[:last], updated, *successor))))
+        listed.append(row_json(row, updated, row[last + 1:] if row[last + 1] is not None else _NO_SUCCESSOR))
     return listed
 
 
-_ROW_KEYS = (*ESTABLISHMENT_FIELDS, "updated_at", "commune_code_2025", "commune_name_2025", "province_code_2025",
-             "province_name_2025")
+def row_json(row, updated: str | None, successor) -> dict[str, Any]:
+    """One row (ESTABLISHMENT_FIELDS' values first) with its `updated_at` text and four successor values,
+    as a dict whose keys are already in sorted order: a whole list is dumped without orjson sorting
+    1,350 keys a page (a third of its time). `tests/test_list_request_path.py` checks it against
+    ROW_KEYS."""
+    return {
+        "address": row[9], "capital_vnd": row[18], "code": row[0], "commune_code": row[10],
+        "commune_code_2025": successor[0], "commune_name_2025": successor[1], "district_code": row[11],
+        "lat": row[13], "latest_record_status": row[20], "latest_round_code": row[19], "legal_form": row[3],
+        "lon": row[14], "name": row[1], "owner": row[2], "phone": row[5], "province_code": row[12],
+        "province_code_2025": successor[2], "province_name_2025": successor[3], "revenue_vnd": row[17],
+        "sector": row[8], "status": row[15], "tax_code": row[4], "updated_at": updated, "version": row[21],
+        "vsic_code": row[7], "workers": row[16], "year_started": row[6],
+    }
+
+
+ROW_KEYS = (*ESTABLISHMENT_FIELDS, "updated_at", "commune_code_2025", "commune_name_2025", "province_code_2025",
+            "province_name_2025")
 _NO_SUCCESSOR = (None, None, None, None)
 
 
