@@ -7,20 +7,65 @@ components and Leaflet/Folium markup use them; scripts, frames, forms and connec
 """
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import secrets
+import time
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
+#: Session cookies a process remembers as verified (a browser keeps sending the same one).
+VERIFIED_COOKIES = 1024
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Session cookie marked Secure whenever the request came over HTTPS (or config says so)."""
+    """Session cookie marked Secure whenever the request came over HTTPS (or config says so).
+
+    A cookie's signature is checked (and its contents decoded) once per process and key: each later
+    request with the same cookie gets a copy of what it held, after the same age check as the first
+    (the age goes on counting from when it was signed)."""
+
+    def __init__(self) -> None:
+        self._verified = functools.lru_cache(maxsize=VERIFIED_COOKIES)(self._verify)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or (bool(request) and request.is_secure)
+
+    def open_session(self, app: Flask, request) -> SecureCookieSession | None:
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value or not app.secret_key:
+            return super().open_session(app, request)
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        try:
+            data, signed_at = self._verified(keys, value)
+        except BadSignature:
+            return self.session_class()
+        age = int(time.time()) - signed_at  # what itsdangerous's max_age check computes
+        if age > int(app.permanent_session_lifetime.total_seconds()) or age < 0:
+            return self.session_class()
+        return self.session_class(copy.deepcopy(data))
+
+    def _verify(self, keys: tuple[str | bytes, ...], value: str) -> tuple[dict, int]:
+        """The cookie's contents and when it was signed; BadSignature (never remembered) when forged."""
+        serializer = URLSafeTimedSerializer(
+            list(keys), salt=self.salt, serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method})
+        data, signed_at = serializer.loads(value, return_timestamp=True)
+        return data, int(signed_at.timestamp())
+
+    def save_session(self, app: Flask, session, response) -> None:
+        """Flask's, without working out the cookie's attributes when there is nothing to write."""
+        if session and not self.should_set_cookie(app, session):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def csp_nonce() -> str:

@@ -42,3 +42,75 @@ def test_a_commune_without_a_successor_keeps_sorted_keys(client, add_establishme
     answer = client.get("/api/v1/establishments?commune=31498")
     assert answer.data == sorted_json(answer.data)
     assert answer.json["establishments"][0]["commune_code_2025"] is None
+
+
+# The session cookie: verified once per process, then reused (its signature, age and contents still rule).
+
+def signed_cookie(app, data: dict) -> str:
+    return app.session_interface.get_signing_serializer(app).dumps(data)
+
+
+def opened(app, cookie: str | None):
+    headers = {"Cookie": f"session={cookie}"} if cookie else {}
+    with app.test_request_context("/api/v1/establishments", headers=headers):
+        from flask import request
+
+        return app.session_interface.open_session(app, request)
+
+
+def test_each_cookie_opens_its_own_session_every_time(app):
+    first = signed_cookie(app, {"_user_id": "1:0", "_flashes": [("info", "Xin chào")]})
+    second = signed_cookie(app, {"_user_id": "2:3"})
+    for _ in range(2):
+        assert dict(opened(app, first)) == {"_user_id": "1:0", "_flashes": [("info", "Xin chào")]}
+        assert dict(opened(app, second)) == {"_user_id": "2:3"}
+    assert dict(opened(app, None)) == {}
+
+
+def test_a_change_to_one_requests_session_never_reaches_the_next_one_with_the_same_cookie(app):
+    cookie = signed_cookie(app, {"_user_id": "1:0", "_flashes": [("info", "Xin chào")]})
+    session = opened(app, cookie)
+    session["_flashes"].append(("error", "Lỗi"))  # what flask.flash does to a list already there
+    session["_user_id"] = "9:9"
+    again = opened(app, cookie)
+    assert dict(again) == {"_user_id": "1:0", "_flashes": [("info", "Xin chào")]}
+    assert not again.modified
+
+
+def test_a_forged_or_re_keyed_cookie_opens_an_empty_session(app):
+    cookie = signed_cookie(app, {"_user_id": "1:0"})
+    assert dict(opened(app, cookie)) == {"_user_id": "1:0"}
+    assert dict(opened(app, cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB"))) == {}
+    app.secret_key = "another key"
+    assert dict(opened(app, cookie)) == {}
+    app.config["SECRET_KEY_FALLBACKS"] = ["test"]  # the old key as a fallback: the cookie holds again
+    assert dict(opened(app, cookie)) == {"_user_id": "1:0"}
+
+
+def test_a_cookie_opened_before_expires_all_the_same(app):
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 12, 6, 5, 0, tzinfo=dt.timezone.utc), tick=False):
+        cookie = signed_cookie(app, {"_user_id": "1:0"})
+        assert dict(opened(app, cookie)) == {"_user_id": "1:0"}
+    lifetime = app.permanent_session_lifetime
+    with time_machine.travel(dt.datetime(2026, 12, 6, 5, 0, tzinfo=dt.timezone.utc) + lifetime, tick=False):
+        assert dict(opened(app, cookie)) == {"_user_id": "1:0"}  # exactly its lifetime old: still valid
+    with time_machine.travel(dt.datetime(2026, 12, 6, 5, 0, 1, tzinfo=dt.timezone.utc) + lifetime, tick=False):
+        assert dict(opened(app, cookie)) == {}
+    with time_machine.travel(dt.datetime(2026, 12, 6, 4, 59, 59, tzinfo=dt.timezone.utc), tick=False):
+        assert dict(opened(app, cookie)) == {}  # signed in the future (a clock set back): refused, as before
+
+
+def test_a_request_that_leaves_the_session_alone_sets_no_cookie_but_varies_on_it(demo_app):
+    client = demo_app.test_client()
+    from .conftest import login
+
+    login(client, "admin")
+    first = client.get("/api/v1/establishments?per_page=1")  # the test login leaves no _id: rewritten once
+    assert first.status_code == 200
+    answer = client.get("/api/v1/establishments?per_page=1")
+    assert "Set-Cookie" not in answer.headers and answer.headers["Vary"] == "Cookie"
+    assert client.get("/api/v1/session").headers.get("Set-Cookie")  # a CSRF token added: the cookie is written
