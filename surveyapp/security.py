@@ -75,9 +75,16 @@ def csp_nonce() -> str:
 
 
 def content_security_policy(nonce: str, image_hosts: tuple[str, ...] = (), frame_ancestors: str = "'none'") -> str:
-    return "; ".join([
+    before, after = _policy_around_nonce(image_hosts, frame_ancestors)
+    return f"{before}{nonce}{after}"
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_around_nonce(image_hosts: tuple[str, ...], frame_ancestors: str) -> tuple[str, str]:
+    """The policy's text before and after its nonce (the one part that changes with each response)."""
+    policy = "; ".join([
         "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
+        "script-src 'self' 'nonce-\0'",
         "style-src 'self' 'unsafe-inline'",
         " ".join(["img-src 'self' data: blob:", *image_hosts]),
         "font-src 'self' data:",
@@ -87,11 +94,17 @@ def content_security_policy(nonce: str, image_hosts: tuple[str, ...] = (), frame
         "form-action 'self'",
         f"frame-ancestors {frame_ancestors}",
     ])
+    before, _nonce, after = policy.partition("\0")  # a character no part of the policy holds
+    return before, after
 
 
 def map_tile_hosts() -> tuple[str, ...]:
     """The origin of the configured map tiles, if any ("{s}.tile.example.org" → "*.tile.example.org")."""
-    url = current_app.config.get("MAP_TILES_URL")
+    return _tile_hosts(current_app.config.get("MAP_TILES_URL"))
+
+
+@functools.lru_cache(maxsize=16)
+def _tile_hosts(url: str | None) -> tuple[str, ...]:
     if not url:
         return ()
     parts = urlsplit(url)
@@ -99,16 +112,29 @@ def map_tile_hosts() -> tuple[str, ...]:
     return (f"{parts.scheme or 'https'}://{host}",)
 
 
+#: Headers every response gets unless its view set its own (after the Content-Security-Policy).
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"),
+)
+
+
 def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), map_tile_hosts()))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
+    """What `headers.setdefault` of each would do, the names present read once (a missing name costs
+    setdefault an exception raised and caught)."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", content_security_policy(csp_nonce(), map_tile_hosts()))
+    for name, value in _FIXED_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
+    if "cache-control" not in present and response.mimetype == "text/html":
+        headers.add("Cache-Control", "no-store")
     return response
 
 

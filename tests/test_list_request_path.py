@@ -114,3 +114,64 @@ def test_a_request_that_leaves_the_session_alone_sets_no_cookie_but_varies_on_it
     answer = client.get("/api/v1/establishments?per_page=1")
     assert "Set-Cookie" not in answer.headers and answer.headers["Vary"] == "Cookie"
     assert client.get("/api/v1/session").headers.get("Set-Cookie")  # a CSRF token added: the cookie is written
+
+
+# Security headers: the same on every response, the policy's nonce new each time.
+
+POLICY = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+          "img-src 'self' data: blob:{hosts}; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+          "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def nonce_of(policy: str) -> str:
+    import re
+
+    return re.search(r"'nonce-([^']+)'", policy).group(1)
+
+
+def test_every_response_carries_the_security_headers_in_order(app, client):
+    answers = [client.get("/api/v1/establishments"), client.get("/api/v1/establishments"), client.get("/")]
+    nonces = {nonce_of(answer.headers["Content-Security-Policy"]) for answer in answers}
+    assert len(nonces) == 3
+    for answer in answers:
+        names = [name for name, _value in answer.headers]
+        assert names[names.index("Content-Security-Policy"):][:5] == [
+            "Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+            "Permissions-Policy"]
+        policy = answer.headers["Content-Security-Policy"]
+        assert policy == POLICY.format(nonce=nonce_of(policy), hosts="")
+        assert (answer.headers["X-Content-Type-Options"], answer.headers["X-Frame-Options"],
+                answer.headers["Referrer-Policy"], answer.headers["Permissions-Policy"]) == (
+            "nosniff", "DENY", "same-origin", "camera=(), microphone=(), geolocation=(self)")
+        assert "Strict-Transport-Security" not in answer.headers
+    assert answers[0].headers["Cache-Control"] == "private, no-cache"
+    assert answers[2].headers["Cache-Control"] == "no-store"
+    assert client.get("/", base_url="https://localhost").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_the_policy_follows_the_map_tiles_configured_now(app, client):
+    client.get("/api/v1/establishments")
+    app.config["MAP_TILES_URL"] = "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+    policy = client.get("/api/v1/establishments").headers["Content-Security-Policy"]
+    assert policy == POLICY.format(nonce=nonce_of(policy), hosts=" https://*.tile.example.org")
+    app.config["MAP_TILES_URL"] = None
+    policy = client.get("/api/v1/establishments").headers["Content-Security-Policy"]
+    assert policy == POLICY.format(nonce=nonce_of(policy), hosts="")
+
+
+def test_a_view_that_sets_a_header_keeps_it(app):
+    from flask import Response
+
+    from surveyapp.accounts.access import public
+
+    @app.get("/own-headers")
+    @public
+    def own_headers():
+        return Response("x", headers={"X-Frame-Options": "SAMEORIGIN", "Cache-Control": "max-age=60",
+                                      "Content-Security-Policy": "default-src 'none'"}, mimetype="text/html")
+
+    answer = app.test_client().get("/own-headers")
+    assert answer.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert answer.headers.getlist("Cache-Control") == ["max-age=60"]
+    assert answer.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert answer.headers["Referrer-Policy"] == "same-origin"
