@@ -6,7 +6,7 @@ import re
 
 from flask import Flask, abort, redirect, request, url_for
 from flask import Request as FlaskRequest
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from werkzeug.wrappers import Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,8 +25,20 @@ MAX_ID = 2**31 - 1
 _WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]{1,18}\s*")  # ASCII digits only: int("²") fails, int("١٢") is 12
 
 
+class QueryArguments(ImmutableMultiDict):
+    """An ImmutableMultiDict whose get() of an absent name returns the default at once: MultiDict's raises
+    and catches a BadRequestKeyError, and a list asks for twenty names, most of them absent."""
+
+    def get(self, key, default=None, type=None):
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
 class Request(FlaskRequest):
     """request.args with each control character a space: a NUL byte reaches no query, page or link."""
+
+    parameter_storage_class = QueryArguments
 
     @property
     def args(self) -> MultiDict[str, str]:

@@ -175,3 +175,23 @@ def test_a_view_that_sets_a_header_keeps_it(app):
     assert answer.headers.getlist("Cache-Control") == ["max-age=60"]
     assert answer.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
     assert answer.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_query_arguments_answer_get_as_a_multidict_does(app):
+    from flask import request
+
+    with app.test_request_context("/api/v1/establishments?district=947&sector=C10&sector=C11&page=x&empty=&n=7"):
+        args = request.args
+        assert args.get("district") == "947" and args.get("sector") == "C10"
+        assert args.getlist("sector") == ["C10", "C11"]
+        assert args.get("commune") is None and args.get("commune", "") == "" and args.get("empty") == ""
+        assert args.get("n", type=int) == 7 and args.get("page", -1, type=int) == -1
+        assert args.get("absent", 3, type=int) == 3
+        assert "district" in args and "commune" not in args
+        import pytest
+        from werkzeug.exceptions import BadRequestKeyError
+
+        with pytest.raises(BadRequestKeyError):
+            args["commune"]
+        with pytest.raises(TypeError):
+            args["district"] = "x"  # still immutable
