@@ -195,3 +195,26 @@ def test_query_arguments_answer_get_as_a_multidict_does(app):
             args["commune"]
         with pytest.raises(TypeError):
             args["district"] = "x"  # still immutable
+
+
+def test_the_lists_times_are_written_as_iso_local_writes_them(app):
+    import datetime as dt
+    import random
+
+    from surveyapp import clock
+
+    chance = random.Random(19)
+    naive = [dt.datetime(1850, 1, 1) + dt.timedelta(seconds=chance.randrange(250 * 365 * 86400),
+                                                    microseconds=chance.choice([0, chance.randrange(10**6)]))
+             for _ in range(400)]
+    naive += [dt.datetime(1905, 3, 1, 12), dt.datetime(2026, 12, 6, 5, 20, 0, 999999), dt.datetime(2026, 3, 8, 7, 0)]
+    times = naive + [value.replace(tzinfo=dt.timezone.utc) for value in naive[::3]] + [
+        value.replace(tzinfo=dt.timezone(dt.timedelta(hours=-5))) for value in naive[1::3]] + [None]
+    blank = tuple(f"v{index}" for index in range(len(serialize.ESTABLISHMENT_FIELDS)))
+    for zone in ("Asia/Ho_Chi_Minh", "America/New_York", "Africa/Monrovia", "Asia/Kathmandu", "UTC"):
+        app.config["BABEL_DEFAULT_TIMEZONE"] = zone
+        with app.app_context():
+            rows = [(*blank, value, None, None, None, None) for value in times]
+            written = orjson.loads(orjson.dumps(serialize.establishment_rows_json(rows),
+                                                option=serialize.ROWS_JSON_OPTION))
+            assert [row["updated_at"] for row in written] == [clock.iso_local(value, zone) for value in times]

@@ -59,15 +59,11 @@ def _csrf_for_cookie_sessions():
         csrf.protect()
 
 
-def _json_with_etag(payload, keys_in_order: bool = False) -> Response:
+def _json_with_etag(payload, option: int = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS) -> Response:
     """The payload as JSON, keys sorted, with a strong ETag; 304 when the client already has this version.
 
-    `keys_in_order`: every dict of the payload already has string keys in sorted order (the list's
-    rows, see `serialize.row_json`), so the same bytes come without orjson sorting them again."""
-    if keys_in_order:
-        body = orjson.dumps(payload)
-    else:
-        body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    `option`: orjson's, for a payload whose keys come sorted already (the list, `serialize.ROWS_JSON_OPTION`)."""
+    body = orjson.dumps(payload, option=option)
     etag = hashlib.sha256(body).hexdigest()[:32]
     if etag in request.if_none_match:
         response = Response(status=304)
@@ -113,7 +109,7 @@ def establishments():
         # The next page read from this code (?page=N+1&after=...) costs what page 1 costs, however deep.
         "next_after": result.rows[-1].code if result.rows and page < result.pages else None,
         "page": page, "pages": result.pages, "per_page": per_page, "total": result.total,
-    }, keys_in_order=True)
+    }, option=serialize.ROWS_JSON_OPTION)
 
 
 def _cursor(name: str) -> str | None:
