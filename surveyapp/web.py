@@ -15,7 +15,7 @@ from flask_babel import get_locale, gettext as _
 from . import reference
 from .db import get_session
 from .i18n import format_number
-from .text import without_control_characters
+from .text import has_control_characters, without_control_characters
 from .establishments.queries import any_demo_establishment
 
 #: Past any list's last page; a larger page number is read as this one.
@@ -44,8 +44,10 @@ class Request(FlaskRequest):
     def args(self) -> MultiDict[str, str]:
         if "_clean_args" not in self.__dict__:
             raw = super().args
-            self.__dict__["_clean_args"] = self.parameter_storage_class(
-                [(name, without_control_characters(value)) for name, value in raw.items(multi=True)])
+            pairs = list(raw.items(multi=True))
+            if any(has_control_characters(value) for _name, value in pairs):
+                raw = self.parameter_storage_class([(name, without_control_characters(value)) for name, value in pairs])
+            self.__dict__["_clean_args"] = raw
         return self.__dict__["_clean_args"]
 
 
