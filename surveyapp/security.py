@@ -63,9 +63,18 @@ class SessionInterface(SecureCookieSessionInterface):
         """Flask's, without working out the cookie's attributes when there is nothing to write."""
         if session and not self.should_set_cookie(app, session):
             if session.accessed:
-                response.vary.add("Cookie")
+                _vary_on_cookie(response)
             return
         super().save_session(app, session, response)
+
+
+def _vary_on_cookie(response) -> None:
+    """response.vary.add("Cookie"), without parsing and writing back a header the response does not have
+    (nor raising and catching the KeyError of looking it up)."""
+    if any(name.lower() == "vary" for name, _value in response.headers):
+        response.vary.add("Cookie")
+    else:
+        response.headers.add("Vary", "Cookie")
 
 
 def csp_nonce() -> str:

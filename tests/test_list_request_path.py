@@ -218,3 +218,27 @@ def test_the_lists_times_are_written_as_iso_local_writes_them(app):
             written = orjson.loads(orjson.dumps(serialize.establishment_rows_json(rows),
                                                 option=serialize.ROWS_JSON_OPTION))
             assert [row["updated_at"] for row in written] == [clock.iso_local(value, zone) for value in times]
+
+
+def test_vary_names_the_cookie_once_beside_what_a_view_varies_on(app):
+    from flask import Response, session
+
+    from surveyapp.accounts.access import public
+
+    @app.get("/varies")
+    @public
+    def varies():
+        session.get("anything")
+        return Response("x", headers={"Vary": "Accept-Encoding"})
+
+    @app.get("/varies-on-cookie")
+    @public
+    def varies_on_cookie():
+        session.get("anything")
+        return Response("x", headers={"Vary": "Cookie"})
+
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["something"] = "kept"
+    assert client.get("/varies").headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
+    assert client.get("/varies-on-cookie").headers.getlist("Vary") == ["Cookie"]
