@@ -13,12 +13,15 @@ def sorted_json(body: bytes) -> bytes:
     return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
 
 
-def test_a_row_lists_every_key_in_sorted_order_with_its_own_value():
+def test_a_row_lists_every_key_in_sorted_order_with_its_own_value(app):
     row = tuple(f"value of {field}" for field in serialize.ESTABLISHMENT_FIELDS)
     successor = ("new code", "new name", "new province code", "new province name")
-    made = serialize.row_json(row, "updated text", successor)
-    assert list(made) == sorted(serialize.ROW_KEYS)
-    assert made == dict(zip(serialize.ROW_KEYS, (*row, "updated text", *successor)))
+    without = (None, "a name left over", "a province left over", "its name")
+    with app.app_context():
+        made, unknown = serialize.establishment_rows_json([(*row, None, *successor), (*row, None, *without)])
+    assert list(made) == list(unknown) == sorted(serialize.ROW_KEYS)
+    assert made == dict(zip(serialize.ROW_KEYS, (*row, None, *successor)))
+    assert unknown == dict(zip(serialize.ROW_KEYS, (*row, None, None, None, None, None)))
 
 
 def test_the_list_body_is_sorted_json_and_its_etag_the_bodys_hash(demo_client):
