@@ -19,6 +19,11 @@ def without_control_characters(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+def has_control_characters(text: str) -> bool:
+    """Whether `without_control_characters` would change the text."""
+    return _CONTROL.search(text) is not None
+
+
 def fold(text: str | None) -> str:
     """Lowercase, strip diacritics (including đ) and control characters, collapse whitespace."""
     if not text:

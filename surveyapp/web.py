@@ -6,7 +6,7 @@ import re
 
 from flask import Flask, abort, redirect, request, url_for
 from flask import Request as FlaskRequest
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 from werkzeug.wrappers import Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +15,7 @@ from flask_babel import get_locale, gettext as _
 from . import reference
 from .db import get_session
 from .i18n import format_number
-from .text import without_control_characters
+from .text import has_control_characters, without_control_characters
 from .establishments.queries import any_demo_establishment
 
 #: Past any list's last page; a larger page number is read as this one.
@@ -25,15 +25,29 @@ MAX_ID = 2**31 - 1
 _WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]{1,18}\s*")  # ASCII digits only: int("²") fails, int("١٢") is 12
 
 
+class QueryArguments(ImmutableMultiDict):
+    """An ImmutableMultiDict whose get() of an absent name returns the default at once: MultiDict's raises
+    and catches a BadRequestKeyError, and a list asks for twenty names, most of them absent."""
+
+    def get(self, key, default=None, type=None):
+        if key not in self:
+            return default
+        return super().get(key, default, type)
+
+
 class Request(FlaskRequest):
     """request.args with each control character a space: a NUL byte reaches no query, page or link."""
+
+    parameter_storage_class = QueryArguments
 
     @property
     def args(self) -> MultiDict[str, str]:
         if "_clean_args" not in self.__dict__:
             raw = super().args
-            self.__dict__["_clean_args"] = self.parameter_storage_class(
-                [(name, without_control_characters(value)) for name, value in raw.items(multi=True)])
+            pairs = list(raw.items(multi=True))
+            if any(has_control_characters(value) for _name, value in pairs):
+                raw = self.parameter_storage_class([(name, without_control_characters(value)) for name, value in pairs])
+            self.__dict__["_clean_args"] = raw
         return self.__dict__["_clean_args"]
 
 

@@ -59,9 +59,11 @@ def _csrf_for_cookie_sessions():
         csrf.protect()
 
 
-def _json_with_etag(payload) -> Response:
-    """The payload as JSON with a strong ETag; 304 when the client already has this version."""
-    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+def _json_with_etag(payload, option: int = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS) -> Response:
+    """The payload as JSON, keys sorted, with a strong ETag; 304 when the client already has this version.
+
+    `option`: orjson's, for a payload whose keys come sorted already (the list, `serialize.ROWS_JSON_OPTION`)."""
+    body = orjson.dumps(payload, option=option)
     etag = hashlib.sha256(body).hexdigest()[:32]
     if etag in request.if_none_match:
         response = Response(status=304)
@@ -102,12 +104,12 @@ def establishments():
     result = establishment_queries.establishments_page(session, _establishment_filter(session), page, per_page,
                                                        scope=commune_scope(), columns=serialize.ESTABLISHMENT_COLUMNS,
                                                        after=after, before=before, successors=True)
-    return _json_with_etag({
-        "page": page, "per_page": per_page, "total": result.total, "pages": result.pages,
+    return _json_with_etag({  # keys in sorted order
+        "establishments": serialize.establishment_rows_json(result.rows),
         # The next page read from this code (?page=N+1&after=...) costs what page 1 costs, however deep.
         "next_after": result.rows[-1].code if result.rows and page < result.pages else None,
-        "establishments": serialize.establishment_rows_json(result.rows),
-    })
+        "page": page, "pages": result.pages, "per_page": per_page, "total": result.total,
+    }, option=serialize.ROWS_JSON_OPTION)
 
 
 def _cursor(name: str) -> str | None:

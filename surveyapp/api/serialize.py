@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import orjson
+
 from .. import clock
 from ..models import Establishment
 
@@ -52,24 +54,49 @@ def establishment_json(establishment, successor=None) -> dict[str, Any]:
         "updated_at": _iso(establishment.updated_at)} | units_2025_json(successor)
 
 
+#: What a payload holding `establishment_rows_json` is dumped with: its dicts' keys come sorted already, its
+#: times are written to the second.
+ROWS_JSON_OPTION = orjson.OPT_OMIT_MICROSECONDS
+
+
 def establishment_rows_json(rows) -> list[dict[str, Any]]:
-    """Rows of ESTABLISHMENT_COLUMNS followed by `establishments.queries.SUCCESSOR_COLUMNS` as the API's
-    JSON (what `establishment_json` makes of an object, for a whole page at a time)."""
-    zone, last = clock.app_zone(), len(ESTABLISHMENT_FIELDS)
+    """Rows of ESTABLISHMENT_COLUMNS followed by `establishments.queries.SUCCESSOR_COLUMNS` as what
+    `establishment_json` makes of an object, for a whole page at a time.
+
+    Each dict is written with its keys in sorted order, so that orjson writes the sorted body without
+    sorting 1,350 keys a page (a third of its time); `updated_at` is an aware datetime in the app's zone,
+    which orjson (ROWS_JSON_OPTION) writes as `clock.iso_local` does, ten times faster. An offset with
+    seconds (local mean time, before 1912), which orjson would round to the minute, is written here.
+    `tests/test_list_request_path.py` checks the keys against ROW_KEYS."""
+    zone = clock.app_zone()
     listed = []
-    for row in rows:
-        updated = row[last]
-        if updated is not None:  # clock.iso_local, inline: 50 rows a page
-            updated = (updated.replace(tzinfo=clock.UTC) if updated.tzinfo is None else updated).astimezone(zone)
-            updated = updated.isoformat(timespec="seconds")
-        successor = row[last + 1:] if row[last + 1] is not None else _NO_SUCCESSOR
-        listed.append(dict(zip(_ROW_KEYS, (*row[:last], updated, *successor))))
+    for (code, name, owner, legal_form, tax_code, phone, year_started, vsic_code, sector, address, commune_code,
+         district_code, province_code, lat, lon, status, workers, revenue_vnd, capital_vnd, latest_round_code,
+         latest_record_status, version, updated_at,
+         commune_code_2025, commune_name_2025, province_code_2025, province_name_2025) in rows:
+        if updated_at is not None:  # zone.fromutc(a UTC time as the zone's) is the whole of astimezone's work
+            updated_at = (zone.fromutc(updated_at.replace(tzinfo=zone)) if updated_at.tzinfo is None
+                          else updated_at.astimezone(zone))
+            if updated_at.utcoffset().seconds % 60:
+                updated_at = updated_at.isoformat(timespec="seconds")
+        if commune_code_2025 is None:  # no known successor
+            commune_name_2025 = province_code_2025 = province_name_2025 = None
+        listed.append({
+            "address": address, "capital_vnd": capital_vnd, "code": code, "commune_code": commune_code,
+            "commune_code_2025": commune_code_2025, "commune_name_2025": commune_name_2025,
+            "district_code": district_code, "lat": lat, "latest_record_status": latest_record_status,
+            "latest_round_code": latest_round_code, "legal_form": legal_form, "lon": lon, "name": name,
+            "owner": owner, "phone": phone, "province_code": province_code,
+            "province_code_2025": province_code_2025, "province_name_2025": province_name_2025,
+            "revenue_vnd": revenue_vnd, "sector": sector, "status": status, "tax_code": tax_code,
+            "updated_at": updated_at, "version": version, "vsic_code": vsic_code, "workers": workers,
+            "year_started": year_started,
+        })
     return listed
 
 
-_ROW_KEYS = (*ESTABLISHMENT_FIELDS, "updated_at", "commune_code_2025", "commune_name_2025", "province_code_2025",
-             "province_name_2025")
-_NO_SUCCESSOR = (None, None, None, None)
+ROW_KEYS = (*ESTABLISHMENT_FIELDS, "updated_at", "commune_code_2025", "commune_name_2025", "province_code_2025",
+            "province_name_2025")
 
 
 def units_2025_json(successor) -> dict[str, Any]:

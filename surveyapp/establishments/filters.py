@@ -116,7 +116,8 @@ def parse_establishment_filter(args: Mapping[str, str]) -> ParsedFilter:
 
     Control characters are spaces (a NUL byte would break the search index and PostgreSQL)."""
     errors: dict[str, str] = {}
-    values = {name: without_control_characters(args.get(name) or "").strip() or None for name in FILTER_ARGUMENTS}
+    values = {name: (without_control_characters(value).strip() or None) if (value := args.get(name)) else None
+              for name in FILTER_ARGUMENTS}
 
     if values["district"] and not _DISTRICT.match(values["district"]):
         errors["district"] = str(_l("District code must have 3 digits."))

@@ -354,7 +354,10 @@ def establishments_page(session: Session, wanted: "EstablishmentFilter", page: i
     no objects to build when they are only read), followed by the four `SUCCESSOR_COLUMNS` with
     `successors`. `after`/`before`: see page_statement (`page` is then the number the page is shown with).
     """
-    total = count_establishments(session, wanted, scope)
+    statement, values = count_query(wanted, scope)
+    # On the session's connection, as the page's rows below: the ORM's execute adds its own bookkeeping to
+    # a plain SELECT, and a list view has nothing pending to flush.
+    total = session.connection().execute(statement, values).scalar_one()
     if after is not None:
         before = None
     statement, values = page_query(wanted, page, per_page, scope, columns, after=after, before=before, total=total,
