@@ -23,6 +23,7 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
                                         stdout=self.log_path.open("w"), stderr=subprocess.STDOUT)
         self._wait(ready_path)
+        self._settle()
 
     def _wait(self, path: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -35,6 +36,29 @@ class Server:
             except Exception:  # noqa: BLE001 - not up yet
                 time.sleep(0.2)
         raise RuntimeError(f"server not ready after {timeout} s: see {self.log_path}")
+
+    def _settle(self, quiet: float = 0.05, window: float = 0.5, timeout: float = 30) -> None:
+        """Wait until the server's processes use under `quiet` of a core over `window` seconds: the first
+        worker answers while the others still start (gunicorn's post_worker_init imports the map stack),
+        and timing a page then would time their start on the same cores."""
+        deadline = time.monotonic() + timeout
+        used = self._cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(window)
+            now = self._cpu_seconds()
+            if now - used < quiet * window:
+                return
+            used = now
+
+    def _cpu_seconds(self) -> float:
+        ticks = 0
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a process that has just exited
+                continue
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def _pids(self) -> list[int]:
         """The server and its workers (gunicorn forks them)."""
