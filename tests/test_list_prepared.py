@@ -6,6 +6,7 @@ statement. What they return must be what the general statements return.
 """
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from surveyapp.adminunits.queries import successors_by_code
@@ -85,7 +86,7 @@ def test_the_json_list_is_what_each_establishment_says(demo_app, demo_client, de
                                                               Establishment.status != "merged")).one()
 
 
-def test_a_commune_without_a_successor_lists_none(client, add_establishment, session):
+def test_a_commune_without_a_successor_lists_none_with_sorted_keys(client, add_establishment, session):
     from surveyapp.models import AdminUnit
 
     unit = session.get(AdminUnit, "31498")
@@ -93,9 +94,11 @@ def test_a_commune_without_a_successor_lists_none(client, add_establishment, ses
     session.add(unit)
     session.commit()
     add_establishment(name="Cơ sở không có xã mới", commune_code="31498")
-    row = client.get("/api/v1/establishments?commune=31498").json["establishments"][0]
+    answer = client.get("/api/v1/establishments?commune=31498")
+    row = answer.json["establishments"][0]
     assert [row[key] for key in ("commune_code_2025", "commune_name_2025", "province_code_2025",
                                  "province_name_2025")] == [None, None, None, None]
+    assert answer.data == orjson.dumps(orjson.loads(answer.data), option=orjson.OPT_SORT_KEYS)
 
 
 def test_bad_filter_values_are_still_refused(client):

@@ -34,19 +34,6 @@ def test_the_list_body_is_sorted_json_and_its_etag_the_bodys_hash(demo_client):
         assert again.status_code == 304 and again.data == b""
 
 
-def test_a_commune_without_a_successor_keeps_sorted_keys(client, add_establishment, session):
-    from surveyapp.models import AdminUnit
-
-    unit = session.get(AdminUnit, "31498")
-    unit.successor_code = unit.successor_name = unit.successor_province_code = unit.successor_province_name = None
-    session.add(unit)
-    session.commit()
-    add_establishment(name="Cơ sở không có xã mới", commune_code="31498")
-    answer = client.get("/api/v1/establishments?commune=31498")
-    assert answer.data == sorted_json(answer.data)
-    assert answer.json["establishments"][0]["commune_code_2025"] is None
-
-
 # The session cookie: verified once per process, then reused (its signature, age and contents still rule).
 
 def signed_cookie(app, data: dict) -> str:
