@@ -39,15 +39,20 @@ def test_the_database_writes_the_same_csv_as_python_for_the_demo_census(demo_app
         assert database_csv(demo_session, filtered, language) == python_csv(demo_session, filtered, language)
 
 
+AWKWARD = [
+    dict(name='Cơ sở "Ba Cây Tre", chi nhánh 2', owner="=HYPERLINK(\"http://x\")", address="Ấp 3\nxã Long Phú"),
+    dict(name="-5 món ngon", owner="+84 Nguyễn", address="@nhà, bên sông\r\nsố 7", phone="=1+1", tax_code="-1"),
+    dict(name="Cơ sở bình thường", owner=None, address=None, phone=None),
+    dict(name="\tTab đầu dòng", owner='"', address=","),
+    dict(name="Kho C:\\new\\table", owner="tab\tgiữa, \\\\ hai", address="\\n không phải xuống dòng"),
+    dict(name="Bánh tráng Phú Hòa", owner="Ánh", address="Số 5, đường 30/4, Phường 2", phone="0912 345 678"),
+    dict(name="@Cơ sở", owner="", address="Dòng 1\rDòng 2", tax_code="0301234567"),
+    dict(name="Cơ sở 100% sạch", owner="A%sB%dC", address="Ấp Mỹ Phước"),
+]
+
+
 def test_awkward_text_is_quoted_and_neutralised_the_same_way(app, session, add_establishment):
-    awkward = [
-        dict(name='Cơ sở "Ba Cây Tre", chi nhánh 2', owner="=HYPERLINK(\"http://x\")", address="Ấp 3\nxã Long Phú"),
-        dict(name="-5 món ngon", owner="+84 Nguyễn", address="@nhà, bên sông\r\nsố 7", phone="=1+1", tax_code="-1"),
-        dict(name="Cơ sở bình thường", owner=None, address=None, phone=None),
-        dict(name="\tTab đầu dòng", owner='"', address=","),
-        dict(name="Kho C:\\new\\table", owner="tab\tgiữa, \\\\ hai", address="\\n không phải xuống dòng"),
-    ]
-    for values in awkward:
+    for values in AWKWARD[:5]:
         add_establishment(**values)
     session.exec(select(Establishment)).first().gps_mismatch = True
     session.commit()
@@ -89,16 +94,6 @@ def test_postgresql_sends_each_segment_with_copy_and_sqlite_joins_its_lines(app,
         assert copies == [] and "group_concat" in str(segments[0])
 
 
-AWKWARD = [
-    dict(name='Cơ sở "Ba Cây Tre", chi nhánh 2', owner="=HYPERLINK(\"http://x\")", address="Ấp 3\nxã Long Phú"),
-    dict(name="-5 món ngon", owner="+84 Nguyễn", address="@nhà, bên sông\r\nsố 7", phone="=1+1", tax_code="-1"),
-    dict(name="Cơ sở bình thường", owner=None, address=None, phone=None),
-    dict(name="\tTab đầu dòng", owner='"', address=","),
-    dict(name="Kho C:\\new\\table", owner="tab\tgiữa, \\\\ hai", address="\\n không phải xuống dòng"),
-    dict(name="Bánh tráng Phú Hòa", owner="Ánh", address="Số 5, đường 30/4, Phường 2", phone="0912 345 678"),
-    dict(name="@Cơ sở", owner="", address="Dòng 1\rDòng 2", tax_code="0301234567"),
-    dict(name="Cơ sở 100% sạch", owner="A%sB%dC", address="Ấp Mỹ Phước"),
-]
 
 
 @pytest.fixture

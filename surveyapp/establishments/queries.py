@@ -206,8 +206,10 @@ def within_scope(statement: Select, communes: set[str] | None) -> Select:
 
 
 def count_establishments(session: Session, wanted: "EstablishmentFilter", scope: set[str] | None = None) -> int:
+    """The filter's total, read on the session's connection: the ORM's execute adds its own bookkeeping to a
+    plain SELECT, and the lists and exports that count have nothing pending to flush."""
     statement, values = count_query(wanted, scope)
-    return session.execute(statement, values).scalar_one()
+    return session.connection().execute(statement, values).scalar_one()
 
 
 #: The filter arguments the tally can split a total by.
@@ -354,10 +356,7 @@ def establishments_page(session: Session, wanted: "EstablishmentFilter", page: i
     no objects to build when they are only read), followed by the four `SUCCESSOR_COLUMNS` with
     `successors`. `after`/`before`: see page_statement (`page` is then the number the page is shown with).
     """
-    statement, values = count_query(wanted, scope)
-    # On the session's connection, as the page's rows below: the ORM's execute adds its own bookkeeping to
-    # a plain SELECT, and a list view has nothing pending to flush.
-    total = session.connection().execute(statement, values).scalar_one()
+    total = count_establishments(session, wanted, scope)
     if after is not None:
         before = None
     statement, values = page_query(wanted, page, per_page, scope, columns, after=after, before=before, total=total,
