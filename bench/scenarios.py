@@ -11,10 +11,9 @@ import time
 import uuid
 from pathlib import Path
 
-import requests
 from sqlalchemy import bindparam, create_engine, text
 
-from .measure import Timing, get_ok, repeat, signed_in
+from .measure import Client, Timing, get_ok, repeat, signed_in
 
 #: The filtered list every side answers: one district's food processors (VSIC division C10).
 LIST_FILTER = {"district": "947", "sector": "C10"}
@@ -210,12 +209,12 @@ def _record(code: str) -> dict:
 def datasette_list(server, database: str, runs: int) -> Timing:
     query = "&".join(f"{k}_code={v}" if k == "district" else f"{k}={v}" for k, v in LIST_FILTER.items())
     url = f"{server.base}/{database}/establishment.json?{query}&_sort=code&_size={PAGE_SIZE}&_nosuggest=1"
-    http = requests.Session()
+    http = Client(server.base)
     return repeat(lambda: {"total": get_ok(http, url).json()["filtered_table_rows_count"]}, runs)
 
 
 def datasette_csv(server, database: str, runs: int) -> Timing:
-    http = requests.Session()
+    http = Client(server.base)
     timing = repeat(lambda: _download_rows(http, f"{server.base}/{database}/establishment.csv?_stream=on&_size=max"),
                     runs, warmup=0)
     _rates(timing)
