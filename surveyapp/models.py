@@ -631,6 +631,25 @@ class AppPassword(SQLModel, table=True):
     created_at: dt.datetime = _timestamp()
 
 
+
+class SubmissionAttachment(SQLModel, table=True):
+    """A file one part of a split ODK Collect submission brought: Collect sends a submission larger than
+    the server's limit as several POSTs, each with the form and some of its files, every one but the last
+    marked `*isIncomplete*`. The last part names the files of the earlier ones in its answers: this says
+    which stored photo each name became (the photo row itself may belong to another record's upload)."""
+
+    __tablename__ = "submission_attachment"
+    __table_args__ = (UniqueConstraint("instance_uuid", "filename", name="uq_submission_attachment_file"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    #: The submission's instanceID (the record's UUID once its last part is in).
+    instance_uuid: str = Field(max_length=36, index=True)
+    #: The file's name on the phone, as the answers name it.
+    filename: str = Field(max_length=255)
+    #: The stored photo's file name ("<sha256>.jpg").
+    file_name: str = Field(max_length=80)
+    created_at: dt.datetime = _timestamp()
+
 class Assignment(SQLModel, table=True):
     """A user's work area: one commune in one survey round (enumerators fill, supervisors review)."""
 

@@ -331,10 +331,13 @@ def test_commune_not_assigned_is_403(anon_client, session, app_password, theirs)
 
 
 def test_too_large_is_413(app, anon_client, session, app_password, mine):
+    """Over the advertised size and the room left for the multipart headers (tests/test_openrosa_split.py)."""
+    from surveyapp.openrosa.blueprint import MULTIPART_ALLOWANCE
+
     _form_id, xform = xform_of(anon_client, app_password)
     app.config["OPENROSA_MAX_SUBMISSION_BYTES"] = 20_000
     response = post_submission(anon_client, filled_instance(xform, collect_answers(mine), str(uuid.uuid4())),
-                               app_password, attachments={"photo.jpg": jpeg() + b"\0" * 30_000})
+                               app_password, attachments={"photo.jpg": jpeg() + b"\0" * (20_000 + MULTIPART_ALLOWANCE)})
     assert response.status_code == 413 and records(session) == []
     assert response.headers["X-OpenRosa-Accept-Content-Length"] == "20000"
 
@@ -453,14 +456,17 @@ def test_collect_settings_qr_holds_server_url_and_username():
 
 
 def test_xform_of_each_questionnaire(app):
-    """pyxform builds every questionnaire of forms/: the establishment asked first from the media file, the
-    version attribute ours, our own columns (unit, establishment_field) nowhere in the XForm."""
-    from surveyapp.questionnaire.registry import registry
+    """pyxform builds every questionnaire of forms/ and tests/forms/ (these have no hint or appearance
+    column): the establishment asked first from the media file, the version attribute ours, our own
+    columns (unit, establishment_field) nowhere in the XForm."""
+    from pathlib import Path
+
+    from surveyapp.questionnaire.registry import Registry, registry
     from surveyapp.questionnaire.xform import xform_xml
 
     with app.app_context():
-        definitions = registry().definitions()
-    assert definitions
+        definitions = registry().definitions() + Registry(Path(__file__).parent / "forms").definitions()
+    assert {"cnnt-2019", "photos", "validation"} <= {definition.form_id for definition in definitions}
     for definition in definitions:
         root = ET.fromstring(xform_xml(definition))
         data = next(i for i in root.iter(f"{XF}instance") if i.get("id") is None)[0]

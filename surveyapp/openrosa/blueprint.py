@@ -39,6 +39,11 @@ bp = Blueprint("openrosa", __name__, template_folder="templates")
 PREFIX = "/openrosa"
 XML = "text/xml; charset=utf-8"
 DEFAULT_MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+#: Collect fills a POST up to the advertised size counting the files alone: the multipart headers (a few
+#: hundred bytes for each of up to 101 parts) come on top, and a POST that full is still taken.
+MULTIPART_ALLOWANCE = 64 * 1024
+#: The form field with which Collect marks every POST of a split submission but the last.
+INCOMPLETE_FIELD = "*isIncomplete*"
 
 
 def _max_submission_bytes() -> int:
@@ -198,7 +203,7 @@ def submission(user):
     with `xml_submission_file` and its attachments."""
     if request.method == "HEAD":  # Location: where to POST (the spec's HEAD answer; here the same URL)
         return Response(status=204, headers={"Location": url_for("openrosa.submission", _external=True)})
-    if (request.content_length or 0) > _max_submission_bytes():
+    if (request.content_length or 0) > _max_submission_bytes() + MULTIPART_ALLOWANCE:
         return _too_large_response()
     xml_file = request.files.get("xml_submission_file")
     if xml_file is None:
@@ -206,20 +211,24 @@ def submission(user):
     xml = xml_file.read()
     attachments = {upload.filename or name: upload.read() for name, upload in request.files.items(multi=True)
                    if name != "xml_submission_file"}
+    incomplete = request.form.get(INCOMPLETE_FIELD, "").strip().lower() == "yes"
     session = get_session()
     try:
-        accepted = _accept(session, user, xml, attachments)
+        accepted = _accept(session, user, xml, attachments, incomplete)
     except SubmissionRefused as refusal:
         session.rollback()
         return _message(refusal.status, refusal.message)
+    if incomplete and accepted.created:
+        return _message(201, _("Part of the form received: its other files are on the way."), "submit_success")
     if accepted.created:
         return _message(201, _("Received: thank you."), "submit_success")
     return _message(202, _("This form was already received."), "submit_success")
 
 
-def _accept(session, user, xml: bytes, attachments: dict[str, bytes]):
+def _accept(session, user, xml: bytes, attachments: dict[str, bytes], incomplete: bool):
     arguments = dict(user=user, xml=xml, registry=registry(), language=_language(), gps=gps_rules(current_app.config),
-                     attachments=attachments, photos=photo_rules(current_app.config, current_app.instance_path))
+                     attachments=attachments, photos=photo_rules(current_app.config, current_app.instance_path),
+                     incomplete=incomplete)
     try:
         accepted = accept_submission(session, **arguments)
         session.commit()

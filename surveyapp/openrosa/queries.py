@@ -1,9 +1,13 @@
 """All SQL of the OpenRosa server: app passwords, the rounds and establishments a phone may fill."""
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
-from ..models import AdminUnit, AppPassword, Assignment, Establishment, SurveyRound
+from ..models import AdminUnit, AppPassword, Assignment, Establishment, SubmissionAttachment, SurveyRound
+
+#: SubmissionAttachment.filename's length: a longer name is not remembered (no phone writes one).
+MAX_FILENAME = 255
 
 
 def app_password_of_user(session: Session, user_id: int) -> AppPassword | None:
@@ -35,3 +39,29 @@ def establishments_to_choose(session: Session, round_id: int, user_id: int | Non
                                                          Assignment.round_id == round_id)
         statement = statement.where(Establishment.commune_code.in_(communes))
     return list(session.exec(statement.order_by(Establishment.code)))
+
+
+def attachments_of_instance(session: Session, instance_uuid: str) -> dict[str, str]:
+    """File name on the phone → stored photo's file name, of the parts of a split submission received so far."""
+    statement = select(SubmissionAttachment.filename, SubmissionAttachment.file_name).where(
+        SubmissionAttachment.instance_uuid == instance_uuid)
+    return dict(session.exec(statement).all())
+
+
+def remember_attachments(session: Session, instance_uuid: str, stored: dict[str, str]) -> None:
+    """Keep what one part brought (file name on the phone → stored file name); a part sent again adds nothing."""
+    known = attachments_of_instance(session, instance_uuid)
+    for filename, file_name in stored.items():
+        if len(filename) > MAX_FILENAME or known.get(filename) == file_name:
+            continue
+        if filename in known:  # the same name with other content: the latest part says what it is
+            row = session.exec(select(SubmissionAttachment).where(SubmissionAttachment.instance_uuid == instance_uuid,
+                                                                  SubmissionAttachment.filename == filename)).one()
+            row.file_name = file_name
+            session.add(row)
+            continue
+        try:
+            with session.begin_nested():
+                session.add(SubmissionAttachment(instance_uuid=instance_uuid, filename=filename, file_name=file_name))
+        except IntegrityError:  # the same part sent twice at once: the other request remembered it
+            pass

@@ -56,7 +56,7 @@ class PhoneForm:
 
 @dataclass(frozen=True)
 class Accepted:
-    record: SurveyRecord
+    record: SurveyRecord | None  #: None after a part of a split submission whose last part is still to come
     created: bool  #: False: a resend of an instance already stored (202)
 
 
@@ -99,10 +99,14 @@ def establishments_file(session: Session, user, form: PhoneForm) -> bytes:
 
 def accept_submission(session: Session, *, user, xml: bytes, registry: Registry, language: str,
                       gps: GpsRules | None, attachments: dict[str, bytes] | None = None,
-                      photos: PhotoRules | None = None) -> Accepted:
+                      photos: PhotoRules | None = None, incomplete: bool = False) -> Accepted:
     """Store a submitted instance as a record version (the caller commits); SubmissionRefused otherwise.
     `attachments` (file name → bytes, as Collect posts them) are stored as photos of the establishment
-    when `photos` is given; an answer naming one of them then holds the stored photo's file name."""
+    when `photos` is given; an answer naming one of them then holds the stored photo's file name.
+
+    `incomplete`: one part of a submission Collect split over several POSTs (`*isIncomplete*`: each part
+    carries the form and some of its files). The part's files are stored and remembered, and the record
+    waits for the last part, whose answers may name the files of every part."""
     if user.role not in CAPTURE_ROLES:
         raise SubmissionRefused(403, str(_l("Your account may not send survey records.")))
     try:
@@ -121,9 +125,14 @@ def accept_submission(session: Session, *, user, xml: bytes, registry: Registry,
                                                                          survey_round.id):
         raise SubmissionRefused(403, str(_l("The commune of %(name)s is not assigned to you in this survey round.",
                                             name=establishment.name)))
-    if photos is not None and attachments:
-        _store_attachments(session, establishment, definition, instance, attachments, photos, user.id)
+    stored = (_store_attachments(session, establishment, definition, instance, attachments, photos, user.id)
+              if photos is not None and attachments else {})
     existing = survey_queries.record_by_uuid(session, instance.instance_uuid)
+    if incomplete:
+        queries.remember_attachments(session, instance.instance_uuid, stored)
+        return Accepted(existing, created=existing is None)
+    _rename_files_in_answers(instance.answers, {**queries.attachments_of_instance(session, instance.instance_uuid),
+                                                **stored})
     if existing is not None:
         return _resend(existing, establishment.id, survey_round.id, definition, instance, language)
     try:
@@ -171,9 +180,10 @@ def _resend(existing: SurveyRecord, establishment_id: int, round_id: int, defini
 
 
 def _store_attachments(session: Session, establishment, definition: Definition, instance: Instance,
-                       attachments: dict[str, bytes], rules: PhotoRules, actor_id: int) -> None:
+                       attachments: dict[str, bytes], rules: PhotoRules, actor_id: int) -> dict[str, str]:
     """Every image attached becomes a photo of the establishment (stored once: a resend adds nothing);
-    a file an answer names must be an image. Other files (audio, video) are not kept."""
+    a file an answer names must be an image. Other files (audio, video) are not kept.
+    Returns file name on the phone → stored photo's file name."""
     named = _answers_naming_files(definition, instance.answers, set(attachments))
     stored: dict[str, str] = {}
     for filename, data in attachments.items():
@@ -185,7 +195,7 @@ def _store_attachments(session: Session, establishment, definition: Definition, 
                 raise SubmissionRefused(400, f"{filename}: {refusal}") from None
             continue
         stored[filename] = photo.file_name
-    _rename_files_in_answers(instance.answers, stored)
+    return stored
 
 
 def _answers_naming_files(definition: Definition, answers: dict, filenames: set[str]) -> dict[str, str]:

@@ -49,6 +49,10 @@ def _converted(source_text: str, version: str, form_id: str, title: str | None) 
         settings["form_title"] = title
     settings.pop("form_title_en", None)  # not an XLSForm setting
     book["survey"] = [_establishment_row()] + [_without_our_columns(row) for row in book["survey"]]
+    # pyxform reads the columns from the header, not the rows: the establishment row's hint and
+    # appearance columns must be in it even when no question of the questionnaire has them
+    header = (book.get("survey_header") or [{}])[0]
+    book["survey_header"] = [dict.fromkeys([*_without_our_columns(header), *_ESTABLISHMENT_ROW])]
     return convert(book, warnings=[]).xform
 
 
