@@ -631,7 +631,6 @@ class AppPassword(SQLModel, table=True):
     created_at: dt.datetime = _timestamp()
 
 
-
 class SubmissionAttachment(SQLModel, table=True):
     """A file one part of a split ODK Collect submission brought: Collect sends a submission larger than
     the server's limit as several POSTs, each with the form and some of its files, every one but the last
@@ -649,6 +648,7 @@ class SubmissionAttachment(SQLModel, table=True):
     #: The stored photo's file name ("<sha256>.jpg").
     file_name: str = Field(max_length=80)
     created_at: dt.datetime = _timestamp()
+
 
 class Assignment(SQLModel, table=True):
     """A user's work area: one commune in one survey round (enumerators fill, supervisors review)."""

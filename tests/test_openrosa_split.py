@@ -94,6 +94,17 @@ def test_the_parts_sent_again_change_nothing(anon_client, session, app_password,
     assert len(session.exec(select(SubmissionAttachment)).all()) == 1  # what the first part brought, once
 
 
+def test_a_part_sent_again_with_another_photo_under_the_same_name_names_the_latest(anon_client, session, app_password,
+                                                                                  shop, pictures):
+    xml = instance(anon_client, app_password, shop, str(uuid.uuid4()))
+    retaken = jpeg(80, 60)
+    for signboard in (pictures[SIGNBOARD], retaken):
+        assert post_part(anon_client, xml, app_password, {SIGNBOARD: signboard}, incomplete=True).status_code == 201
+    assert post_part(anon_client, xml, app_password, {PRODUCT: pictures[PRODUCT]}, incomplete=False).status_code == 201
+    (record,) = records(session)
+    assert record.answers["signboard_photo"] == stored_name(retaken)
+
+
 def test_an_edit_split_over_parts_names_the_photos_its_first_version_stored(anon_client, session, app_password, shop,
                                                                             pictures):
     """Each photo row keeps the version it first came with: the parts' own list says what this one sent."""
