@@ -19,7 +19,7 @@ from surveyapp.establishments.filters import EstablishmentFilter, read_filter
 from surveyapp.establishments.queries import apply_filter, count_establishments
 from surveyapp.models import Establishment, SurveyRecord, SurveyRound
 from surveyapp.promotion.services import add_support, save_project
-from surveyapp.reports import effect, panel
+from surveyapp.reports import effect, panel, queries
 
 from .conftest import PROVINCE, build_app, dispose, login
 
@@ -117,6 +117,35 @@ def test_demo_panel_workers_and_revenue_equal_the_records(panel_session):
     continuing = report.total.cells["continuing"]
     assert continuing.workers_to > continuing.workers_from  # the demo grows a little
     assert report.total.median_revenue_pct is not None and -5 < report.total.median_revenue_pct < 10
+
+
+def _rows(report) -> dict[tuple[str, str], tuple]:
+    return {(row.unit_code, row.sector): (row.cells, row.median_workers_pct, row.median_revenue_pct)
+            for row in report.rows}
+
+
+def test_a_filtered_panel_is_its_part_of_the_provinces(panel_session):
+    """A filter (or an enumerator's communes) makes the records' pass read only its establishments' records:
+    the figures are the province's rows for them, medians included."""
+    def report(wanted, scope=None):
+        return panel.panel_report(panel_session, PROVINCE, "2018", "2019", wanted, scope)
+
+    province = report(EVERYONE)
+    district = report(EstablishmentFilter(district="941"))
+    (unit,) = [row for row in province.units if row.unit_code == "941"]
+    assert district.total.total("establishments") > 100
+    assert (district.total.cells, district.total.median_workers_pct, district.total.median_revenue_pct) == (
+        unit.cells, unit.median_workers_pct, unit.median_revenue_pct)
+    assert _rows(district) == {key: value for key, value in _rows(province).items() if key[0] == "941"}
+    communes = set(panel_session.exec(select(Establishment.commune_code).where(Establishment.district_code == "941")))
+    assert _rows(report(EVERYONE, communes)) == _rows(district)
+    assert _rows(report(EstablishmentFilter(sector="C10"))) == {
+        key: value for key, value in _rows(province).items() if key[1] == "C10"}
+    years = effect.support_years(panel_session, "2018", "2019")
+    cells = queries.effect_cells(panel_session, PROVINCE, "2018", "2019", years, EVERYONE, None)
+    assert sorted(queries.effect_cells(panel_session, PROVINCE, "2018", "2019", years,
+                                       EstablishmentFilter(district="941"), None)) == sorted(
+        cell for cell in cells if cell[0] == "941")
 
 
 def test_demo_revisits_leave_the_census_as_it_was(databases, template_url):

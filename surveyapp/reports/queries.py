@@ -92,9 +92,20 @@ def _round_id(code: str):
     return select(SurveyRound.id).where(SurveyRound.code == code).scalar_subquery()
 
 
-def _panel_facts(from_code: str, to_code: str):
+def _narrowed(province_code: str, wanted: "EstablishmentFilter", scope: set[str] | None) -> Select | None:
+    """The ids of the establishments a filter (or an enumerator's communes) keeps, for the records' pass
+    to read only theirs; None when it keeps the whole province, whose records are read faster in one scan
+    than looked up one establishment at a time (1M on SQLite: 2.3 s against 2.9 s; one district of
+    110,400: 0.6 s against 2.1 s)."""
+    if wanted.is_empty() and scope is None:
+        return None
+    return _filtered(select(Establishment.id), province_code, wanted, scope)
+
+
+def _panel_facts(from_code: str, to_code: str, establishments: Select | None):
     """One row per establishment with a current record in either round: in_from, in_to, closed (1/0) and
-    workers and revenue (đồng) of each round (NULL without a record or an answer).
+    workers and revenue (đồng) of each round (NULL without a record or an answer); only the records of
+    `establishments` (ids) when given. The statements around it filter the establishments as well.
 
     One pass over the two rounds' records, the few answers read there, grouped by establishment: the
     joins and sorts after it carry narrow rows, never the answers (a million of them would spill).
@@ -103,20 +114,24 @@ def _panel_facts(from_code: str, to_code: str):
     in_round = {"from": SurveyRecord.round_id == earlier, "to": SurveyRecord.round_id == later}
     workers = SurveyRecord.answers[WORKERS].as_integer()
     revenue = cast(func.round(SurveyRecord.answers[REVENUE_MILLION].as_float() * 1_000_000), BigInteger)
-    return (select(SurveyRecord.establishment_id.label("establishment_id"),
-                   func.max(case((in_round["from"], 1), else_=0)).label("in_from"),
-                   func.max(case((in_round["to"], 1), else_=0)).label("in_to"),
-                   func.max(case((and_(in_round["to"], record_is_closed(SurveyRecord)), 1), else_=0)).label("closed"),
-                   func.max(case((in_round["from"], workers))).label("workers_from"),
-                   func.max(case((in_round["to"], workers))).label("workers_to"),
-                   func.max(case((in_round["from"], revenue))).label("revenue_from"),
-                   func.max(case((in_round["to"], revenue))).label("revenue_to"))
-            .where(SurveyRecord.round_id.in_([earlier, later]), SurveyRecord.is_current == True)  # noqa: E712
-            .group_by(SurveyRecord.establishment_id).subquery("facts"))
+    statement = (select(SurveyRecord.establishment_id.label("establishment_id"),
+                        func.max(case((in_round["from"], 1), else_=0)).label("in_from"),
+                        func.max(case((in_round["to"], 1), else_=0)).label("in_to"),
+                        func.max(case((and_(in_round["to"], record_is_closed(SurveyRecord)), 1),
+                                      else_=0)).label("closed"),
+                        func.max(case((in_round["from"], workers))).label("workers_from"),
+                        func.max(case((in_round["to"], workers))).label("workers_to"),
+                        func.max(case((in_round["from"], revenue))).label("revenue_from"),
+                        func.max(case((in_round["to"], revenue))).label("revenue_to"))
+                 .where(SurveyRecord.round_id.in_([earlier, later]), SurveyRecord.is_current == True))  # noqa: E712
+    if establishments is not None:
+        statement = statement.where(SurveyRecord.establishment_id.in_(establishments))
+    return statement.group_by(SurveyRecord.establishment_id).subquery("facts")
 
 
-def _panel_join(from_code: str, to_code: str):
-    facts = _panel_facts(from_code, to_code)
+def _panel_join(from_code: str, to_code: str, province_code: str, wanted: "EstablishmentFilter",
+                scope: set[str] | None):
+    facts = _panel_facts(from_code, to_code, _narrowed(province_code, wanted, scope))
     return facts, join(Establishment, facts, facts.c.establishment_id == Establishment.id)
 
 
@@ -130,7 +145,7 @@ def panel_cells(session: Session, province_code: str, from_code: str, to_code: s
                 scope: set[str] | None) -> list[tuple]:
     """(unit, sector, category, establishments, workers earlier, workers later, revenue earlier, revenue later)
     for the establishments with a record in either round; the figures of a round the category lacks are 0."""
-    facts, joined = _panel_join(from_code, to_code)
+    facts, joined = _panel_join(from_code, to_code, province_code, wanted, scope)
     unit, category = report_unit_column(wanted), _category(facts)
     statement = (select(unit, Establishment.sector, category, func.count(), _sum(facts.c.workers_from),
                         _sum(facts.c.workers_to), _sum(facts.c.revenue_from), _sum(facts.c.revenue_to))
@@ -148,7 +163,7 @@ def continuing_medians(session: Session, province_code: str, from_code: str, to_
     Window functions number each growth within its cell, unit and the whole (rows without a figure
     last); the middle one or two of each are averaged. The rows never leave the database.
     """
-    facts, joined = _panel_join(from_code, to_code)
+    facts, joined = _panel_join(from_code, to_code, province_code, wanted, scope)
     unit = report_unit_column(wanted)
     levels = {"cell": [unit, Establishment.sector], "unit": [unit], "total": []}
     growths = {"workers": _growth_pct(facts.c.workers_from, facts.c.workers_to),
@@ -199,7 +214,7 @@ def effect_cells(session: Session, province_code: str, from_code: str, to_code: 
                  wanted: "EstablishmentFilter", scope: set[str] | None) -> list[tuple]:
     """(unit, sector, supported, establishments, workers earlier, later, revenue earlier, later) of the
     continuing establishments with workers and revenue in both rounds."""
-    facts, joined = _panel_join(from_code, to_code)
+    facts, joined = _panel_join(from_code, to_code, province_code, wanted, scope)
     unit, supported = report_unit_column(), supported_between(*years)
     flag = case((supported, 1), else_=0)
     statement = (select(unit, Establishment.sector, flag, func.count(), _sum(facts.c.workers_from),
