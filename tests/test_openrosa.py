@@ -21,6 +21,7 @@ from surveyapp.accounts.tokens import create_token
 from surveyapp.models import AppPassword, AuditEvent, Photo, SurveyRecord
 from surveyapp.openrosa.auth import create_app_password, ha1
 
+from .test_api import mine, theirs  # noqa: F401 - fixtures: an establishment in the enumerator's commune, one outside
 from .test_survey import minimal_submission
 
 HTTPS = "https://localhost"
@@ -42,16 +43,6 @@ def jpeg() -> bytes:
 def photo_folder(app, tmp_path):
     app.config["PHOTO_FOLDER"] = str(tmp_path / "photos")
     return tmp_path / "photos"
-
-
-@pytest.fixture
-def mine(round_2019, add_establishment):
-    return add_establishment(name="Cơ sở Bánh Pía", owner="Út", commune_code="31498", address="Phường 5")
-
-
-@pytest.fixture
-def theirs(round_2019, add_establishment):
-    return add_establishment(name="Cơ sở khác", commune_code="31501")
 
 
 @pytest.fixture
