@@ -8,9 +8,11 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from .build import PASSWORD
+
+MAX_REDIRECTS = 5
 
 
 @dataclass
@@ -95,8 +97,15 @@ class Client:
         self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
 
     def get(self, url: str, stream: bool = False) -> Answer:
-        """The answer, its body read (with `stream`, read as the caller asks: iter_content in a with block)."""
-        return self._send("GET", url, stream=stream)
+        """The answer, its body read (with `stream`, read as the caller asks: iter_content in a with block).
+        Redirects are followed, as a browser does (a page past the last redirects to the last)."""
+        for _hop in range(MAX_REDIRECTS):
+            answer = self._send("GET", url, stream=stream)
+            if answer.status_code not in (301, 302, 303, 307, 308):
+                return answer
+            answer.content  # noqa: B018 - read, so that the connection serves the next request
+            url = urljoin(url if "://" in url else self.base + url, answer.headers["Location"])
+        raise RuntimeError(f"GET {url}: more than {MAX_REDIRECTS} redirects")
 
     def post_form(self, url: str, data: dict[str, str]) -> Answer:
         return self._send("POST", url, urlencode(data).encode(),

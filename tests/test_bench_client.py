@@ -40,7 +40,8 @@ def test_a_wrong_password_or_a_missing_page_is_an_error(app, session):
 
 class _Stub(BaseHTTPRequestHandler):
     """/once: answers as kept alive, then closes the connection unannounced (an idle timeout);
-    /big: BIG bytes; /forget: deletes cookie `a`; anything else: the Cookie header it got."""
+    /big: BIG bytes; /forget: deletes cookie `a`; /hop/N: N + 1 redirects; anything else: the Cookie
+    header it got."""
 
     protocol_version = "HTTP/1.1"
     requests_seen: list[str] = []
@@ -55,6 +56,13 @@ class _Stub(BaseHTTPRequestHandler):
             cookies = ["a=; Max-Age=0; Path=/"]
         elif self.path == "/set":
             cookies = ["a=1; Path=/; HttpOnly", "b=2"]
+        elif self.path.startswith("/hop/"):  # /hop/N redirects to /hop/N-1, /hop/0 to /echo
+            hops = int(self.path.rsplit("/", 1)[1])
+            self.send_response(302)
+            self.send_header("Location", f"/hop/{hops - 1}" if hops else "/echo")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         for cookie in cookies:
@@ -102,3 +110,13 @@ def test_reads_a_download_in_blocks_and_then_serves_the_next_request(stub):
     with get_ok(client, f"{stub}/big", stream=True):
         pass  # not read: leaving the block reads the rest
     assert get_ok(client, f"{stub}/echo").content == b""
+
+
+def test_follows_redirects_as_a_browser_does_but_not_endlessly(stub):
+    client = Client(stub)
+    get_ok(client, f"{stub}/set")
+    assert get_ok(client, f"{stub}/hop/2").text == "a=1; b=2"
+    assert _Stub.requests_seen == ["/set", "/hop/2", "/hop/1", "/hop/0", "/echo"]
+    with pytest.raises(RuntimeError, match="more than 5 redirects"):
+        client.get(f"{stub}/hop/9")
+    assert get_ok(client, f"{stub}/echo").status_code == 200
