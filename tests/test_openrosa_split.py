@@ -12,12 +12,12 @@ import uuid
 import pytest
 from sqlmodel import select
 
-from surveyapp.models import Photo, SubmissionAttachment, SurveyRecord
+from surveyapp.models import SubmissionAttachment, SurveyRecord
 from surveyapp.openrosa.blueprint import MULTIPART_ALLOWANCE
 
-from .test_openrosa import HTTPS, app_password, basic, filled_instance, message, xform_of  # noqa: F401 - fixture
+from .test_openrosa import HTTPS, app_password, basic, filled_instance, message, records, xform_of  # noqa: F401 - fixture
 from .test_photos import jpeg
-from .test_photos_web import app, folder, photo_round, shop  # noqa: F401 - fixtures
+from .test_photos_web import app, folder, photo_round, photos, shop  # noqa: F401 - fixtures
 
 SIGNBOARD, PRODUCT = "1733459001.jpg", "1733459002.jpg"
 
@@ -38,16 +38,6 @@ def post_part(client, xml: bytes, password: str, files: dict[str, bytes], incomp
         data["*isIncomplete*"] = "yes"
     return client.post("/openrosa/submission", base_url=HTTPS, data=data, content_type="multipart/form-data",
                        headers=basic(username, password))
-
-
-def records(session) -> list[SurveyRecord]:
-    session.expire_all()
-    return list(session.exec(select(SurveyRecord)))
-
-
-def photos(session) -> list[Photo]:
-    session.expire_all()
-    return list(session.exec(select(Photo).order_by(Photo.id)))
 
 
 def stored_name(data: bytes) -> str:

@@ -76,7 +76,7 @@ def current_record(session) -> SurveyRecord:
 
 def photos(session) -> list[Photo]:
     session.expire_all()
-    return list(session.exec(select(Photo)).all())
+    return list(session.exec(select(Photo).order_by(Photo.id)).all())
 
 
 # --- the questionnaire, without JavaScript ---------------------------------------------------------------

@@ -49,14 +49,15 @@ def attachments_of_instance(session: Session, instance_uuid: str) -> dict[str, s
 
 
 def remember_attachments(session: Session, instance_uuid: str, stored: dict[str, str]) -> None:
-    """Keep what one part brought (file name on the phone → stored file name); a part sent again adds nothing."""
-    known = attachments_of_instance(session, instance_uuid)
+    """Keep what one part brought (file name on the phone → stored file name); a part sent again adds
+    nothing, and the same name with other content takes what the latest part says."""
+    known = {row.filename: row for row in session.exec(
+        select(SubmissionAttachment).where(SubmissionAttachment.instance_uuid == instance_uuid))}
     for filename, file_name in stored.items():
-        if len(filename) > MAX_FILENAME or known.get(filename) == file_name:
+        row = known.get(filename)
+        if len(filename) > MAX_FILENAME or (row is not None and row.file_name == file_name):
             continue
-        if filename in known:  # the same name with other content: the latest part says what it is
-            row = session.exec(select(SubmissionAttachment).where(SubmissionAttachment.instance_uuid == instance_uuid,
-                                                                  SubmissionAttachment.filename == filename)).one()
+        if row is not None:
             row.file_name = file_name
             session.add(row)
             continue
